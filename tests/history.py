@@ -1,0 +1,423 @@
+"""Synthetic metric history plus an exact ground-truth model of it.
+
+The history is pure data: it does not import the exporter.  It is written to OpenMetrics
+with :func:`write_openmetrics`, backfilled into a real Prometheus by
+``tests/prometheus_server.py``, and :meth:`History.increase` tells tests what
+``sum(increase(selector[window]))`` must return at an evaluation time ``t``.
+
+Why the shape of the data makes ``increase()`` exact in Prometheus 2.x: every series has a
+sample at every whole minute from ``start`` to ``end`` (``end`` lies 3 h in the future) and
+starts at value 0.  For a window ``[t - W, t]`` with ``t`` and ``W`` whole minutes inside the
+data there is a sample exactly at both ends, so Prometheus does not extrapolate; when the
+window reaches back before ``start`` the first sample in it is the value-0 start sample,
+which makes Prometheus' "extrapolate no further than zero" rule cancel the extrapolation.
+Hence ``increase`` equals the sum of the increments sampled at timestamps in ``(t - W, t]``.
+
+Timeline (all relative to ``now`` = the builder's ``now`` aligned down to a whole minute; an
+incident covering ``(a, b]`` affects the increments sampled at timestamps ``a < ts <= b``):
+
+* checkout outage, ~40 % 5xx ............ ``(now - 2d, now - 2d + 20m]``
+* checkout counter reset (instance "b") . first post-reset sample at ``now - 3d + 7m``
+* checkout slow burn, ~0.4 % 5xx ........ ``(now - 30h, now - 20h]``
+* search incident, ~10 % errors ......... ``(now - 25h, now - 24h]``
+* checkout latency degradation .......... ``(now - 6h, now - 5h]`` (~80 % <= 0.3 s)
+* quiet service goes silent ............. ``(now - 12h, end]`` (zero increments)
+* checkout fast burn, ~25 % 5xx ......... ``(now - 45m, now]``; normal again after ``now``
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import accumulate
+from pathlib import Path
+from typing import NamedTuple, TextIO
+
+STEP = 60
+"""Seconds between samples."""
+HISTORY_SPAN = 8 * 86400
+"""``end - start`` in seconds."""
+FUTURE = 3 * 3600
+"""How far past ``now`` the samples extend (``end - now``)."""
+SEED = 42
+
+MINUTE = 60
+HOUR = 3600
+DAY = 86400
+
+# Histogram bucket bounds, formatted the way Go / Prometheus clients format them.
+LATENCY_BUCKETS: tuple[str, ...] = ("0.05", "0.1", "0.3", "1", "+Inf")
+_LATENCY_CDF_NORMAL = (0.50, 0.80, 0.99, 0.998, 1.0)
+_LATENCY_CDF_DEGRADED = (0.20, 0.40, 0.80, 0.95, 1.0)
+# Representative duration of a request that falls into each bucket (for ``_sum``).
+_LATENCY_MIDPOINTS = (0.03, 0.07, 0.18, 0.5, 1.8)
+# _sum increments are multiples of 2**-10: every partial sum is then exact in float64, so
+# Prometheus' ``v(t) - v(t - W)`` and our prefix-sum difference agree bit for bit.
+_SUM_QUANTUM = 1024
+
+CHECKOUT_CODES: tuple[str, ...] = ("200", "404", "500", "503")
+CHECKOUT_INSTANCES: tuple[str, ...] = ("a", "b")
+
+LabelMatcher = str | Callable[[str], bool]
+"""An exact label value, or a predicate on the value (absent labels are seen as "")."""
+
+
+class Incident(NamedTuple):
+    """Increments sampled at timestamps ``start < ts <= end`` are affected."""
+
+    start: int
+    end: int
+
+    def __contains__(self, ts: object) -> bool:
+        return isinstance(ts, int | float) and self.start < ts <= self.end
+
+
+@dataclass
+class Series:
+    """One time series: metric name, labels and the increment drawn at each timestamp.
+
+    ``increments[i]`` is the counter increase over ``(timestamps[i] - STEP, timestamps[i]]``;
+    ``increments[0]`` is always 0 (the series starts at 0).  ``resets`` holds the indices
+    whose sample restarts the counter from 0, i.e. ``value[i] == increments[i]`` there.
+    """
+
+    name: str
+    labels: dict[str, str]
+    increments: list[float]
+    resets: tuple[int, ...] = ()
+    _prefix: list[float] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def prefix(self) -> list[float]:
+        """``prefix[i]`` = sum of ``increments[0..i]`` (never affected by resets)."""
+        if self._prefix is None:
+            self._prefix = list(accumulate(self.increments))
+        return self._prefix
+
+    def values(self) -> list[float]:
+        """The raw counter values as Prometheus stores them (they drop at resets)."""
+        out: list[float] = []
+        value: float = 0
+        reset_set = set(self.resets)
+        for i, inc in enumerate(self.increments):
+            value = inc if i in reset_set else value + inc
+            out.append(value)
+        return out
+
+    def matches(self, name: str, labels: Mapping[str, LabelMatcher]) -> bool:
+        if self.name != name:
+            return False
+        for key, matcher in labels.items():
+            value = self.labels.get(key, "")
+            if callable(matcher):
+                if not matcher(value):
+                    return False
+            elif value != matcher:
+                return False
+        return True
+
+
+@dataclass
+class History:
+    """The generated history and its ground truth.
+
+    ``now`` is the builder's ``now`` aligned down to a whole minute; ``timestamps`` are
+    ``start, start + step, ..., end`` (seconds since the epoch, all whole minutes).
+    """
+
+    start: int
+    end: int
+    step: int
+    now: int
+    series: list[Series]
+    incidents: dict[str, Incident]
+    reset_at: int
+    """Timestamp of the first sample after the counter reset of checkout instance "b"."""
+
+    @property
+    def timestamps(self) -> range:
+        return range(self.start, self.end + 1, self.step)
+
+    def select(self, name: str, labels: Mapping[str, LabelMatcher] | None = None) -> list[Series]:
+        """All series called ``name`` whose labels match every matcher in ``labels``."""
+        return [s for s in self.series if s.matches(name, labels or {})]
+
+    def _index_at_or_before(self, t: float) -> int:
+        """Index of the last timestamp ``<= t`` (-1 before ``start``, clamped at ``end``)."""
+        if t < self.start:
+            return -1
+        return min(int((t - self.start) // self.step), len(self.timestamps) - 1)
+
+    def increase(
+        self,
+        name: str,
+        labels: Mapping[str, LabelMatcher] | None,
+        t: float,
+        window: float,
+    ) -> float:
+        """Exact sum of the increments of all matching series sampled in ``(t - window, t]``.
+
+        Equals Prometheus' ``sum(increase(name{labels}[window]))`` evaluated at ``t`` when
+        ``t`` and ``window`` are whole minutes and ``t`` lies within ``[start, end]``.
+        Returns 0.0 when no series matches (Prometheus returns an empty vector then).
+        """
+        hi = self._index_at_or_before(t)
+        lo = self._index_at_or_before(t - window)
+        total = 0.0
+        for s in self.select(name, labels):
+            prefix = s.prefix
+            upper = prefix[hi] if hi >= 0 else 0.0
+            lower = prefix[lo] if lo >= 0 else 0.0
+            total += upper - lower
+        return total
+
+    def ratio(
+        self,
+        name: str,
+        bad: Mapping[str, LabelMatcher],
+        total: Mapping[str, LabelMatcher],
+        t: float,
+        window: float,
+    ) -> float | None:
+        """``increase(bad) / increase(total)``, or None when there was no traffic."""
+        denominator = self.increase(name, total, t, window)
+        if denominator == 0:
+            return None
+        return self.increase(name, bad, t, window) / denominator
+
+
+# --------------------------------------------------------------------------- generation
+
+
+def _stochastic_round(rng: random.Random, x: float) -> int:
+    """Round ``x >= 0`` up with probability equal to its fractional part."""
+    whole = math.floor(x)
+    return whole + (1 if rng.random() < x - whole else 0)
+
+
+def _diurnal(ts: int, low: float, high: float) -> float:
+    mid = (low + high) / 2
+    amplitude = (high - low) / 2
+    return mid + amplitude * math.sin(2 * math.pi * (ts % DAY) / DAY)
+
+
+def build_history(now: float, seed: int = SEED) -> History:
+    """Generate the history around ``now`` (seconds since the epoch); deterministic in both."""
+    now_aligned = int(now // STEP) * STEP
+    end = now_aligned + FUTURE
+    start = end - HISTORY_SPAN
+    timestamps = range(start, end + 1, STEP)
+    n = len(timestamps)
+    rng = random.Random(seed)
+
+    incidents = {
+        "checkout_outage": Incident(now_aligned - 2 * DAY, now_aligned - 2 * DAY + 20 * MINUTE),
+        "checkout_slow_burn": Incident(now_aligned - 30 * HOUR, now_aligned - 20 * HOUR),
+        "search_incident": Incident(now_aligned - 25 * HOUR, now_aligned - 24 * HOUR),
+        "checkout_latency": Incident(now_aligned - 6 * HOUR, now_aligned - 5 * HOUR),
+        "quiet_silence": Incident(now_aligned - 12 * HOUR, end),
+        "checkout_fast_burn": Incident(now_aligned - 45 * MINUTE, now_aligned),
+    }
+    reset_at = now_aligned - 3 * DAY + 7 * MINUTE
+    reset_index = (reset_at - start) // STEP
+
+    def zeros() -> list[float]:
+        return [0] * n
+
+    checkout = {
+        (code, inst): zeros() for inst in CHECKOUT_INSTANCES for code in CHECKOUT_CODES
+    }
+    buckets = [zeros() for _ in LATENCY_BUCKETS]
+    latency_count = zeros()
+    latency_sum: list[float] = [0.0] * n
+    search_requests = zeros()
+    search_errors = zeros()
+    quiet_ok = zeros()
+    quiet_err = zeros()
+
+    for i in range(1, n):
+        ts = timestamps[i]
+
+        # checkout: ~120-280 req/min with a diurnal cycle, split over two instances.
+        if ts in incidents["checkout_outage"]:
+            p5xx = 0.40
+        elif ts in incidents["checkout_fast_burn"]:
+            p5xx = 0.25
+        elif ts in incidents["checkout_slow_burn"]:
+            p5xx = 0.004
+        else:
+            p5xx = 0.0005
+        total = max(0, round(_diurnal(ts, 120, 280) + rng.uniform(-15, 15)))
+        share_a = math.floor(total * rng.uniform(0.45, 0.55))
+        for inst, n_inst in (("a", share_a), ("b", total - share_a)):
+            n5xx = min(n_inst, _stochastic_round(rng, n_inst * p5xx))
+            n500 = min(n5xx, _stochastic_round(rng, n5xx * 0.6))
+            n404 = min(n_inst - n5xx, _stochastic_round(rng, (n_inst - n5xx) * 0.01))
+            checkout["500", inst][i] = n500
+            checkout["503", inst][i] = n5xx - n500
+            checkout["404", inst][i] = n404
+            checkout["200", inst][i] = n_inst - n5xx - n404
+
+        # latency histogram over the same checkout requests.
+        cdf = _LATENCY_CDF_DEGRADED if ts in incidents["checkout_latency"] else _LATENCY_CDF_NORMAL
+        previous = 0
+        duration = 0.0
+        for k, fraction in enumerate(cdf):
+            cumulative = total if k == len(cdf) - 1 else _stochastic_round(rng, total * fraction)
+            cumulative = min(total, max(previous, cumulative))
+            buckets[k][i] = cumulative
+            duration += (cumulative - previous) * _LATENCY_MIDPOINTS[k]
+            previous = cumulative
+        latency_count[i] = total
+        latency_sum[i] = round(duration * rng.uniform(0.9, 1.1) * _SUM_QUANTUM) / _SUM_QUANTUM
+
+        # search: ~30-60 req/min, ~0.5 % errors.
+        n_search = max(0, round(_diurnal(ts + 6 * HOUR, 30, 60) + rng.uniform(-5, 5)))
+        p_err = 0.10 if ts in incidents["search_incident"] else 0.005
+        search_requests[i] = n_search
+        search_errors[i] = min(n_search, _stochastic_round(rng, n_search * p_err))
+
+        # quiet: a few requests per hour, then silence.
+        ok = 1 if rng.random() < 4 / 60 else 0
+        err = 1 if rng.random() < 0.5 / 60 else 0
+        if ts not in incidents["quiet_silence"]:
+            quiet_ok[i] = ok
+            quiet_err[i] = err
+
+    series: list[Series] = []
+    for inst in CHECKOUT_INSTANCES:
+        for code in CHECKOUT_CODES:
+            series.append(
+                Series(
+                    "http_requests_total",
+                    {"service": "checkout", "code": code, "instance": inst},
+                    checkout[code, inst],
+                    resets=(reset_index,) if inst == "b" else (),
+                )
+            )
+    series.append(
+        Series("http_requests_total", {"service": "quiet", "code": "200"}, quiet_ok)
+    )
+    series.append(
+        Series("http_requests_total", {"service": "quiet", "code": "500"}, quiet_err)
+    )
+    for le, incs in zip(LATENCY_BUCKETS, buckets, strict=True):
+        series.append(
+            Series("http_request_duration_seconds_bucket", {"service": "checkout", "le": le}, incs)
+        )
+    series.append(
+        Series("http_request_duration_seconds_count", {"service": "checkout"}, latency_count)
+    )
+    series.append(
+        Series("http_request_duration_seconds_sum", {"service": "checkout"}, latency_sum)
+    )
+    series.append(Series("search_requests_total", {"service": "search"}, search_requests))
+    series.append(Series("search_errors_total", {"service": "search"}, search_errors))
+
+    history = History(
+        start=start,
+        end=end,
+        step=STEP,
+        now=now_aligned,
+        series=series,
+        incidents=incidents,
+        reset_at=reset_at,
+    )
+    _check_resets_detectable(history)
+    return history
+
+
+def _check_resets_detectable(history: History) -> None:
+    """Prometheus only sees a reset when the value drops; make sure every reset does
+    (or is a no-op because the counter was still 0), otherwise ground truth would differ."""
+    for s in history.series:
+        if not s.resets:
+            continue
+        values = s.values()
+        for i in s.resets:
+            before, after = values[i - 1], values[i]
+            if before != 0 and after >= before:
+                raise AssertionError(f"undetectable counter reset in {s.name}{s.labels} at {i}")
+
+
+# --------------------------------------------------------------------------- OpenMetrics
+
+
+def _format_value(value: float) -> str:
+    if isinstance(value, int):
+        return str(value)
+    if value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return repr(value)
+
+
+def _format_labels(labels: Mapping[str, str]) -> str:
+    inner = ",".join(
+        '{}="{}"'.format(k, v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n"))
+        for k, v in sorted(labels.items())
+    )
+    return "{" + inner + "}"
+
+
+def _write_series(out: TextIO, s: Series, timestamps: Sequence[int]) -> None:
+    head = s.name + _format_labels(s.labels) + " "
+    out.writelines(
+        f"{head}{_format_value(v)} {ts}\n" for v, ts in zip(s.values(), timestamps, strict=True)
+    )
+
+
+def write_openmetrics(history: History, path: str | Path) -> None:
+    """Write ``history`` as OpenMetrics text that ``promtool tsdb create-blocks-from
+    openmetrics`` (2.42) accepts.
+
+    Layout: one contiguous block per metric family with its ``# TYPE`` line first; counter
+    series one after another, each in timestamp order; the histogram as one MetricPoint
+    (all ``_bucket`` lines, ``_count``, ``_sum``) per timestamp.  Timestamps are integer
+    seconds.  The file ends with ``# EOF``.
+    """
+    timestamps = list(history.timestamps)
+    by_family: dict[str, list[Series]] = {}
+    for s in history.series:
+        if s.name.startswith("http_request_duration_seconds_"):
+            family = "http_request_duration_seconds"
+        elif s.name.endswith("_total"):
+            family = s.name.removesuffix("_total")
+        else:  # pragma: no cover - the generator only makes the above
+            raise ValueError(f"do not know the family of {s.name}")
+        by_family.setdefault(family, []).append(s)
+
+    with open(path, "w", encoding="utf-8") as out:
+        for family, members in by_family.items():
+            if family == "http_request_duration_seconds":
+                out.write(f"# TYPE {family} histogram\n")
+                heads = [s.name + _format_labels(s.labels) + " " for s in members]
+                columns = [s.values() for s in members]
+                for i, ts in enumerate(timestamps):
+                    out.writelines(
+                        f"{head}{_format_value(col[i])} {ts}\n"
+                        for head, col in zip(heads, columns, strict=True)
+                    )
+            else:
+                out.write(f"# TYPE {family} counter\n")
+                for s in members:
+                    _write_series(out, s, timestamps)
+        out.write("# EOF\n")
+
+
+__all__ = [
+    "CHECKOUT_CODES",
+    "CHECKOUT_INSTANCES",
+    "DAY",
+    "HOUR",
+    "LATENCY_BUCKETS",
+    "MINUTE",
+    "STEP",
+    "History",
+    "Incident",
+    "LabelMatcher",
+    "Series",
+    "build_history",
+    "write_openmetrics",
+]
