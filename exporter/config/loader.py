@@ -1,0 +1,531 @@
+"""Read a config file into :class:`exporter.settings.Settings`, or explain what is wrong.
+
+:func:`load_config` reads the YAML (:mod:`exporter.config.yaml_lines`),
+validates it (:mod:`exporter.config.schema`), cross-checks what one section
+cannot see on its own, reads secrets, and builds the domain objects. Every
+user mistake ends in one :class:`~exporter.errors.ConfigError` that lists all
+problems found, one line each::
+
+    config.yaml:42: slos[2] "checkout-latency": sli.latency.threshold: threshold must be ...
+    config.yaml:7: backend.timeout: '10 seconds' is not a duration: ...
+
+Secret values never appear in a message: only the file or variable they
+were to be read from.
+"""
+
+from __future__ import annotations
+
+import base64
+import difflib
+import json
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType, NoneType, UnionType
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from exporter.config import schema
+from exporter.config.yaml_lines import YamlDocument, YamlPath, YamlSyntaxError, load_yaml
+from exporter.domain.alerts import scaled_factor, workbook_rules
+from exporter.domain.durations import parse_duration
+from exporter.domain.model import (
+    SLI,
+    SLO,
+    BurnRateRule,
+    LatencySLI,
+    QuerySLI,
+    RatioSLI,
+    StatusPolicy,
+)
+from exporter.errors import ConfigError
+from exporter.settings import BackendSettings, EvaluationSettings, Settings
+
+DEFAULT_STATUS = StatusPolicy(window=3600, critical=2.0, warning=1.5, attention=1.0)
+_SECRET_PARTS = frozenset({"bearer_token", "password", "headers"})
+# Names other SLO tools use, so "unknown field" can point to ours.
+_SYNONYMS = {
+    "goal": "objective",
+    "target": "objective",
+    "slo": "objective",
+    "window": "period",
+    "time_window": "period",
+    "timewindow": "period",
+    "indicator": "sli",
+    "events": "query",
+    "error_query": "bad",
+    "errors": "bad",
+    "total_query": "total",
+    "factor": "burn_rate",
+    "long": "long_window",
+    "short": "short_window",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One user mistake: where it is (a YAML path) and what is wrong.
+
+    ``shown`` is the path printed before the message when it differs from
+    ``path`` (e.g. the parent of an unknown key); ``line`` overrides the line
+    looked up from ``path``.
+    """
+
+    path: YamlPath
+    message: str
+    shown: YamlPath | None = None
+    line: int | None = None
+
+
+def load_config(path: str | Path) -> Settings:
+    """Load and validate the config file at ``path``; raise ConfigError on any mistake."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: cannot read the config file: it is not UTF-8 text"]) from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ConfigError([f"{path}: cannot read the config file: {reason}"]) from None
+    return _load(text, str(path), file.parent, file)
+
+
+def load_config_text(text: str, source: str = "<string>") -> Settings:
+    """Load config from ``text``; ``source`` names it in messages, relative paths use the cwd."""
+    return _load(text, source, Path.cwd(), None)
+
+
+def _load(text: str, source: str, base_dir: Path, source_path: Path | None) -> Settings:
+    try:
+        document = load_yaml(text)
+    except YamlSyntaxError as error:
+        where = source if error.line is None else f"{source}:{error.line}:{error.column}"
+        raise ConfigError([f"{where}: invalid YAML: {error.message}"]) from None
+    data = document.data
+    if data is None:
+        raise ConfigError(
+            [f"{source}: the config is empty; it needs at least 'backend' and 'slos'"]
+        )
+    if not isinstance(data, dict):
+        line = document.line_of(())
+        raise ConfigError(
+            [
+                f"{source}:{line}: the top level must be a mapping with 'backend' and 'slos', "
+                f"not {schema.describe(data)}"
+            ]
+        )
+    problems = [*_duplicate_keys(document), *_duplicate_names(document)]
+    settings = _validate_and_build(data, base_dir, source_path, problems)
+    if problems or settings is None:
+        raise ConfigError(_format_all(source, document, problems))
+    return settings
+
+
+# ---- validation -----------------------------------------------------------------
+
+
+def _validate_and_build(
+    data: dict[Any, Any], base_dir: Path, source_path: Path | None, problems: list[Problem]
+) -> Settings | None:
+    """Validate ``data``; build Settings when it is valid, else check the valid parts further."""
+    try:
+        config = schema.ConfigFile.model_validate(data)
+    except ValidationError as error:
+        failed = [_translate(item) for item in error.errors()]
+        problems.extend(failed)
+        _check_valid_parts(data, base_dir, {p.path[:2] for p in failed}, problems)
+        return None
+    backend = _backend(config.backend, base_dir, problems)
+    _check_status(config.defaults.status, DEFAULT_STATUS, ("defaults", "status"), problems)
+    slos = tuple(
+        _slo(slo, config.defaults, index, problems) for index, slo in enumerate(config.slos)
+    )
+    if backend is None:
+        return None
+    evaluation = EvaluationSettings(
+        interval=config.evaluation.interval,
+        concurrency=config.evaluation.concurrency,
+        delay=config.evaluation.delay,
+    )
+    return Settings(backend=backend, evaluation=evaluation, slos=slos, source=source_path)
+
+
+def _check_valid_parts(
+    data: dict[Any, Any], base_dir: Path, failed: set[YamlPath], problems: list[Problem]
+) -> None:
+    """Run the build-time checks (secrets, status order) on sections that did validate."""
+    if not any(path[:1] == ("backend",) for path in failed) and "backend" in data:
+        _backend(schema.BackendConfig.model_validate(data["backend"]), base_dir, problems)
+    if any(path[:1] == ("defaults",) for path in failed):
+        return
+    raw_defaults = data.get("defaults")
+    defaults = (
+        schema.DefaultsConfig.model_validate(raw_defaults)
+        if raw_defaults is not None
+        else schema.DefaultsConfig()
+    )
+    _check_status(defaults.status, DEFAULT_STATUS, ("defaults", "status"), problems)
+    raw_slos = data.get("slos")
+    if not isinstance(raw_slos, list):
+        return
+    for index, raw in enumerate(raw_slos):
+        if ("slos", index) not in failed:
+            _slo(schema.SLOConfig.model_validate(raw), defaults, index, problems)
+
+
+def _translate(error: Any) -> Problem:
+    """Turn one pydantic error into a Problem with a plain message."""
+    loc: YamlPath = tuple(error["loc"])
+    kind: str = error["type"]
+    value = error.get("input")
+    if loc and loc[-1] == "[key]":  # a mapping key failed: at the key's line, under its parent
+        loc = loc[:-1]
+        message = _plain(error["msg"])
+        if kind == "string_type":
+            message = f"key {value!r} must be text; quote it in YAML"
+        return Problem(loc, message, shown=loc[:-1])
+    if kind == "extra_forbidden":
+        return Problem(loc, _unknown_field(loc[:-1], loc[-1]), shown=loc[:-1])
+    if kind == "missing":
+        return Problem(loc, f"missing required field '{loc[-1]}'", shown=loc[:-1])
+    secret = bool(_SECRET_PARTS.intersection(p for p in loc if isinstance(p, str)))
+    got = schema.describe(value, hide=secret)
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        model = _model_at(loc)
+        if model is schema.SecretSource:
+            return Problem(
+                loc,
+                f"expected {{file: PATH}} or {{env: VAR_NAME}}, got {got}; "
+                "never write the secret itself into the config",
+            )
+        fields = f" with {_field_list(model)}" if model is not None else ""
+        return Problem(loc, f"expected a mapping{fields}, got {got}")
+    if kind == "list_type":
+        return Problem(loc, f"expected a list, got {got}")
+    if kind == "string_type":
+        hint = "; quote it in YAML" if isinstance(value, bool | int | float) else ""
+        return Problem(loc, f"expected text, got {got}{hint}")
+    if kind in {"bool_type", "bool_parsing"}:
+        return Problem(loc, f"expected true or false, got {got}")
+    if kind.startswith(("int_", "float_")):
+        return Problem(loc, f"expected a number, got {got}")
+    return Problem(loc, _plain(error["msg"]))
+
+
+def _plain(message: str) -> str:
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return " ".join(message.split())
+
+
+def _unknown_field(parent: YamlPath, key: Any) -> str:
+    model = _model_at(parent)
+    if model is None:
+        return f"unknown field {key!r}"
+    allowed = list(model.model_fields)
+    guess = _SYNONYMS.get(str(key).lower())
+    if guess not in allowed:
+        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+        guess = close[0] if close else None
+    if guess is not None:
+        return f"unknown field {key!r} (did you mean {guess!r}?)"
+    return f"unknown field {key!r}; allowed here: {', '.join(allowed)}"
+
+
+def _field_list(model: type[BaseModel]) -> str:
+    names = list(model.model_fields)
+    return "fields " + ", ".join(names) if len(names) > 1 else f"field {names[0]}"
+
+
+def _model_at(path: YamlPath) -> type[BaseModel] | None:
+    """The schema model that validates the mapping at ``path``, if there is one."""
+    current: Any = schema.ConfigFile
+    for part in path:
+        current = _strip_optional(current)
+        origin = get_origin(current)
+        if origin is list and isinstance(part, int):
+            current = get_args(current)[0]
+        elif origin is dict:
+            current = get_args(current)[1]
+        elif _is_model(current) and isinstance(part, str) and part in current.model_fields:
+            current = current.model_fields[part].annotation
+        else:
+            return None
+    current = _strip_optional(current)
+    return current if _is_model(current) else None
+
+
+def _strip_optional(annotation: Any) -> Any:
+    if get_origin(annotation) in (Union, UnionType):
+        args = [arg for arg in get_args(annotation) if arg is not NoneType]
+        if len(args) == 1:
+            return _strip_optional(args[0])
+    if hasattr(annotation, "__metadata__"):  # Annotated[X, ...]
+        return _strip_optional(annotation.__origin__)
+    return annotation
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _duplicate_keys(document: YamlDocument) -> Iterable[Problem]:
+    for duplicate in document.duplicates:
+        yield Problem(
+            (*duplicate.path, duplicate.key),
+            f"key {duplicate.key!r} is given twice (first on line {duplicate.first_line}); "
+            "YAML would silently keep only the last one",
+            shown=duplicate.path,
+            line=duplicate.line,
+        )
+
+
+def _duplicate_names(document: YamlDocument) -> Iterable[Problem]:
+    raw_slos = document.data.get("slos")
+    if not isinstance(raw_slos, list):
+        return
+    first: dict[str, int] = {}
+    for index, raw in enumerate(raw_slos):
+        name = raw.get("name") if isinstance(raw, dict) else None
+        if not isinstance(name, str):
+            continue
+        if name in first:
+            other = first[name]
+            line = document.line_of(("slos", other, "name"))
+            yield Problem(
+                ("slos", index, "name"),
+                f"duplicate SLO name {name!r}: slos[{other}] on line {line} has it already",
+            )
+        else:
+            first[name] = index
+
+
+# ---- building -------------------------------------------------------------------
+
+
+def _backend(
+    config: schema.BackendConfig, base_dir: Path, problems: list[Problem]
+) -> BackendSettings | None:
+    """BackendSettings with secrets read; None (and problems added) when one cannot be read."""
+    before = len(problems)
+    headers = dict(config.headers)
+    secret_headers = {
+        name: headers.pop(name) for name in list(headers) if name.lower() == "authorization"
+    }
+    if config.bearer_token is not None:
+        token = _read_secret(config.bearer_token, ("backend", "bearer_token"), base_dir, problems)
+        if token is not None and re.search(r"\s", token):
+            problems.append(
+                Problem(
+                    ("backend", "bearer_token"),
+                    "the bearer token contains spaces or line breaks; it must be one word",
+                )
+            )
+        elif token is not None:
+            secret_headers["Authorization"] = f"Bearer {token}"
+    if config.basic_auth is not None:
+        path = ("backend", "basic_auth", "password")
+        password = _read_secret(config.basic_auth.password, path, base_dir, problems)
+        if password is not None:
+            pair = f"{config.basic_auth.username}:{password}".encode()
+            secret_headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+    ca_file = None
+    if config.tls is not None and config.tls.ca_file is not None:
+        ca_file = _readable(config.tls.ca_file, ("backend", "tls", "ca_file"), base_dir, problems)
+    if len(problems) > before:
+        return None
+    return BackendSettings(
+        url=config.url,
+        timeout=float(config.timeout),
+        headers=MappingProxyType(headers),
+        secret_headers=MappingProxyType(secret_headers),
+        tls_verify=not (config.tls is not None and config.tls.insecure_skip_verify),
+        ca_file=ca_file,
+    )
+
+
+def _read_secret(
+    source: schema.SecretSource, path: YamlPath, base_dir: Path, problems: list[Problem]
+) -> str | None:
+    """The secret's value, or None with a problem that names where it was looked for."""
+    if source.env is not None:
+        value = os.environ.get(source.env)
+        if value is None:
+            problems.append(
+                Problem((*path, "env"), f"environment variable {source.env} is not set")
+            )
+            return None
+        if not value.strip():
+            problems.append(Problem((*path, "env"), f"environment variable {source.env} is empty"))
+            return None
+        return value
+    assert source.file is not None  # the schema requires file or env
+    file = _resolve(source.file, base_dir)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        problems.append(Problem((*path, "file"), f"secret file {str(file)!r} is not UTF-8 text"))
+        return None
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        problems.append(Problem((*path, "file"), f"cannot read {str(file)!r}: {reason}"))
+        return None
+    value = text.rstrip("\r\n")
+    if not value.strip():
+        problems.append(Problem((*path, "file"), f"secret file {str(file)!r} is empty"))
+        return None
+    return value
+
+
+def _readable(name: str, path: YamlPath, base_dir: Path, problems: list[Problem]) -> Path | None:
+    file = _resolve(name, base_dir)
+    try:
+        with file.open("rb"):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        problems.append(Problem(path, f"cannot read {str(file)!r}: {reason}"))
+        return None
+    return file
+
+
+def _resolve(name: str, base_dir: Path) -> Path:
+    """A path from the config: ``~`` expanded, relative to the config file's directory."""
+    file = Path(name).expanduser()
+    return file if file.is_absolute() else base_dir / file
+
+
+def _slo(
+    config: schema.SLOConfig, defaults: schema.DefaultsConfig, index: int, problems: list[Problem]
+) -> SLO:
+    """The domain SLO, with the defaults filled in."""
+    period = config.period
+    windows = config.windows if config.windows is not None else defaults.windows
+    if windows is None:
+        windows = [parse_duration(text) for text in schema.DEFAULT_WINDOWS]
+    alert_configs = config.alerts if config.alerts is not None else defaults.alerts
+    if alert_configs is None:
+        rules = workbook_rules(period)
+    else:
+        rules = tuple(_rule(alert, period) for alert in alert_configs)
+    status = _merge_status(defaults.status, DEFAULT_STATUS)
+    if config.status is not None:
+        status = _merge_status(config.status, status)
+        _check_status(config.status, status, ("slos", index, "status"), problems)
+    every = {*windows, period, status.window}
+    for rule in rules:
+        every.update((rule.long_window, rule.short_window))
+    return SLO(
+        name=config.name,
+        service=config.service,
+        objective=config.objective,
+        period=period,
+        sli=_sli(config.sli),
+        windows=tuple(sorted(every)),
+        alerts=rules,
+        status=status,
+        labels=MappingProxyType(dict(config.labels)),
+    )
+
+
+def _rule(config: schema.AlertConfig, period: int) -> BurnRateRule:
+    if config.burn_rate is not None:
+        factor = config.burn_rate
+    else:
+        assert config.budget_percent is not None  # the schema requires one of them
+        factor = scaled_factor(config.budget_percent / 100.0, period, config.long_window)
+    return BurnRateRule(config.severity, config.long_window, config.short_window, factor)
+
+
+def _merge_status(config: schema.StatusConfig | None, base: StatusPolicy) -> StatusPolicy:
+    if config is None:
+        return base
+    return StatusPolicy(
+        window=config.window if config.window is not None else base.window,
+        critical=config.critical if config.critical is not None else base.critical,
+        warning=config.warning if config.warning is not None else base.warning,
+        attention=config.attention if config.attention is not None else base.attention,
+    )
+
+
+def _check_status(
+    config: schema.StatusConfig | None,
+    base: StatusPolicy,
+    path: YamlPath,
+    problems: list[Problem],
+) -> None:
+    """Thresholds, after merging, must go critical >= warning >= attention."""
+    if config is None:
+        return
+    policy = _merge_status(config, base)
+    if not policy.critical >= policy.warning >= policy.attention:
+        problems.append(
+            Problem(
+                path,
+                "thresholds must satisfy critical >= warning >= attention; got "
+                f"critical {policy.critical:g}, warning {policy.warning:g}, "
+                f"attention {policy.attention:g} (with defaults filled in)",
+            )
+        )
+
+
+def _sli(config: schema.SLIConfig) -> SLI:
+    if config.ratio is not None:
+        return RatioSLI(total=config.ratio.total, good=config.ratio.good, bad=config.ratio.bad)
+    if config.latency is not None:
+        return LatencySLI(histogram=config.latency.histogram, threshold=config.latency.threshold)
+    assert config.query is not None  # the schema requires exactly one kind
+    return QuerySLI(total=config.query.total, good=config.query.good, bad=config.query.bad)
+
+
+# ---- formatting -----------------------------------------------------------------
+
+
+def _format_all(source: str, document: YamlDocument, problems: Sequence[Problem]) -> list[str]:
+    """One line per problem, ordered by line, duplicates dropped."""
+    located = [
+        (problem.line or document.line_of(problem.path) or 0, order, problem)
+        for order, problem in enumerate(problems)
+    ]
+    lines: list[str] = []
+    for line, _, problem in sorted(located, key=lambda item: item[:2]):
+        text = _format(source, line, document, problem)
+        if text not in lines:
+            lines.append(text)
+    return lines
+
+
+def _format(source: str, line: int, document: YamlDocument, problem: Problem) -> str:
+    parts = [f"{source}:{line}" if line else source]
+    shown = problem.path if problem.shown is None else problem.shown
+    if len(shown) >= 2 and shown[0] == "slos" and isinstance(shown[1], int):
+        parts.append(_slo_label(document, shown[1]))
+        shown = shown[2:]
+    if shown:
+        parts.append(_dotted(shown))
+    parts.append(problem.message)
+    return " ".join(": ".join(parts).split())
+
+
+def _slo_label(document: YamlDocument, index: int) -> str:
+    raw_slos = document.data.get("slos")
+    raw = raw_slos[index] if isinstance(raw_slos, list) and index < len(raw_slos) else None
+    name = raw.get("name") if isinstance(raw, dict) else None
+    if isinstance(name, str) and name.strip():
+        return f"slos[{index}] {json.dumps(name, ensure_ascii=False)}"
+    return f"slos[{index}]"
+
+
+def _dotted(path: YamlPath) -> str:
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif isinstance(part, str) and re.fullmatch(r"[A-Za-z0-9_-]+", part):
+            text += f".{part}" if text else part
+        else:
+            text += f"[{json.dumps(part, ensure_ascii=False, default=str)}]"
+    return text

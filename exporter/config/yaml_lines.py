@@ -1,0 +1,155 @@
+"""Load YAML safely while remembering the line of every key and list item.
+
+Validation errors name a position as a path such as
+``("slos", 0, "sli", "ratio", "good")``; :class:`YamlDocument` maps such a
+path back to the 1-based line it came from, falling back to the nearest
+ancestor that has one (a missing key is reported where its parent is).
+
+PyYAML silently keeps the last of two equal keys in one mapping; here every
+repeat is recorded in :attr:`YamlDocument.duplicates` so it can be reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+YamlPath = tuple[Any, ...]
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class YamlSyntaxError(ValueError):
+    """The text is not valid YAML; ``line`` and ``column`` are 1-based when known."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        self.message = message
+        self.line = line
+        self.column = column
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class DuplicateKey:
+    """A key given twice in one mapping: where the mapping is and both lines."""
+
+    path: YamlPath
+    key: Any
+    line: int
+    first_line: int
+
+
+@dataclass
+class YamlDocument:
+    """The loaded data (``None`` for an empty document) and where each part was."""
+
+    data: Any
+    lines: dict[YamlPath, int] = field(default_factory=dict)
+    duplicates: list[DuplicateKey] = field(default_factory=list)
+
+    def line_of(self, path: YamlPath) -> int | None:
+        """Line of ``path``, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return None
+
+
+def load_yaml(text: str) -> YamlDocument:
+    """Parse one YAML document with the safe loader, recording lines and duplicate keys.
+
+    Raises :class:`YamlSyntaxError` for text that is not a single valid YAML
+    document (including unsafe tags such as ``!!python/object``).
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return YamlDocument(data=None)
+        # Walk before constructing: construction expands "<<" merge keys in place.
+        document = YamlDocument(data=None)
+        document.lines[()] = node.start_mark.line + 1
+        _walk(loader, node, (), document, set())
+        document.data = loader.construct_document(node)
+        return document
+    except yaml.MarkedYAMLError as error:
+        raise _syntax_error(error) from None
+    except yaml.YAMLError as error:
+        raise YamlSyntaxError(_one_line(str(error))) from None
+    finally:
+        loader.dispose()
+
+
+def _syntax_error(error: yaml.MarkedYAMLError) -> YamlSyntaxError:
+    mark = error.problem_mark or error.context_mark
+    message = _one_line(error.problem or error.context or "invalid YAML")
+    if error.context and error.problem:
+        context = _one_line(error.context)
+        if error.context_mark is not None and error.context_mark is not mark:
+            context += f" (line {error.context_mark.line + 1})"
+        message = f"{context}: {message}"
+    if "'\\t'" in message:
+        message += "; indent YAML with spaces, not tabs"
+    if mark is None:
+        return YamlSyntaxError(message)
+    return YamlSyntaxError(message, mark.line + 1, mark.column + 1)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _walk(
+    loader: yaml.SafeLoader, node: Node, path: YamlPath, document: YamlDocument, seen: set[int]
+) -> None:
+    # An alias makes the same node appear twice; walking it once is enough and
+    # guards against recursive structures.
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, SequenceNode):
+        for index, item in enumerate(node.value):
+            document.lines[(*path, index)] = item.start_mark.line + 1
+            _walk(loader, item, (*path, index), document, seen)
+    elif isinstance(node, MappingNode):
+        first_seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                continue
+            key = _key_of(loader, key_node)
+            line = key_node.start_mark.line + 1
+            if key in first_seen:
+                document.duplicates.append(DuplicateKey(path, key, line, first_seen[key]))
+            else:
+                first_seen[key] = line
+            document.lines[(*path, key)] = line
+            _walk(loader, value_node, (*path, key), document, seen)
+        # Keys pulled in with "<<: *anchor" are reported at the anchor's line
+        # unless the mapping sets them itself.
+        for key_node, value_node in _merged_pairs(node):
+            key = _key_of(loader, key_node)
+            if (*path, key) not in document.lines:
+                document.lines[(*path, key)] = key_node.start_mark.line + 1
+                _walk(loader, value_node, (*path, key), document, seen)
+
+
+def _merged_pairs(node: MappingNode) -> Iterator[tuple[Node, Node]]:
+    for key_node, value_node in node.value:
+        if key_node.tag != _MERGE_TAG:
+            continue
+        sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+        for source in sources:
+            if isinstance(source, MappingNode):
+                yield from source.value
+
+
+def _key_of(loader: yaml.SafeLoader, key_node: Node) -> Any:
+    if isinstance(key_node, ScalarNode):
+        return loader.construct_object(key_node)
+    # Complex keys cannot be valid config keys; keep them apart from scalars.
+    return ("<complex key>", key_node.start_mark.line)
