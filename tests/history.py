@@ -203,125 +203,141 @@ def _diurnal(ts: int, low: float, high: float) -> float:
     return mid + amplitude * math.sin(2 * math.pi * (ts % DAY) / DAY)
 
 
-def build_history(now: float, seed: int = SEED) -> History:
-    """Generate the history around ``now`` (seconds since the epoch); deterministic in both."""
+def _incidents(now: int, end: int) -> dict[str, Incident]:
+    return {
+        "checkout_outage": Incident(now - 2 * DAY, now - 2 * DAY + 20 * MINUTE),
+        "checkout_slow_burn": Incident(now - 30 * HOUR, now - 20 * HOUR),
+        "search_incident": Incident(now - 25 * HOUR, now - 24 * HOUR),
+        "checkout_latency": Incident(now - 6 * HOUR, now - 5 * HOUR),
+        "quiet_silence": Incident(now - 12 * HOUR, end),
+        "checkout_fast_burn": Incident(now - 45 * MINUTE, now),
+    }
+
+
+def _draw_checkout(
+    rng: random.Random, ts: int, incidents: Mapping[str, Incident]
+) -> dict[tuple[str, str], int]:
+    """Requests per (code, instance) in one minute: ~120-280 req/min with a diurnal cycle."""
+    if ts in incidents["checkout_outage"]:
+        p5xx = 0.40
+    elif ts in incidents["checkout_fast_burn"]:
+        p5xx = 0.25
+    elif ts in incidents["checkout_slow_burn"]:
+        p5xx = 0.004
+    else:
+        p5xx = 0.0005
+    total = max(0, round(_diurnal(ts, 120, 280) + rng.uniform(-15, 15)))
+    share_a = math.floor(total * rng.uniform(0.45, 0.55))
+    out: dict[tuple[str, str], int] = {}
+    for inst, n_inst in (("a", share_a), ("b", total - share_a)):
+        n5xx = min(n_inst, _stochastic_round(rng, n_inst * p5xx))
+        n500 = min(n5xx, _stochastic_round(rng, n5xx * 0.6))
+        n404 = min(n_inst - n5xx, _stochastic_round(rng, (n_inst - n5xx) * 0.01))
+        out["500", inst] = n500
+        out["503", inst] = n5xx - n500
+        out["404", inst] = n404
+        out["200", inst] = n_inst - n5xx - n404
+    return out
+
+
+def _draw_latency(rng: random.Random, total: int, degraded: bool) -> tuple[list[int], float]:
+    """Cumulative bucket counts (one per LATENCY_BUCKETS, last == total) and the _sum."""
+    cdf = _LATENCY_CDF_DEGRADED if degraded else _LATENCY_CDF_NORMAL
+    cumulative: list[int] = []
+    previous = 0
+    duration = 0.0
+    for k, fraction in enumerate(cdf):
+        count = total if k == len(cdf) - 1 else _stochastic_round(rng, total * fraction)
+        count = min(total, max(previous, count))
+        cumulative.append(count)
+        duration += (count - previous) * _LATENCY_MIDPOINTS[k]
+        previous = count
+    return cumulative, round(duration * rng.uniform(0.9, 1.1) * _SUM_QUANTUM) / _SUM_QUANTUM
+
+
+def build_history(now: float, seed: int = SEED, span: int = HISTORY_SPAN) -> History:
+    """Generate the history around ``now`` (seconds since the epoch); deterministic in all.
+
+    ``span`` is ``end - start``: the tests use 8 days, the demo a month.
+    """
+    if span < HISTORY_SPAN:
+        raise ValueError(f"span must be at least {HISTORY_SPAN} s to hold every incident")
     now_aligned = int(now // STEP) * STEP
     end = now_aligned + FUTURE
-    start = end - HISTORY_SPAN
+    start = end - span
     timestamps = range(start, end + 1, STEP)
-    n = len(timestamps)
     rng = random.Random(seed)
-
-    incidents = {
-        "checkout_outage": Incident(now_aligned - 2 * DAY, now_aligned - 2 * DAY + 20 * MINUTE),
-        "checkout_slow_burn": Incident(now_aligned - 30 * HOUR, now_aligned - 20 * HOUR),
-        "search_incident": Incident(now_aligned - 25 * HOUR, now_aligned - 24 * HOUR),
-        "checkout_latency": Incident(now_aligned - 6 * HOUR, now_aligned - 5 * HOUR),
-        "quiet_silence": Incident(now_aligned - 12 * HOUR, end),
-        "checkout_fast_burn": Incident(now_aligned - 45 * MINUTE, now_aligned),
-    }
+    incidents = _incidents(now_aligned, end)
     reset_at = now_aligned - 3 * DAY + 7 * MINUTE
     reset_index = (reset_at - start) // STEP
 
-    def zeros() -> list[float]:
-        return [0] * n
+    def new(name: str, resets: tuple[int, ...] = (), **labels: str) -> Series:
+        return Series(name, labels, [0] * len(timestamps), resets)
 
     checkout = {
-        (code, inst): zeros() for inst in CHECKOUT_INSTANCES for code in CHECKOUT_CODES
+        (code, inst): new(
+            "http_requests_total",
+            resets=(reset_index,) if inst == "b" else (),
+            service="checkout",
+            code=code,
+            instance=inst,
+        )
+        for inst in CHECKOUT_INSTANCES
+        for code in CHECKOUT_CODES
     }
-    buckets = [zeros() for _ in LATENCY_BUCKETS]
-    latency_count = zeros()
-    latency_sum: list[float] = [0.0] * n
-    search_requests = zeros()
-    search_errors = zeros()
-    quiet_ok = zeros()
-    quiet_err = zeros()
+    quiet_ok = new("http_requests_total", service="quiet", code="200")
+    quiet_err = new("http_requests_total", service="quiet", code="500")
+    buckets = [
+        new("http_request_duration_seconds_bucket", service="checkout", le=le)
+        for le in LATENCY_BUCKETS
+    ]
+    latency_count = new("http_request_duration_seconds_count", service="checkout")
+    latency_sum = new("http_request_duration_seconds_sum", service="checkout")
+    search_requests = new("search_requests_total", service="search")
+    search_errors = new("search_errors_total", service="search")
 
-    for i in range(1, n):
-        ts = timestamps[i]
-
-        # checkout: ~120-280 req/min with a diurnal cycle, split over two instances.
-        if ts in incidents["checkout_outage"]:
-            p5xx = 0.40
-        elif ts in incidents["checkout_fast_burn"]:
-            p5xx = 0.25
-        elif ts in incidents["checkout_slow_burn"]:
-            p5xx = 0.004
-        else:
-            p5xx = 0.0005
-        total = max(0, round(_diurnal(ts, 120, 280) + rng.uniform(-15, 15)))
-        share_a = math.floor(total * rng.uniform(0.45, 0.55))
-        for inst, n_inst in (("a", share_a), ("b", total - share_a)):
-            n5xx = min(n_inst, _stochastic_round(rng, n_inst * p5xx))
-            n500 = min(n5xx, _stochastic_round(rng, n5xx * 0.6))
-            n404 = min(n_inst - n5xx, _stochastic_round(rng, (n_inst - n5xx) * 0.01))
-            checkout["500", inst][i] = n500
-            checkout["503", inst][i] = n5xx - n500
-            checkout["404", inst][i] = n404
-            checkout["200", inst][i] = n_inst - n5xx - n404
-
-        # latency histogram over the same checkout requests.
-        cdf = _LATENCY_CDF_DEGRADED if ts in incidents["checkout_latency"] else _LATENCY_CDF_NORMAL
-        previous = 0
-        duration = 0.0
-        for k, fraction in enumerate(cdf):
-            cumulative = total if k == len(cdf) - 1 else _stochastic_round(rng, total * fraction)
-            cumulative = min(total, max(previous, cumulative))
-            buckets[k][i] = cumulative
-            duration += (cumulative - previous) * _LATENCY_MIDPOINTS[k]
-            previous = cumulative
-        latency_count[i] = total
-        latency_sum[i] = round(duration * rng.uniform(0.9, 1.1) * _SUM_QUANTUM) / _SUM_QUANTUM
+    for i, ts in enumerate(timestamps):
+        if i == 0:
+            continue  # every series starts at 0
+        # checkout requests, and their latency histogram.
+        per_code = _draw_checkout(rng, ts, incidents)
+        for key, count in per_code.items():
+            checkout[key].increments[i] = count
+        total = sum(per_code.values())
+        cumulative, duration = _draw_latency(rng, total, ts in incidents["checkout_latency"])
+        for bucket, count in zip(buckets, cumulative, strict=True):
+            bucket.increments[i] = count
+        latency_count.increments[i] = total
+        latency_sum.increments[i] = duration
 
         # search: ~30-60 req/min, ~0.5 % errors.
         n_search = max(0, round(_diurnal(ts + 6 * HOUR, 30, 60) + rng.uniform(-5, 5)))
         p_err = 0.10 if ts in incidents["search_incident"] else 0.005
-        search_requests[i] = n_search
-        search_errors[i] = min(n_search, _stochastic_round(rng, n_search * p_err))
+        search_requests.increments[i] = n_search
+        search_errors.increments[i] = min(n_search, _stochastic_round(rng, n_search * p_err))
 
         # quiet: a few requests per hour, then silence.
         ok = 1 if rng.random() < 4 / 60 else 0
         err = 1 if rng.random() < 0.5 / 60 else 0
         if ts not in incidents["quiet_silence"]:
-            quiet_ok[i] = ok
-            quiet_err[i] = err
-
-    series: list[Series] = []
-    for inst in CHECKOUT_INSTANCES:
-        for code in CHECKOUT_CODES:
-            series.append(
-                Series(
-                    "http_requests_total",
-                    {"service": "checkout", "code": code, "instance": inst},
-                    checkout[code, inst],
-                    resets=(reset_index,) if inst == "b" else (),
-                )
-            )
-    series.append(
-        Series("http_requests_total", {"service": "quiet", "code": "200"}, quiet_ok)
-    )
-    series.append(
-        Series("http_requests_total", {"service": "quiet", "code": "500"}, quiet_err)
-    )
-    for le, incs in zip(LATENCY_BUCKETS, buckets, strict=True):
-        series.append(
-            Series("http_request_duration_seconds_bucket", {"service": "checkout", "le": le}, incs)
-        )
-    series.append(
-        Series("http_request_duration_seconds_count", {"service": "checkout"}, latency_count)
-    )
-    series.append(
-        Series("http_request_duration_seconds_sum", {"service": "checkout"}, latency_sum)
-    )
-    series.append(Series("search_requests_total", {"service": "search"}, search_requests))
-    series.append(Series("search_errors_total", {"service": "search"}, search_errors))
+            quiet_ok.increments[i] = ok
+            quiet_err.increments[i] = err
 
     history = History(
         start=start,
         end=end,
         step=STEP,
         now=now_aligned,
-        series=series,
+        series=[
+            *checkout.values(),
+            quiet_ok,
+            quiet_err,
+            *buckets,
+            latency_count,
+            latency_sum,
+            search_requests,
+            search_errors,
+        ],
         incidents=incidents,
         reset_at=reset_at,
     )
