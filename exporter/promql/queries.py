@@ -1,0 +1,213 @@
+"""The PromQL that counts an SLI's events over one window.
+
+Each SLI kind gives two instant queries per window, a numerator (good
+events, or bad ones when the SLI is given as ``bad``) and a total:
+
+* ratio: ``sum(increase(<selector>[<window>]))`` for each selector;
+* latency: the same over ``<histogram>_bucket`` with an ``le`` matcher, the
+  threshold's bucket for the numerator and the ``+Inf`` bucket for the total;
+* query: the user's templates with ``{{window}}`` replaced.
+
+Windows are written by :func:`exporter.domain.durations.format_duration`.
+
+The ``le`` label of a bucket is the bound as its client library spelled it:
+Go writes ``1`` and ``1e-05``, Python ``1.0``, Java ``1.0E-5``, and
+Prometheus 3 rewrites ``1`` as ``1.0`` on scrape. So the numerator matches
+every spelling of the threshold with a regex alternation, each spelling's
+regex metacharacters escaped: for 1 the regex is ``1|1\\.0``, which the
+query writes as the PromQL string ``"1|1\\\\.0"``. PromQL anchors label
+regexes at both ends, so ``1`` never matches ``10``. The ``+Inf`` bucket is
+matched by the regex ``\\+Inf``.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import assert_never
+
+from exporter.domain.durations import format_duration
+from exporter.domain.model import SLI, LatencySLI, QuerySLI, RatioSLI
+from exporter.promql.selectors import MatchOp, Selector, parse_selector, render_template
+
+__all__ = ["INF_REGEX", "WindowQueries", "le_regex", "le_spellings", "window_queries"]
+
+INF_REGEX = r"\+Inf"
+"""The regex (not yet a PromQL string) matching the ``+Inf`` bucket's ``le``."""
+
+# Go's regexp.QuoteMeta set.
+_REGEX_SPECIAL = frozenset(r"\.+*?()|[]{}^$")
+
+
+@dataclass(frozen=True)
+class WindowQueries:
+    """The two instant queries for one window.
+
+    ``numerator`` counts good events, or bad ones when ``counts_bad``.
+    """
+
+    numerator: str
+    total: str
+    counts_bad: bool
+
+
+def _quote_meta(text: str) -> str:
+    return "".join("\\" + c if c in _REGEX_SPECIAL else c for c in text)
+
+
+def _shortest_digits(value: float) -> tuple[str, int]:
+    """Shortest round-trip digits of ``abs(value) > 0`` and its decimal exponent.
+
+    ``0.00125`` -> ``("125", -3)``, read as ``1.25 * 10**-3``.
+    """
+    _, digits, exponent = Decimal(repr(abs(value))).normalize().as_tuple()
+    assert isinstance(exponent, int)  # finite by the caller's check
+    text = "".join(map(str, digits))
+    return text, len(text) + exponent - 1
+
+
+def _positional(digits: str, exp: int) -> str:
+    point = exp + 1
+    if point <= 0:
+        return "0." + "0" * -point + digits
+    if point >= len(digits):
+        return digits + "0" * (point - len(digits))
+    return f"{digits[:point]}.{digits[point:]}"
+
+
+def _mantissa(digits: str, *, min_fraction: int = 0) -> str:
+    fraction = digits[1:] or "0" * min_fraction
+    return f"{digits[0]}.{fraction}" if fraction else digits[0]
+
+
+def _go(digits: str, exp: int) -> str:
+    # strconv.FormatFloat(v, 'g', -1, 64): exponent form below 1e-4 and from 1e6.
+    if exp < -4 or exp >= 6:
+        return f"{_mantissa(digits)}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    return _positional(digits, exp)
+
+
+def _with_point(text: str) -> str:
+    return text if "." in text or "e" in text else text + ".0"
+
+
+def _python(value: float) -> str:
+    # prometheus_client.utils.floatToGoString, for a finite value.
+    text = repr(value)
+    dot = text.find(".")
+    if value > 0 and dot > 6:
+        mantissa = f"{text[0]}.{text[1:dot]}{text[dot + 1 :]}".rstrip("0.")
+        return f"{mantissa}e+{dot - 1:02d}"
+    return text
+
+
+def _java(digits: str, exp: int) -> str:
+    # Double.toString: plain from 1e-3 to below 1e7, else d.dddE<n>.
+    if -3 <= exp < 7:
+        return _with_point(_positional(digits, exp))
+    return f"{_mantissa(digits, min_fraction=1)}E{exp}"
+
+
+def _javascript(digits: str, exp: int) -> str:
+    # Number.prototype.toString (prom-client): plain from 1e-6 to below 1e21.
+    if -6 <= exp < 21:
+        return _positional(digits, exp)
+    return f"{_mantissa(digits)}e{'-' if exp < 0 else '+'}{abs(exp)}"
+
+
+def le_spellings(threshold: float) -> tuple[str, ...]:
+    """Every way client libraries write ``threshold`` in an ``le`` label.
+
+    Go's ``%g`` (client_golang), the same with ``.0`` on whole numbers
+    (OpenMetrics, Prometheus 3), Python's prometheus_client, Java's
+    ``Double.toString`` and JavaScript's ``Number.toString`` (prom-client,
+    which is plain decimal for any sensible bound); duplicates removed, in
+    that order. ``1`` -> ``("1", "1.0")``; ``0.00001`` ->
+    ``("1e-05", "1.0E-5", "0.00001")``.
+    """
+    if not math.isfinite(threshold):
+        raise ValueError(f"a bucket bound must be finite, not {threshold}")
+    value = float(threshold)
+    if value == 0:
+        return ("0", "0.0")
+    digits, exp = _shortest_digits(value)
+    sign = "-" if value < 0 else ""
+    go = _go(digits, exp)
+    spellings = (
+        sign + go,
+        sign + _with_point(go),
+        _python(value),
+        sign + _java(digits, exp),
+        sign + _javascript(digits, exp),
+    )
+    return tuple(dict.fromkeys(spellings))
+
+
+def le_regex(threshold: float) -> str:
+    """The regex (not yet a PromQL string) matching every spelling of ``threshold``."""
+    return "|".join(_quote_meta(s) for s in le_spellings(threshold))
+
+
+def _increase(selector: Selector, window: str) -> str:
+    return f"sum(increase({selector.render()}[{window}]))"
+
+
+def _numerator(sli: RatioSLI | QuerySLI) -> tuple[str, bool]:
+    """The good (or else bad) selector or template, and whether it counts bad events."""
+    if sli.good is not None:
+        return sli.good, False
+    if sli.bad is not None:
+        return sli.bad, True
+    raise ValueError("the SLI gives neither good nor bad")
+
+
+def _ratio(sli: RatioSLI, window: str) -> WindowQueries:
+    numerator, counts_bad = _numerator(sli)
+    return WindowQueries(
+        numerator=_increase(parse_selector(numerator), window),
+        total=_increase(parse_selector(sli.total), window),
+        counts_bad=counts_bad,
+    )
+
+
+def _latency(sli: LatencySLI, window: str) -> WindowQueries:
+    histogram = parse_selector(sli.histogram)
+    buckets = histogram.with_name(histogram.name + "_bucket")
+    good = buckets.with_matcher("le", MatchOp.REGEX, le_regex(sli.threshold))
+    total = buckets.with_matcher("le", MatchOp.REGEX, INF_REGEX)
+    return WindowQueries(
+        numerator=_increase(good, window),
+        total=_increase(total, window),
+        counts_bad=False,
+    )
+
+
+def _query(sli: QuerySLI, window: str) -> WindowQueries:
+    numerator, counts_bad = _numerator(sli)
+    return WindowQueries(
+        numerator=render_template(numerator, window),
+        total=render_template(sli.total, window),
+        counts_bad=counts_bad,
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def window_queries(sli: SLI, window: int) -> WindowQueries:
+    """The numerator and total queries of ``sli`` over ``window`` seconds.
+
+    Selectors are parsed again here, so an invalid one raises ``ValueError``
+    (the config loader has checked them already). Results are cached: every
+    evaluation asks for the same few.
+    """
+    duration = format_duration(window)
+    match sli:
+        case RatioSLI():
+            return _ratio(sli, duration)
+        case LatencySLI():
+            return _latency(sli, duration)
+        case QuerySLI():
+            return _query(sli, duration)
+        case _:
+            assert_never(sli)

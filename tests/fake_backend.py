@@ -1,0 +1,223 @@
+"""An in-process fake PromQL HTTP API, for fault injection.
+
+It answers ``<prefix>/api/v1/query`` (GET or POST) on 127.0.0.1 and records
+every request. What it answers is set by :attr:`FakeBackend.mode`, which
+tests may flip at any time:
+
+===============  ===========================================================
+``ok``           ``answers[query]``, else ``default`` (a one-sample vector of 1)
+``empty``        an empty vector
+``hang``         nothing, until ``hang_seconds`` pass or the backend closes
+``http500``      HTTP 500 with ``error_body`` as plain text
+``malformed``    HTTP 200 with a body that is not JSON
+``badshape``     HTTP 200 with JSON but no ``data``
+``query_error``  the API's error JSON: HTTP 400, ``bad_data``, unless changed
+``nan``          a one-sample vector whose value is ``"NaN"``
+``garbage``      bytes that are not HTTP at all, then the connection closes
+===============  ===========================================================
+
+It does not evaluate PromQL: tests that need real answers use the real
+Prometheus fixture. Use it as ``async with FakeBackend() as backend:`` or
+through the ``fake_backend`` pytest fixture defined here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import ssl
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Literal, Self, get_args
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from multidict import CIMultiDict
+
+Mode = Literal[
+    "ok", "empty", "hang", "http500", "malformed", "badshape", "query_error", "nan", "garbage"
+]
+MODES: tuple[Mode, ...] = get_args(Mode)
+
+Data = dict[str, Any]
+"""The ``data`` object of a successful API answer: ``{"resultType": ..., "result": ...}``."""
+Value = float | str | Data
+"""A number (or its string) answers as a one-sample vector; a dict is sent as ``data``."""
+Answer = Value | Callable[[str, float], Value]
+"""A value, or a function of the query and its ``time`` returning one."""
+
+
+def promql_number(value: float | str) -> str:
+    """``value`` written as the API writes sample values: ``"1.5"``, ``"NaN"``, ``"+Inf"``."""
+    if isinstance(value, str):
+        return value
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return repr(float(value))
+
+
+def vector(*values: float | str, at: float = 0.0) -> Data:
+    """A vector result with one sample per value, each series told apart by ``series``."""
+    return {
+        "resultType": "vector",
+        "result": [
+            {"metric": {"series": str(i)}, "value": [at, promql_number(v)]}
+            for i, v in enumerate(values)
+        ],
+    }
+
+
+def scalar(value: float | str, at: float = 0.0) -> Data:
+    """A scalar result."""
+    return {"resultType": "scalar", "result": [at, promql_number(value)]}
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the fake received; ``form`` merges URL and body parameters."""
+
+    method: str
+    path: str
+    form: Mapping[str, str]
+    headers: CIMultiDict[str]
+
+    @property
+    def query(self) -> str | None:
+        """The ``query`` parameter."""
+        return self.form.get("query")
+
+    @property
+    def time(self) -> str | None:
+        """The ``time`` parameter, exactly as sent."""
+        return self.form.get("time")
+
+
+@dataclass
+class FakeBackend:
+    """A fake PromQL API; start it with ``async with``, then use :attr:`url`."""
+
+    prefix: str = ""
+    ssl_context: ssl.SSLContext | None = None
+    mode: Mode = "ok"
+    answers: dict[str, Answer] = field(default_factory=dict)
+    default: Answer = 1.0
+    hang_seconds: float = 3600.0
+    error_body: str = "upstream exploded"
+    query_error_message: str = '1:5: parse error: unexpected "}"'
+    query_error_status: int = 400
+    query_error_type: str = "bad_data"
+    requests: list[RecordedRequest] = field(default_factory=list)
+    _server: TestServer | None = field(default=None, init=False, repr=False)
+    _release: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "mode" and value not in MODES:
+            raise ValueError(f"unknown fake backend mode {value!r}; use one of {MODES}")
+        super().__setattr__(name, value)
+
+    @property
+    def url(self) -> str:
+        """Base URL to give as ``backend.url``: ``http(s)://127.0.0.1:PORT<prefix>``."""
+        if self._server is None:
+            raise RuntimeError("the fake backend is not started")
+        return str(self._server.make_url(self.prefix))
+
+    @property
+    def queries(self) -> list[str | None]:
+        """The ``query`` parameter of every recorded request, in order."""
+        return [r.query for r in self.requests]
+
+    def make_app(self) -> web.Application:
+        """An application serving this fake, e.g. for ``aiohttp_server``."""
+        app = web.Application()
+        app.router.add_route("*", self.prefix.rstrip("/") + "/api/v1/query", self._handle)
+        return app
+
+    async def start(self) -> None:
+        """Listen on a free port of 127.0.0.1, over TLS when ``ssl_context`` is set."""
+        self._release.clear()
+        self._server = TestServer(self.make_app(), host="127.0.0.1")
+        await self._server.start_server(ssl=self.ssl_context)
+
+    async def close(self) -> None:
+        """Let hanging requests go, then stop listening."""
+        self._release.set()
+        if self._server is not None:
+            await self._server.close()
+            self._server = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        form = dict(request.query)
+        if request.method == "POST":
+            form.update({k: str(v) for k, v in (await request.post()).items()})
+        self.requests.append(
+            RecordedRequest(request.method, request.path, form, CIMultiDict(request.headers))
+        )
+        mode = self.mode
+        if mode == "hang":
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._release.wait(), self.hang_seconds)
+            return web.Response(status=503, text="stopped hanging")
+        if mode == "garbage":
+            return _not_http(request)
+        if mode == "http500":
+            return web.Response(status=500, text=self.error_body)
+        if mode == "malformed":
+            return web.Response(text=f"<html>{self.error_body}</html>", content_type="text/html")
+        if mode == "badshape":
+            return web.json_response({"status": "success"})
+        if "query" not in form:
+            return _error(400, "bad_data", 'invalid parameter "query"')
+        if mode == "query_error":
+            status, error_type = self.query_error_status, self.query_error_type
+            return _error(status, error_type, self.query_error_message)
+        at = float(form.get("time", "0"))
+        if mode == "empty":
+            return _success(vector(at=at))
+        if mode == "nan":
+            return _success(vector("NaN", at=at))
+        answer = self.answers.get(form["query"], self.default)
+        value = answer(form["query"], at) if callable(answer) else answer
+        return _success(value if isinstance(value, dict) else vector(value, at=at))
+
+
+def _not_http(request: web.Request) -> web.Response:
+    """Answer bytes that are not HTTP at all, then hang up."""
+    transport = request.transport
+    if transport is not None:
+        transport.write(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+        transport.close()
+    return web.Response()
+
+
+def _success(data: Data) -> web.Response:
+    return web.json_response({"status": "success", "data": data})
+
+
+def _error(status: int, error_type: str, message: str) -> web.Response:
+    body = {"status": "error", "errorType": error_type, "error": message}
+    return web.json_response(body, status=status)
+
+
+@pytest.fixture
+async def fake_backend() -> AsyncIterator[FakeBackend]:
+    """A started :class:`FakeBackend` in ``ok`` mode, closed after the test."""
+    async with FakeBackend() as backend:
+        yield backend
