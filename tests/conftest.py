@@ -7,6 +7,9 @@ from collections.abc import Iterator
 import pytest
 from prometheus_server import PrometheusServer, PrometheusSetupError, start_prometheus_server
 
+# The in-process fake PromQL backend (fault injection only) provides ``fake_backend``.
+pytest_plugins = ["fake_backend"]
+
 # --------------------------------------------------------------------------- Prometheus
 
 

@@ -1,0 +1,108 @@
+"""The HTTP side: /metrics, /healthz, /readyz, and the daemon's start and stop.
+
+Startup and shutdown hang off aiohttp's hooks, so the test client and the
+real server run exactly the same code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from pathlib import Path
+
+import aiohttp
+import structlog
+from aiohttp import web
+
+from exporter.daemon import Daemon
+from exporter.selfmetrics import SelfMetrics
+from exporter.settings import Settings
+from exporter.watch import watch_file
+
+log = structlog.get_logger("slo_exporter")
+
+DAEMON = web.AppKey("daemon", Daemon)
+_TASKS = web.AppKey("tasks", list)
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+_INDEX = """<html><head><title>slo-exporter</title></head><body>
+<h1>slo-exporter</h1>
+<ul><li><a href="/metrics">/metrics</a></li><li><a href="/healthz">/healthz</a></li>
+<li><a href="/readyz">/readyz</a></li></ul></body></html>
+"""
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """The last evaluation's series plus the self-metrics; no computation here."""
+    daemon = request.app[DAEMON]
+    body = daemon.exposition + daemon.metrics.render()
+    response = web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response.enable_compression(web.ContentCoding.gzip)
+    return response
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """The process is alive and serving."""
+    return web.Response(text="ok\n")
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready once the first evaluation cycle has finished."""
+    if request.app[DAEMON].ready:
+        return web.Response(text="ready\n")
+    return web.Response(status=503, text="waiting for the first evaluation\n")
+
+
+async def index(request: web.Request) -> web.Response:
+    """A landing page with links, as exporters usually have."""
+    return web.Response(text=_INDEX, content_type="text/html")
+
+
+def create_app(
+    settings: Settings,
+    *,
+    config_path: Path | None = None,
+    watch_interval: float = 5.0,
+    handle_signals: bool = False,
+) -> web.Application:
+    """Build the application; the daemon starts with the app and stops with it."""
+    app = web.Application()
+    app.router.add_get("/", index)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+
+    async def lifecycle(app: web.Application):  # type: ignore[no-untyped-def]
+        async with aiohttp.ClientSession() as session:
+            daemon = Daemon(settings, session, SelfMetrics())
+            app[DAEMON] = daemon
+            tasks: list[asyncio.Task[None]] = [asyncio.create_task(daemon.run())]
+            if config_path is not None:
+
+                def reload() -> None:
+                    daemon.reload(config_path)
+
+                tasks.append(asyncio.create_task(watch_file(config_path, reload, watch_interval)))
+                if handle_signals:
+                    asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload)
+            app[_TASKS] = tasks
+            log.info(
+                "started",
+                slos=len(settings.slos),
+                backend=settings.backend.safe_url,
+                interval_seconds=settings.evaluation.interval,
+            )
+            yield
+            if handle_signals and config_path is not None:
+                asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            log.info("stopped")
+
+    app.cleanup_ctx.append(lifecycle)
+    return app

@@ -1,0 +1,152 @@
+"""The ``slo-exporter`` command: run, eval, validate.
+
+Exit codes: 0 success; 1 the config is invalid; 2 bad command-line usage;
+3 ``eval`` could not evaluate at least one SLO (backend errors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import aiohttp
+import structlog
+from aiohttp import web
+
+from exporter import __version__, logs
+from exporter.app import create_app
+from exporter.config.loader import load_config
+from exporter.errors import ConfigError
+from exporter.evaluator import EvaluationRun, evaluate_all
+from exporter.promql.client import PromQLClient
+from exporter.report import to_json, to_table
+from exporter.settings import Settings
+
+EXIT_CONFIG = 1
+EXIT_EVAL_FAILED = 3
+
+
+def parse_time(text: str) -> float:
+    """``--at``: unix seconds or an RFC 3339 timestamp (``2026-11-27T12:00:00Z``)."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither unix seconds nor an RFC 3339 time like 2026-11-27T12:00:00Z"
+        ) from None
+    if parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no time zone; add Z or +HH:MM")
+    return parsed.timestamp()
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """``--listen``: ``HOST:PORT`` or ``:PORT``."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT")
+    return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="slo-exporter",
+        description="Turn SLI counters in a PromQL backend into error budgets on /metrics.",
+    )
+    parser.add_argument("--version", action="version", version=f"slo-exporter {__version__}")
+    parser.add_argument(
+        "--log-format", choices=["auto", "json", "console"], default="auto",
+        help="log format (default: console on a terminal, JSON otherwise)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--log-level", choices=["debug", "info", "warning", "error"], default="info"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="serve /metrics, evaluating on an interval")
+    run.add_argument("-c", "--config", type=Path, required=True, help="SLO config file")
+    run.add_argument(
+        "--listen", type=parse_listen, default=("0.0.0.0", 9099),
+        help="address to serve on (default 0.0.0.0:9099)",
+    )  # fmt: skip
+
+    ev = sub.add_parser("eval", help="evaluate once and print the result")
+    ev.add_argument("-c", "--config", type=Path, required=True, help="SLO config file")
+    ev.add_argument(
+        "--at", type=parse_time, default=None,
+        help="evaluation time: unix seconds or RFC 3339 (default: now)",
+    )  # fmt: skip
+    ev.add_argument("--format", choices=["json", "table"], default="table")
+
+    val = sub.add_parser("validate", help="check a config file and exit")
+    val.add_argument("-c", "--config", type=Path, required=True, help="SLO config file")
+    return parser
+
+
+def _load(path: Path) -> Settings | None:
+    try:
+        settings = load_config(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return None
+    logs.set_secrets(settings.backend.secret_headers.values())
+    return settings
+
+
+async def _evaluate(settings: Settings, at: float) -> EvaluationRun:
+    async with aiohttp.ClientSession() as session:
+        client = PromQLClient(session, settings.backend)
+        return await evaluate_all(
+            settings.slos, client.instant, at, settings.evaluation.concurrency
+        )
+
+
+def cmd_eval(settings: Settings, at: float | None, fmt: str) -> int:
+    """Evaluate once at ``at`` (default now) and print JSON or a table; exit 3 if any SLO failed."""
+    run = asyncio.run(_evaluate(settings, time.time() if at is None else at))
+    if fmt == "json":
+        print(to_json(settings.slos, run))
+    else:
+        print(to_table(settings.slos, run, colour=sys.stdout.isatty()))
+    log = structlog.get_logger("slo_exporter")
+    for name, error in run.failures.items():
+        log.error("slo_evaluation_failed", slo=name, reason=error.reason, error=str(error))
+    return EXIT_EVAL_FAILED if run.failures else 0
+
+
+def cmd_run(settings: Settings, config: Path, listen: tuple[str, int]) -> int:
+    """Serve until SIGTERM or SIGINT."""
+    host, port = listen
+    app = create_app(settings, config_path=config, handle_signals=True)
+    structlog.get_logger("slo_exporter").info("listening", host=host, port=port)
+    web.run_app(app, host=host, port=port, print=None, access_log=None)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``slo-exporter`` console script."""
+    args = build_parser().parse_args(argv)
+    logs.configure(args.log_format, args.log_level)
+    settings = _load(args.config)
+    if settings is None:
+        return EXIT_CONFIG
+    if args.command == "validate":
+        print(f"{args.config}: OK, {len(settings.slos)} SLOs")
+        return 0
+    if args.command == "eval":
+        return cmd_eval(settings, args.at, args.format)
+    return cmd_run(settings, args.config, args.listen)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

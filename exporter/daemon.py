@@ -1,0 +1,163 @@
+"""The evaluation loop: evaluate every interval, keep what to serve, reload config.
+
+Scrapes never trigger work: they read :attr:`Daemon.exposition`, which the
+loop replaces after each cycle. When a cycle fails for an SLO, that SLO's
+last good numbers keep being served with ``slo_data_ok 0``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import aiohttp
+import structlog
+
+from exporter import exposition
+from exporter.config.loader import load_config
+from exporter.errors import ConfigError
+from exporter.evaluator import EvaluationRun, evaluate_all
+from exporter.exposition import Served
+from exporter.promql.client import PromQLClient
+from exporter.selfmetrics import SelfMetrics
+from exporter.settings import Settings
+
+log = structlog.get_logger("slo_exporter")
+
+
+def evaluation_time(now: float, interval: int, delay: int) -> float:
+    """T for a cycle: ``now`` aligned down to the interval grid, minus the delay.
+
+    Aligned times make successive cycles (and ``eval --at``) describe the
+    same instants whatever the moment the process started.
+    """
+    return math.floor(now / interval) * interval - delay
+
+
+class Daemon:
+    """Owns the current config, the served snapshot and the evaluation loop."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        session: aiohttp.ClientSession,
+        metrics: SelfMetrics,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.metrics = metrics
+        self._session = session
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._served: dict[str, Served] = {}
+        self.exposition: bytes = b""
+        self.ready = False
+        self.cycles = 0
+        self.settings = settings
+        self._client = PromQLClient(session, settings.backend)
+        self._apply(settings, self._client)
+        self.metrics.reload_ok.set(1)
+        self.metrics.reload_time.set(clock())
+
+    def _apply(self, settings: Settings, client: PromQLClient) -> None:
+        old = self._served
+        self.settings = settings
+        self._client = client
+        self._served = {}
+        for slo in settings.slos:
+            previous = old.get(slo.name)
+            if previous is not None and previous.slo == slo:
+                self._served[slo.name] = previous
+            else:
+                self._served[slo.name] = Served(slo=slo, result=None, fresh=False)
+        for name in old.keys() - self._served.keys():
+            self.metrics.forget_slo(name)
+        self.metrics.slos.set(len(settings.slos))
+        self.exposition = exposition.render(self._served.values())
+
+    async def _query(self, promql: str, at: float) -> float:
+        return await self._client.instant(promql, at)
+
+    async def evaluate_once(self, at: float | None = None) -> EvaluationRun:
+        """Run one cycle at ``at`` (default: the aligned current time) and publish it."""
+        evaluation = self.settings.evaluation
+        if at is None:
+            at = evaluation_time(self._clock(), evaluation.interval, evaluation.delay)
+        run = await evaluate_all(self.settings.slos, self._query, at, evaluation.concurrency)
+        self._publish(run)
+        return run
+
+    def _publish(self, run: EvaluationRun) -> None:
+        now = self._clock()
+        for name, result in run.results.items():
+            entry = self._served.get(name)
+            if entry is not None and entry.slo == result.slo:
+                self._served[name] = Served(slo=entry.slo, result=result, fresh=True)
+                self.metrics.last_success.labels(slo=name).set(now)
+        for name, error in run.failures.items():
+            entry = self._served.get(name)
+            if entry is not None:
+                self._served[name] = Served(slo=entry.slo, result=entry.result, fresh=False)
+            log.warning(
+                "slo_evaluation_failed",
+                slo=name,
+                reason=error.reason,
+                error=str(error),
+                query=error.query,
+            )
+        self.exposition = exposition.render(self._served.values())
+        m = self.metrics
+        m.queries.inc(run.queries)
+        for reason, count in run.errors.items():
+            m.query_errors.labels(reason=reason).inc(count)
+        m.backend_up.set(1 if run.backend_reachable else 0)
+        m.evaluation_duration.observe(run.duration)
+        m.evaluations.labels(result="failure" if run.failures else "success").inc()
+        self.ready = True
+        self.cycles += 1
+        log.info(
+            "evaluated",
+            at=run.at,
+            slos=len(run.results),
+            failed=len(run.failures),
+            queries=run.queries,
+            duration_seconds=round(run.duration, 3),
+        )
+
+    def reload(self, path: Path) -> bool:
+        """Load ``path`` again; keep the running config when the new one is invalid."""
+        try:
+            settings = load_config(path)
+            client = PromQLClient(self._session, settings.backend)
+        except ConfigError as exc:
+            self.metrics.reload_ok.set(0)
+            log.error("config_reload_failed", path=str(path), problems=list(exc.problems))
+            return False
+        self._apply(settings, client)
+        self.metrics.reload_ok.set(1)
+        self.metrics.reload_time.set(self._clock())
+        log.info("config_reloaded", path=str(path), slos=len(settings.slos))
+        self.wake()
+        return True
+
+    def wake(self) -> None:
+        """Start the next cycle now instead of at the next tick."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Evaluate on every tick of the interval grid until cancelled."""
+        while True:
+            self._wake.clear()
+            try:
+                await self.evaluate_once()
+            except Exception:  # a bug must not stop the loop; it is logged with its traceback
+                log.exception("evaluation_crashed")
+            interval = self.settings.evaluation.interval
+            now = self._clock()
+            next_tick = math.floor(now / interval) * interval + interval
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=max(next_tick - now, 0.0))

@@ -1,0 +1,88 @@
+"""The exporter's own health, as ``slo_exporter_*`` series in a private registry."""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
+
+from exporter import __version__
+
+# "_created" series double the output and mean nothing for a long-lived daemon.
+disable_created_metrics()  # type: ignore[no-untyped-call]
+
+
+class SelfMetrics:
+    """Counters and gauges about evaluation, queries, the backend and config reloads."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.build_info = Gauge(
+            "slo_exporter_build_info",
+            "Always 1; labelled with the version.",
+            ["version"],
+            registry=r,
+        )
+        self.build_info.labels(version=__version__).set(1)
+        self.evaluation_duration = Histogram(
+            "slo_exporter_evaluation_duration_seconds",
+            "Wall time of one evaluation cycle over every SLO.",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+            registry=r,
+        )
+        self.evaluations = Counter(
+            "slo_exporter_evaluations",
+            "Evaluation cycles run, by result (success: every SLO evaluated).",
+            ["result"],
+            registry=r,
+        )
+        self.queries = Counter(
+            "slo_exporter_queries", "PromQL queries sent to the backend.", registry=r
+        )
+        self.query_errors = Counter(
+            "slo_exporter_query_errors",
+            "Failed PromQL queries, by reason (timeout, connection, http, malformed, query).",
+            ["reason"],
+            registry=r,
+        )
+        for reason in ("timeout", "connection", "http", "malformed", "query"):
+            self.query_errors.labels(reason=reason)
+        self.last_success = Gauge(
+            "slo_exporter_last_successful_evaluation_timestamp_seconds",
+            "Wall-clock time of the SLO's last successful evaluation.",
+            ["slo"],
+            registry=r,
+        )
+        self.backend_up = Gauge(
+            "slo_exporter_backend_up",
+            "1 when the last cycle reached the backend without failures.",
+            registry=r,
+        )
+        self.slos = Gauge("slo_exporter_slos", "SLOs in the loaded config.", registry=r)
+        self.reload_ok = Gauge(
+            "slo_exporter_config_last_reload_successful",
+            "1 when the last config (re)load succeeded; 0 while an invalid file is ignored.",
+            registry=r,
+        )
+        self.reload_time = Gauge(
+            "slo_exporter_config_last_reload_success_timestamp_seconds",
+            "Wall-clock time of the last successful config load.",
+            registry=r,
+        )
+
+    def forget_slo(self, name: str) -> None:
+        """Drop the per-SLO series of an SLO that left the config."""
+        try:
+            self.last_success.remove(name)
+        except KeyError:
+            return
+
+    def render(self) -> bytes:
+        """Text exposition of the self-metrics."""
+        return generate_latest(self.registry)

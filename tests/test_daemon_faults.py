@@ -1,0 +1,255 @@
+"""The daemon under backend faults and config reloads, against an in-process fake backend.
+
+The fake answers ``990`` to good-event queries and ``1000`` to the rest, so a
+healthy cycle gives every SLO an SLI of 0.99 in every window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from fake_backend import FakeBackend
+from metrics_text import one, parse, pick
+
+from exporter import logs
+from exporter.app import DAEMON, create_app
+from exporter.config.loader import load_config
+
+SECRET = "s3cr3t-token-value"
+
+CONFIG = """\
+backend:
+  url: {url}
+  timeout: 1s
+  bearer_token: {{env: SLO_TEST_TOKEN}}
+evaluation:
+  interval: 1h
+slos:
+  - name: checkout-availability
+    service: checkout
+    objective: 99
+    sli:
+      ratio:
+        good: http_requests_total{{code!~"5.."}}
+        total: http_requests_total
+{extra}"""
+
+EXTRA_SLO = """\
+  - name: search-availability
+    service: search
+    objective: 99.5
+    sli:
+      ratio:
+        bad: search_errors_total
+        total: search_requests_total
+"""
+
+
+def answer(query: str, at: float) -> float:
+    return 990.0 if 'code!~"5.."' in query else 1000.0
+
+
+@pytest.fixture
+def backend_answers(fake_backend: FakeBackend) -> FakeBackend:
+    fake_backend.default = answer
+    return fake_backend
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, backend_answers: FakeBackend, monkeypatch) -> Path:
+    monkeypatch.setenv("SLO_TEST_TOKEN", SECRET)
+    path = tmp_path / "slos.yaml"
+    path.write_text(CONFIG.format(url=backend_answers.url, extra=""))
+    return path
+
+
+@pytest.fixture
+def log_output():
+    """Capture JSON log lines for the test, restore console logging afterwards."""
+    stream = io.StringIO()
+    logs.configure("json", "debug", stream=stream)
+    logs.set_secrets([f"Bearer {SECRET}", SECRET])
+    yield stream
+    logs.set_secrets([])
+    logs.configure("console", "info")
+
+
+async def wait_cycles(app, target: int) -> None:
+    """Wait until ``target`` cycles have finished (bounded, not a speed assertion)."""
+    for _ in range(500):
+        if app[DAEMON].cycles >= target:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"cycle {target} never finished")
+
+
+async def next_cycle(app) -> None:
+    """Wake the idle loop and wait for the cycle that wakes."""
+    target = app[DAEMON].cycles + 1
+    app[DAEMON].wake()
+    await wait_cycles(app, target)
+
+
+async def scrape(client) -> dict:
+    response = await client.get("/metrics")
+    assert response.status == 200
+    return parse(await response.text())
+
+
+async def started(aiohttp_client, config_file: Path, **kwargs):
+    settings = load_config(config_file)
+    app = create_app(settings, config_path=config_file, **kwargs)
+    client = await aiohttp_client(app)
+    await wait_cycles(app, 1)
+    return app, client
+
+
+async def test_healthy_cycle_serves_numbers(aiohttp_client, config_file, backend_answers):
+    """A healthy backend gives data_ok 1, backend_up 1 and the fake's 0.99 SLI everywhere."""
+    _, client = await started(aiohttp_client, config_file)
+    samples = await scrape(client)
+    assert one(samples, "slo_data_ok", slo="checkout-availability") == 1
+    assert one(samples, "slo_exporter_backend_up") == 1
+    slis = pick(samples, "slo_sli_ratio", slo="checkout-availability")
+    assert len(slis) == 8
+    assert all(v == pytest.approx(0.99) for v in slis.values())
+    assert backend_answers.requests, "the fake saw no query"
+    assert all(r.headers["Authorization"] == f"Bearer {SECRET}" for r in backend_answers.requests)
+
+
+@pytest.mark.parametrize(
+    ("mode", "reason", "backend_up"),
+    [
+        ("http500", "http", 0),
+        ("malformed", "malformed", 0),
+        ("badshape", "malformed", 0),
+        ("hang", "timeout", 0),
+        ("query_error", "query", 1),
+        ("nan", "query", 1),
+    ],
+)
+async def test_fault_keeps_last_values_and_says_so(
+    aiohttp_client, config_file, backend_answers, mode, reason, backend_up
+):
+    """After a fault the last numbers stay, data_ok drops to 0 and the error is counted."""
+    app, client = await started(aiohttp_client, config_file)
+    before = await scrape(client)
+    backend_answers.mode = mode
+    await next_cycle(app)
+    after = await scrape(client)
+    assert one(after, "slo_data_ok", slo="checkout-availability") == 0
+    assert one(after, "slo_exporter_backend_up") == backend_up
+    assert one(after, "slo_exporter_query_errors_total", reason=reason) > 0
+    for name in ("slo_sli_ratio", "slo_burn_rate", "slo_error_budget_remaining_ratio"):
+        assert pick(before, name), f"{name} missing before the outage"
+        assert pick(after, name) == pick(before, name), f"{name} changed during the outage"
+    assert one(after, "slo_exporter_evaluations_total", result="failure") == 1
+    assert (await client.get("/healthz")).status == 200
+
+    backend_answers.mode = "ok"
+    await next_cycle(app)
+    recovered = await scrape(client)
+    assert one(recovered, "slo_data_ok", slo="checkout-availability") == 1
+    assert one(recovered, "slo_exporter_backend_up") == 1
+
+
+async def test_backend_down_from_the_start(aiohttp_client, tmp_path, monkeypatch):
+    """With nothing listening, the exporter still gets ready and reports the outage."""
+    monkeypatch.setenv("SLO_TEST_TOKEN", SECRET)
+    path = tmp_path / "slos.yaml"
+    path.write_text(CONFIG.format(url="http://127.0.0.1:9", extra=""))
+    _, client = await started(aiohttp_client, path)
+    assert (await client.get("/readyz")).status == 200
+    samples = await scrape(client)
+    assert one(samples, "slo_exporter_backend_up") == 0
+    assert one(samples, "slo_data_ok", slo="checkout-availability") == 0
+    assert one(samples, "slo_exporter_query_errors_total", reason="connection") > 0
+    assert one(samples, "slo_objective_ratio", slo="checkout-availability") == 0.99
+    assert pick(samples, "slo_sli_ratio") == {}
+    assert pick(samples, "slo_exporter_last_successful_evaluation_timestamp_seconds") == {}
+
+
+async def test_not_ready_before_first_evaluation(aiohttp_client, config_file, backend_answers):
+    """/readyz is 503 while the first cycle is still waiting on the backend."""
+    backend_answers.mode = "hang"
+    app = create_app(load_config(config_file))
+    client = await aiohttp_client(app)
+    assert (await client.get("/readyz")).status == 503
+    assert (await client.get("/healthz")).status == 200
+
+
+async def test_reload_applies_a_valid_config(aiohttp_client, config_file, backend_answers):
+    """A new valid file adds its SLOs on reload and the reload is reported successful."""
+    app, client = await started(aiohttp_client, config_file)
+    config_file.write_text(CONFIG.format(url=backend_answers.url, extra=EXTRA_SLO))
+    previous = app[DAEMON].cycles
+    assert app[DAEMON].reload(config_file) is True  # reloading wakes the loop
+    await wait_cycles(app, previous + 1)
+    samples = await scrape(client)
+    assert one(samples, "slo_data_ok", slo="search-availability") == 1
+    assert one(samples, "slo_exporter_slos") == 2
+    assert one(samples, "slo_exporter_config_last_reload_successful") == 1
+
+
+async def test_invalid_reload_keeps_the_old_config(
+    aiohttp_client, config_file, backend_answers, log_output
+):
+    """A broken file is logged with its problem, reported in self-metrics, and changes nothing."""
+    app, client = await started(aiohttp_client, config_file)
+    before = await scrape(client)
+    config_file.write_text(CONFIG.format(url=backend_answers.url, extra="").replace("99", "100"))
+    assert app[DAEMON].reload(config_file) is False
+    await next_cycle(app)
+    after = await scrape(client)
+    assert one(after, "slo_exporter_config_last_reload_successful") == 0
+    assert one(after, "slo_data_ok", slo="checkout-availability") == 1
+    assert pick(after, "slo_objective_ratio") == pick(before, "slo_objective_ratio")
+    text = log_output.getvalue()
+    assert "config_reload_failed" in text
+    assert "objective" in text
+
+
+async def test_file_change_triggers_reload(aiohttp_client, config_file, backend_answers):
+    """Editing the config file is noticed without a signal."""
+    app, _ = await started(aiohttp_client, config_file, watch_interval=0.05)
+    config_file.write_text(CONFIG.format(url=backend_answers.url, extra=EXTRA_SLO))
+    for _ in range(200):
+        if len(app[DAEMON].settings.slos) == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert [s.name for s in app[DAEMON].settings.slos] == [
+        "checkout-availability",
+        "search-availability",
+    ]
+
+
+async def test_sighup_triggers_reload(aiohttp_client, config_file, backend_answers):
+    """SIGHUP reloads the config file."""
+    app, _ = await started(aiohttp_client, config_file, watch_interval=3600, handle_signals=True)
+    config_file.write_text(CONFIG.format(url=backend_answers.url, extra=EXTRA_SLO))
+    os.kill(os.getpid(), signal.SIGHUP)
+    for _ in range(200):
+        if len(app[DAEMON].settings.slos) == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert len(app[DAEMON].settings.slos) == 2
+
+
+@pytest.mark.parametrize("mode", ["http500", "query_error", "hang", "malformed"])
+async def test_no_secret_in_any_log_line(
+    aiohttp_client, config_file, backend_answers, log_output, mode
+):
+    """Whatever fails, the bearer token never reaches the logs (and the logs did record it)."""
+    backend_answers.error_body = f"echo Authorization: Bearer {SECRET}"
+    backend_answers.query_error_message = f"bad token {SECRET}"
+    app, _ = await started(aiohttp_client, config_file)
+    backend_answers.mode = mode
+    await next_cycle(app)
+    text = log_output.getvalue()
+    assert "slo_evaluation_failed" in text
+    assert SECRET not in text

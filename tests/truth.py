@@ -1,0 +1,164 @@
+"""Ground truth for the test SLOs, from the generator's exact increments.
+
+Each test SLO maps to functions giving its good and total events over
+(t - window, t], computed from :class:`history.History` alone, never from
+the exporter. The test config below uses the same names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from history import History
+
+Events = Callable[[History, float, float], float]
+
+
+def _5xx(code: str) -> bool:
+    return code.startswith("5")
+
+
+def _not_5xx(code: str) -> bool:
+    return not code.startswith("5")
+
+
+@dataclass(frozen=True)
+class TruthSLO:
+    """An SLO of the test config with its objective, period and exact event counts."""
+
+    name: str
+    objective: float
+    period: int
+    good: Events
+    total: Events
+
+
+def _requests(service: str, code: Callable[[str], bool] | None = None) -> Events:
+    labels: dict[str, str | Callable[[str], bool]] = {"service": service}
+    if code is not None:
+        labels["code"] = code
+    return lambda h, t, w: h.increase("http_requests_total", labels, t, w)
+
+
+def _bucket(le: str) -> Events:
+    return lambda h, t, w: h.increase(
+        "http_request_duration_seconds_bucket", {"service": "checkout", "le": le}, t, w
+    )
+
+
+def _search_good(h: History, t: float, w: float) -> float:
+    total = h.increase("search_requests_total", {"service": "search"}, t, w)
+    return total - h.increase("search_errors_total", {"service": "search"}, t, w)
+
+
+DAY = 86400
+
+TRUTH: dict[str, TruthSLO] = {
+    s.name: s
+    for s in (
+        TruthSLO(
+            "checkout-availability",
+            99.9,
+            30 * DAY,
+            _requests("checkout", _not_5xx),
+            _requests("checkout"),
+        ),
+        TruthSLO(
+            "checkout-errors",
+            99.5,
+            30 * DAY,
+            _requests("checkout", _not_5xx),
+            _requests("checkout"),
+        ),
+        TruthSLO("checkout-latency", 98.5, 30 * DAY, _bucket("0.3"), _bucket("+Inf")),
+        TruthSLO(
+            "search-availability",
+            99.0,
+            7 * DAY,
+            _search_good,
+            lambda h, t, w: h.increase("search_requests_total", {"service": "search"}, t, w),
+        ),
+        TruthSLO(
+            "quiet-availability",
+            99.0,
+            7 * DAY,
+            _requests("quiet", _not_5xx),
+            _requests("quiet"),
+        ),
+        TruthSLO("ghost-availability", 99.0, 7 * DAY, _requests("ghost"), _requests("ghost")),
+    )
+}
+
+CONFIG = """\
+backend:
+  url: {url}
+  timeout: 10s
+evaluation:
+  interval: 60s
+slos:
+  - name: checkout-availability
+    service: checkout
+    objective: 99.9
+    period: 30d
+    labels: {{team: payments}}
+    sli:
+      ratio:
+        good: http_requests_total{{service="checkout",code!~"5.."}}
+        total: http_requests_total{{service="checkout"}}
+  - name: checkout-errors
+    service: checkout
+    objective: 99.5
+    period: 30d
+    sli:
+      ratio:
+        bad: http_requests_total{{service="checkout",code=~"5.."}}
+        total: http_requests_total{{service="checkout"}}
+  - name: checkout-latency
+    service: checkout
+    objective: 98.5
+    period: 30d
+    sli:
+      latency:
+        histogram: http_request_duration_seconds{{service="checkout"}}
+        threshold: 0.3
+  - name: search-availability
+    service: search
+    objective: 99
+    period: 7d
+    sli:
+      query:
+        bad: sum(increase(search_errors_total{{service="search"}}[{{{{window}}}}]))
+        total: sum(increase(search_requests_total{{service="search"}}[{{{{window}}}}]))
+  - name: quiet-availability
+    service: quiet
+    objective: 99
+    period: 7d
+    sli:
+      ratio:
+        bad: http_requests_total{{service="quiet",code=~"5.."}}
+        total: http_requests_total{{service="quiet"}}
+  - name: ghost-availability
+    service: ghost
+    objective: 99
+    period: 7d
+    sli:
+      ratio:
+        good: http_requests_total{{service="ghost",code!~"5.."}}
+        total: http_requests_total{{service="ghost"}}
+"""
+
+
+def write_config(directory: Path, url: str) -> Path:
+    """Write the test config pointing at ``url`` and return its path."""
+    path = directory / "slos.yaml"
+    path.write_text(CONFIG.format(url=url))
+    return path
+
+
+def expected_burn(truth: TruthSLO, good: float, total: float) -> float | None:
+    """Burn rate from ground-truth events, or None without traffic."""
+    if total == 0:
+        return None
+    return (1 - good / total) / (1 - truth.objective / 100)
