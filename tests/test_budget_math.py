@@ -61,7 +61,7 @@ def test_period_budget(
     remaining: float,
     remaining_events: float,
 ):
-    """Consumed = (1 - SLI)/budget, remaining = 1 - consumed, remaining events = budget*total - bad."""
+    """Consumed = (1 - SLI)/budget, remaining = 1 - consumed, events left = budget*total - bad."""
     events = budget.events_from_bad(bad, total)
     assert budget.consumed_ratio(events, objective) == pytest.approx(consumed, abs=1e-9)
     assert budget.remaining_ratio(events, objective) == pytest.approx(remaining, abs=1e-9)
@@ -165,5 +165,5 @@ def test_durations(text: str, seconds: int | None, canonical: str | None):
 @pytest.mark.parametrize("text", ["", "5", "5 minutes", "1m1h", "0s", "-5m", "5M", "1h1h"])
 def test_bad_durations(text: str):
     """Text that is not a positive Prometheus duration is rejected with a message."""
-    with pytest.raises(DurationError, match="duration|unit|zero"):
+    with pytest.raises(DurationError, match=r"duration|unit|zero"):
         parse_duration(text)

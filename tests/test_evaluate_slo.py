@@ -86,7 +86,9 @@ def test_alert_conditions(burns: dict[int, float], firing: set[tuple[str, int, i
     slo = make_slo()
     result = evaluate_slo(slo, events_with_burn(slo, burns), evaluated_at=0)
     got = {
-        (a.rule.severity, a.rule.long_window, a.rule.short_window) for a in result.alerts if a.firing
+        (a.rule.severity, a.rule.long_window, a.rule.short_window)
+        for a in result.alerts
+        if a.firing
     }
     assert got == firing
     assert len(result.alerts) == 4
