@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+LINTED := $(wildcard exporter tests benchmarks demo)
 
 .PHONY: test lint typecheck unit demo prometheus venv clean
 
@@ -21,8 +22,8 @@ prometheus:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends prometheus; }
 
 lint: venv
-	$(BIN)/ruff check exporter tests benchmarks demo
-	$(BIN)/ruff format --check exporter tests benchmarks demo
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 typecheck: venv
 	$(BIN)/mypy exporter
