@@ -78,8 +78,8 @@ class _Batch:
                 raise
 
 
-async def _slo_events(slo: SLO, batch: _Batch) -> dict[int, WindowEvents]:
-    plans = {w: window_queries(slo.sli, w) for w in slo.windows}
+async def _slo_events(slo: SLO, batch: _Batch, at: float) -> dict[int, WindowEvents]:
+    plans = {w: window_queries(slo.sli, w, slo.budgeting) for w in slo.windows_at(at)}
     tasks = {w: (batch.get(p.numerator), batch.get(p.total)) for w, p in plans.items()}
     events: dict[int, WindowEvents] = {}
     for window, (numerator_task, total_task) in tasks.items():
@@ -101,7 +101,7 @@ async def evaluate_all(
     slo_list = list(slos)
     try:
         outcomes = await asyncio.gather(
-            *(_slo_events(slo, batch) for slo in slo_list), return_exceptions=True
+            *(_slo_events(slo, batch, at) for slo in slo_list), return_exceptions=True
         )
         await batch.drain()
     except BaseException:

@@ -21,7 +21,12 @@ from exporter.domain.model import SLO, BurnRateRule, Status
 
 _FAMILIES: dict[str, str] = {
     "slo_objective_ratio": "Objective of the SLO as a ratio of good events (0.999 for 99.9 %).",
-    "slo_period_seconds": "Length of the SLO's rolling period.",
+    "slo_period_seconds": "Length of the SLO's period (the current one for a calendar period).",
+    "slo_period_start_timestamp_seconds": "Start of the period the budget counts over.",
+    "slo_period_elapsed_ratio": "Share of the calendar period gone by (calendar periods only).",
+    "slo_error_budget_ideal_remaining_ratio": (
+        "Budget that would remain now on an even burn: 1 - elapsed (calendar periods only)."
+    ),
     "slo_sli_ratio": "Good / total events over the window; absent without traffic.",
     "slo_events_good": "Good events counted in the window ending at the evaluation time.",
     "slo_events_total": "All events counted in the window ending at the evaluation time.",
@@ -71,7 +76,10 @@ def _samples(entry: Served) -> Iterator[tuple[str, dict[str, str], float]]:
     slo, result = entry.slo, entry.result
     base = _base_labels(slo)
     yield "slo_objective_ratio", base, slo.objective / 100.0
-    yield "slo_period_seconds", base, float(slo.period)
+    if slo.calendar is None:
+        yield "slo_period_seconds", base, float(slo.period)
+    elif result is not None:
+        yield "slo_period_seconds", base, result.bounds.length
     for rule in slo.alerts:
         yield "slo_alert_burn_rate_threshold", _rule_labels(base, rule), rule.factor
     data_ok = entry.fresh and result is not None and result.data_ok
@@ -79,8 +87,12 @@ def _samples(entry: Served) -> Iterator[tuple[str, dict[str, str], float]]:
     if result is None:
         return
     yield "slo_evaluation_timestamp_seconds", base, result.evaluated_at
-    for window, wr in result.windows.items():
-        labels = {**base, "window": format_duration(window)}
+    yield "slo_period_start_timestamp_seconds", base, result.bounds.start
+    if slo.calendar is not None:
+        yield "slo_period_elapsed_ratio", base, result.elapsed_ratio
+        yield "slo_error_budget_ideal_remaining_ratio", base, 1.0 - result.elapsed_ratio
+    for label, wr in result.labelled_windows():
+        labels = {**base, "window": label}
         yield "slo_events_good", labels, wr.events.good
         yield "slo_events_total", labels, wr.events.total
         if wr.sli is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Iterable, MutableMapping
-from typing import Any
+from typing import Any, TextIO, cast
 
 import structlog
 
@@ -45,9 +45,22 @@ def redact_secrets(
     return {key: _scrub(value) for key, value in event.items()}
 
 
+class _CurrentStderr:
+    """Whatever ``sys.stderr`` is at write time (test runners and daemons swap it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
+
+
 def configure(fmt: str = "auto", level: str = "info", stream: Any = None) -> None:
     """Set up structlog; ``fmt`` is ``json``, ``console`` or ``auto`` (console on a TTY)."""
-    out = stream if stream is not None else sys.stderr
+    out = stream if stream is not None else _CurrentStderr()
     if fmt == "auto":
         fmt = "console" if out.isatty() else "json"
     renderer: Callable[..., Any]
@@ -67,6 +80,6 @@ def configure(fmt: str = "auto", level: str = "info", stream: Any = None) -> Non
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping()[level.upper()]
         ),
-        logger_factory=structlog.PrintLoggerFactory(file=out),
+        logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, out)),
         cache_logger_on_first_use=False,
     )

@@ -28,7 +28,7 @@ def slo_json(slo: SLO, run: EvaluationRun) -> dict[str, Any]:
         "service": slo.service,
         "labels": dict(slo.labels),
         "objective": slo.objective,
-        "period": format_duration(slo.period),
+        "period": format_duration(slo.period) if slo.calendar is None else slo.calendar.unit.value,
     }
     result = run.results.get(slo.name)
     if result is None:
@@ -51,11 +51,13 @@ def slo_json(slo: SLO, run: EvaluationRun) -> dict[str, Any]:
         error_budget_remaining_events=result.remaining_events,
         error_budget_remaining_seconds=result.remaining_seconds,
         error_budget_exhaustion_seconds=_finite(result.exhaustion_seconds),
-        burn_rates={format_duration(w): r.burn_rate for w, r in result.windows.items()},
+        burn_rates={label: r.burn_rate for label, r in result.labelled_windows()},
         events={
-            format_duration(w): {"good": r.events.good, "total": r.events.total}
-            for w, r in result.windows.items()
+            label: {"good": r.events.good, "total": r.events.total}
+            for label, r in result.labelled_windows()
         },
+        period_start=rfc3339(result.bounds.start),
+        period_elapsed_ratio=result.elapsed_ratio,
         status=result.status.value,
         alerts=[
             {
@@ -101,14 +103,17 @@ def _burn(value: float | None) -> str:
 
 def to_table(slos: tuple[SLO, ...], run: EvaluationRun, colour: bool = False) -> str:
     """An aligned table: one row per SLO, burn rates for the common windows."""
-    windows = sorted({w for slo in slos for w in slo.windows if w < slo.period})
+    windows = sorted(
+        {w for slo in slos for w in slo.windows if slo.calendar is not None or w < slo.period}
+    )
     header = ["SLO", "SERVICE", "OBJECTIVE", "PERIOD", "SLI", "BUDGET LEFT"]
     header += [f"BURN {format_duration(w)}" for w in windows] + ["ALERTS", "STATUS"]
     rows: list[list[str]] = []
     statuses: list[Status] = []
     for slo in slos:
         result = run.results.get(slo.name)
-        row = [slo.name, slo.service, f"{slo.objective:g}%", format_duration(slo.period)]
+        period = format_duration(slo.period) if slo.calendar is None else slo.calendar.unit.value
+        row = [slo.name, slo.service, f"{slo.objective:g}%", period]
         if result is None:
             row += ["-", "-"] + ["-" for _ in windows] + ["query failed", Status.NO_DATA.value]
             statuses.append(Status.NO_DATA)

@@ -105,7 +105,7 @@ def remaining_seconds(remaining: float, objective: float, period: int) -> float:
     return remaining * budget_seconds(objective, period)
 
 
-def exhaustion_seconds(remaining: float, current_burn: float | None, period: int) -> float:
+def exhaustion_seconds(remaining: float, current_burn: float | None, period: float) -> float:
     """Time until the budget is gone if the current burn rate holds.
 
     A burn rate of 1 spends a whole budget in one period, so the remaining

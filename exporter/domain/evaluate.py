@@ -7,13 +7,17 @@ from dataclasses import dataclass
 
 from exporter.domain import budget
 from exporter.domain.alerts import AlertCondition, evaluate_rules
+from exporter.domain.budgeting import Budgeting, NoData, fill_empty_slices, silent_sli
+from exporter.domain.calendar import PeriodBounds
+from exporter.domain.durations import format_duration
 from exporter.domain.model import SLO, Status
 from exporter.domain.status import status_of
 
 
 @dataclass(frozen=True)
 class WindowResult:
-    """Events, SLI and burn rate over one window; the ratios are None without traffic."""
+    """Events, SLI and burn rate over one window; the ratios are None without traffic
+    (unless the SLO's no-data policy gives silence a meaning)."""
 
     window: int
     events: budget.WindowEvents
@@ -25,14 +29,18 @@ class WindowResult:
 class SLOResult:
     """Everything the exporter shows about one SLO at ``evaluated_at``.
 
-    The budget fields are None when the period had no traffic; then
-    ``data_ok`` is False and the status is ``no_data``.
-    ``exhaustion_seconds`` is ``math.inf`` when nothing burns.
+    ``windows`` holds the fixed windows (the period too when it is rolling);
+    ``period`` is the budget's period, rolling or calendar. The budget fields
+    are None when the period had no usable data; then ``data_ok`` is False
+    and the status is ``no_data``. ``exhaustion_seconds`` is ``math.inf``
+    when nothing burns.
     """
 
     slo: SLO
     evaluated_at: float
     windows: Mapping[int, WindowResult]
+    period: WindowResult
+    bounds: PeriodBounds
     consumed_ratio: float | None
     remaining_ratio: float | None
     remaining_events: float | None
@@ -42,28 +50,41 @@ class SLOResult:
     alerts: tuple[AlertCondition, ...]
 
     @property
-    def period(self) -> WindowResult:
-        """The result over the SLO's whole period."""
-        return self.windows[self.slo.period]
+    def data_ok(self) -> bool:
+        """True when the period had data (or a no-data policy), so the budget numbers exist."""
+        return self.remaining_ratio is not None
+
+    def labelled_windows(self) -> list[tuple[str, WindowResult]]:
+        """Every window with its label: ``5m``, ``30d``...; a calendar period as ``month``."""
+        out = [(format_duration(w), r) for w, r in sorted(self.windows.items())]
+        if self.slo.calendar is not None:
+            out.append((self.slo.calendar.unit.value, self.period))
+        return out
 
     @property
-    def data_ok(self) -> bool:
-        """True when the period had traffic, so the budget numbers exist."""
-        return self.remaining_ratio is not None
+    def elapsed_ratio(self) -> float:
+        """Share of the period gone by: 1 for a rolling period, less within a calendar one."""
+        return self.bounds.elapsed_ratio(self.evaluated_at)
 
 
 class MissingWindowError(KeyError):
     """The caller did not count events for a window the SLO needs."""
 
 
-def window_result(window: int, events: budget.WindowEvents, objective: float) -> WindowResult:
-    """SLI and burn rate of one window's events."""
-    return WindowResult(
-        window=window,
-        events=events,
-        sli=budget.sli(events),
-        burn_rate=budget.burn_rate(events, objective),
-    )
+def window_result(
+    window: int,
+    events: budget.WindowEvents,
+    objective: float,
+    no_data: NoData = NoData.SKIP,
+    budgeting: Budgeting | None = None,
+) -> WindowResult:
+    """SLI and burn rate of one window's events, after the no-data policy."""
+    counted = fill_empty_slices(budget.bounded(events), no_data, budgeting or Budgeting(), window)
+    ratio = budget.sli(counted)
+    if ratio is None:
+        ratio = silent_sli(no_data)
+    burn = None if ratio is None else (1.0 - ratio) / budget.error_budget(objective)
+    return WindowResult(window=window, events=counted, sli=ratio, burn_rate=burn)
 
 
 def evaluate_slo(
@@ -71,32 +92,47 @@ def evaluate_slo(
 ) -> SLOResult:
     """Compute windows, budget, alerts and status of ``slo`` at ``evaluated_at``.
 
-    ``events`` maps every window of ``slo.windows`` (seconds) to the good and
-    total events counted in (T - window, T].
+    ``events`` maps every window of ``slo.windows_at(evaluated_at)`` (seconds)
+    to the good and total events counted in (T - window, T].
     """
-    missing = [w for w in slo.windows if w not in events]
+    needed = slo.windows_at(evaluated_at)
+    missing = [w for w in needed if w not in events]
     if missing:
         raise MissingWindowError(f"no events for windows {missing} of SLO {slo.name!r}")
-    windows = {w: window_result(w, budget.bounded(events[w]), slo.objective) for w in slo.windows}
-    period = windows[slo.period].events
-    remaining = budget.remaining_ratio(period, slo.objective)
+
+    def result(window: int) -> WindowResult:
+        counted = events.get(window, budget.WindowEvents(0.0, 0.0))
+        return window_result(window, counted, slo.objective, slo.no_data, slo.budgeting)
+
+    windows = {w: result(w) for w in slo.windows}
+    bounds = slo.period_bounds(evaluated_at)
+    period_window = slo.period_window(evaluated_at)
+    period = windows[period_window] if period_window in windows else result(period_window)
+
+    remaining = None if period.burn_rate is None else 1.0 - period.burn_rate
     burn_rates = {w: r.burn_rate for w, r in windows.items()}
+    alert_burns = {
+        w: (r.burn_rate if r.events.total >= slo.min_events else None) for w, r in windows.items()
+    }
     status_burn = burn_rates[slo.status.window]
+    length = bounds.length
     if remaining is None:
         remaining_events = remaining_seconds = exhaustion = None
     else:
-        remaining_events = budget.remaining_events(period, slo.objective)
-        remaining_seconds = budget.remaining_seconds(remaining, slo.objective, slo.period)
-        exhaustion = budget.exhaustion_seconds(remaining, status_burn, slo.period)
+        remaining_events = budget.remaining_events(period.events, slo.objective)
+        remaining_seconds = remaining * slo.error_budget * length
+        exhaustion = budget.exhaustion_seconds(remaining, status_burn, length)
     return SLOResult(
         slo=slo,
         evaluated_at=evaluated_at,
         windows=windows,
-        consumed_ratio=budget.consumed_ratio(period, slo.objective),
+        period=period,
+        bounds=bounds,
+        consumed_ratio=period.burn_rate,
         remaining_ratio=remaining,
         remaining_events=remaining_events,
         remaining_seconds=remaining_seconds,
         exhaustion_seconds=exhaustion,
         status=status_of(remaining, status_burn, slo.status),
-        alerts=evaluate_rules(slo.alerts, burn_rates),
+        alerts=evaluate_rules(slo.alerts, alert_burns),
     )

@@ -12,6 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from exporter.domain.budgeting import Budgeting, NoData
+from exporter.domain.calendar import CalendarPeriod, PeriodBounds, period_bounds
+
 
 @dataclass(frozen=True)
 class RatioSLI:
@@ -36,6 +39,7 @@ class LatencySLI:
 
     histogram: str
     threshold: float
+    native: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,61 @@ class QuerySLI:
     bad: str | None = None
 
 
-SLI = RatioSLI | LatencySLI | QuerySLI
+@dataclass(frozen=True)
+class BoolGaugeSLI:
+    """A 0/1 gauge such as ``probe_success``: each sample is one event, good when 1."""
+
+    metric: str
+
+
+@dataclass(frozen=True)
+class ThresholdSLI:
+    """An instant expression judged per time slice: a slice is good when ``query op value``."""
+
+    query: str
+    op: str
+    value: float
+
+
+@dataclass(frozen=True)
+class RawSLI:
+    """An expression that already returns the SLI (or, with ``failure``, the error ratio).
+
+    It is averaged per time slice: each slice with data weighs the same.
+    """
+
+    query: str
+    failure: bool = False
+
+
+@dataclass(frozen=True)
+class ThroughputSLI:
+    """A slice is good when the counter's per-second rate over the slice is >= ``floor``."""
+
+    counter: str
+    floor: float
+
+
+@dataclass(frozen=True)
+class FreshnessSLI:
+    """A slice is good when ``time() - timestamp`` is at most ``max_age`` seconds."""
+
+    timestamp: str
+    max_age: int
+
+
+SLI = (
+    RatioSLI
+    | LatencySLI
+    | QuerySLI
+    | BoolGaugeSLI
+    | ThresholdSLI
+    | RawSLI
+    | ThroughputSLI
+    | FreshnessSLI
+)
+SLICED_KINDS = (ThresholdSLI, RawSLI, ThroughputSLI, FreshnessSLI)
+"""SLI kinds that are judged per time slice whatever the budgeting method."""
 
 
 @dataclass(frozen=True)
@@ -91,9 +149,12 @@ class SLO:
     """One service level objective, ready to evaluate.
 
     ``objective`` is a percentage of good events (0 < objective < 100);
-    ``period`` is the rolling window the budget counts over, in seconds;
-    ``windows`` lists every window to evaluate, in seconds, sorted and
-    including the period and every window the alerts and the status use.
+    ``period`` is the rolling window the budget counts over, in seconds (for
+    a calendar period: its nominal length, used to scale alert factors);
+    ``windows`` lists every fixed window to evaluate, in seconds, sorted and
+    including every window the alerts and the status use, and the period
+    when it is rolling. ``min_events`` is the traffic an alert window needs
+    before its burn rate may fire an alert.
     """
 
     name: str
@@ -105,8 +166,35 @@ class SLO:
     alerts: tuple[BurnRateRule, ...]
     status: StatusPolicy
     labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    calendar: CalendarPeriod | None = None
+    budgeting: Budgeting = field(default_factory=Budgeting)
+    no_data: NoData = NoData.SKIP
+    min_events: float = 0.0
+    description: str = ""
 
     @property
     def error_budget(self) -> float:
         """The allowed share of bad events: 1 - objective/100."""
         return 1.0 - self.objective / 100.0
+
+    @property
+    def sliced(self) -> bool:
+        """True when events are time slices (timeslice budgeting or a per-slice SLI kind)."""
+        return self.budgeting.sliced or isinstance(self.sli, SLICED_KINDS)
+
+    def period_bounds(self, at: float) -> PeriodBounds:
+        """The budget's period at ``at``: [at - period, at] rolling, or the calendar period."""
+        if self.calendar is None:
+            return PeriodBounds(start=at - self.period, end=at)
+        return period_bounds(self.calendar, at)
+
+    def period_window(self, at: float) -> int:
+        """Seconds of the period that lie before ``at`` (whole seconds, at least 0)."""
+        if self.calendar is None:
+            return self.period
+        return max(int(at - self.period_bounds(at).start), 0)
+
+    def windows_at(self, at: float) -> tuple[int, ...]:
+        """Every window to count events for at ``at``, the period's included (none empty)."""
+        period = self.period_window(at)
+        return tuple(sorted({*self.windows, period} - {0}))

@@ -6,7 +6,10 @@ events, or bad ones when the SLI is given as ``bad``) and a total:
 * ratio: ``sum(increase(<selector>[<window>]))`` for each selector;
 * latency: the same over ``<histogram>_bucket`` with an ``le`` matcher, the
   threshold's bucket for the numerator and the ``+Inf`` bucket for the total;
-* query: the user's templates with ``{{window}}`` replaced.
+* query: the user's templates with ``{{window}}`` replaced;
+* bool_gauge: ``sum(sum_over_time(...))`` / ``sum(count_over_time(...))`` of a 0/1 gauge;
+* threshold, raw, throughput, freshness, and any SLI under timeslice
+  budgeting: slices judged by a subquery (see :mod:`exporter.promql.slices`).
 
 Windows are written by :func:`exporter.domain.durations.format_duration`.
 
@@ -28,8 +31,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import assert_never
 
+from exporter.domain.budgeting import Budgeting, Method
 from exporter.domain.durations import format_duration
-from exporter.domain.model import SLI, LatencySLI, QuerySLI, RatioSLI
+from exporter.domain.model import (
+    SLI,
+    BoolGaugeSLI,
+    FreshnessSLI,
+    LatencySLI,
+    QuerySLI,
+    RatioSLI,
+    RawSLI,
+    ThresholdSLI,
+    ThroughputSLI,
+)
+from exporter.promql import slices
 from exporter.promql.selectors import MatchOp, Selector, parse_selector, render_template
 
 __all__ = ["INF_REGEX", "WindowQueries", "le_regex", "le_spellings", "window_queries"]
@@ -172,7 +187,19 @@ def _ratio(sli: RatioSLI, window: str) -> WindowQueries:
     )
 
 
+def _native_latency(sli: LatencySLI, window: str) -> WindowQueries:
+    increase = _increase(parse_selector(sli.histogram), window)
+    count = f"histogram_count({increase})"
+    return WindowQueries(
+        numerator=f"histogram_fraction(0, {sli.threshold!r}, {increase}) * {count}",
+        total=count,
+        counts_bad=False,
+    )
+
+
 def _latency(sli: LatencySLI, window: str) -> WindowQueries:
+    if sli.native:
+        return _native_latency(sli, window)
     histogram = parse_selector(sli.histogram)
     buckets = histogram.with_name(histogram.name + "_bucket")
     good = buckets.with_matcher("le", MatchOp.REGEX, le_regex(sli.threshold))
@@ -193,14 +220,23 @@ def _query(sli: QuerySLI, window: str) -> WindowQueries:
     )
 
 
-@functools.lru_cache(maxsize=4096)
-def window_queries(sli: SLI, window: int) -> WindowQueries:
-    """The numerator and total queries of ``sli`` over ``window`` seconds.
+def _over_time(function: str, selector: str, window: int) -> str:
+    # W - 1ms: leave out the sample exactly at T - W, as for slices.
+    return f"sum({function}({parse_selector(selector).render()}[{window * 1000 - 1}ms]))"
 
-    Selectors are parsed again here, so an invalid one raises ``ValueError``
-    (the config loader has checked them already). Results are cached: every
-    evaluation asks for the same few.
-    """
+
+def _bool_gauge(sli: BoolGaugeSLI, window: int) -> WindowQueries:
+    return WindowQueries(
+        numerator=_over_time("sum_over_time", sli.metric, window),
+        total=_over_time("count_over_time", sli.metric, window),
+        counts_bad=False,
+    )
+
+
+def _event_queries(
+    sli: RatioSLI | LatencySLI | QuerySLI | BoolGaugeSLI, window: int
+) -> WindowQueries:
+    """Occurrence counting: the events themselves over the window."""
     duration = format_duration(window)
     match sli:
         case RatioSLI():
@@ -209,5 +245,71 @@ def window_queries(sli: SLI, window: int) -> WindowQueries:
             return _latency(sli, duration)
         case QuerySLI():
             return _query(sli, duration)
+        case BoolGaugeSLI():
+            return _bool_gauge(sli, window)
         case _:
             assert_never(sli)
+
+
+def _timesliced(
+    sli: RatioSLI | LatencySLI | QuerySLI | BoolGaugeSLI, window: int, budgeting: Budgeting
+) -> WindowQueries:
+    """Event SLIs under timeslice budgeting: each slice's own SLI, judged or averaged."""
+    step = budgeting.slice
+    per_slice = _event_queries(sli, step)
+    if isinstance(sli, QuerySLI):  # a template may return labelled series: one number per slice
+        per_slice = WindowQueries(
+            f"sum({per_slice.numerator})", f"sum({per_slice.total})", per_slice.counts_bad
+        )
+    ratio = slices.slice_ratio(per_slice.numerator, per_slice.total, per_slice.counts_bad)
+    has_data = f"({per_slice.total}) > 0"
+    if budgeting.method is Method.RATIO_TIMESLICES:
+        numerator = slices.over_time("sum_over_time", ratio, window, step)
+    else:
+        judged = slices.at_least_bool(ratio, budgeting.slice_target / 100.0)
+        numerator = slices.count_good(judged, window, step)
+    return WindowQueries(numerator, slices.count_slices(has_data, window, step), False)
+
+
+def _per_slice(
+    sli: ThresholdSLI | RawSLI | ThroughputSLI | FreshnessSLI, window: int, step: int
+) -> WindowQueries:
+    """The SLI kinds that are judged per time slice whatever the budgeting."""
+    duration = format_duration(step)
+    match sli:
+        case ThresholdSLI():
+            judged = slices.compare_bool(sli.query, sli.op, sli.value)
+            value = sli.query
+        case ThroughputSLI():
+            value = f"sum(rate({parse_selector(sli.counter).render()}[{duration}]))"
+            judged = slices.at_least_bool(value, sli.floor)
+        case FreshnessSLI():
+            value = f"time() - max({parse_selector(sli.timestamp).render()})"
+            judged = slices.at_most_bool(value, float(sli.max_age))
+        case RawSLI():
+            return WindowQueries(
+                numerator=slices.over_time("sum_over_time", sli.query, window, step),
+                total=slices.count_slices(sli.query, window, step),
+                counts_bad=sli.failure,
+            )
+        case _:
+            assert_never(sli)
+    return WindowQueries(
+        slices.count_good(judged, window, step), slices.count_slices(value, window, step), False
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def window_queries(sli: SLI, window: int, budgeting: Budgeting | None = None) -> WindowQueries:
+    """The numerator and total queries of ``sli`` over ``window`` seconds.
+
+    Selectors are parsed again here, so an invalid one raises ``ValueError``
+    (the config loader has checked them already). Results are cached: every
+    evaluation asks for the same few.
+    """
+    budgeting = budgeting or Budgeting()
+    if isinstance(sli, ThresholdSLI | RawSLI | ThroughputSLI | FreshnessSLI):
+        return _per_slice(sli, window, budgeting.slice)
+    if budgeting.sliced:
+        return _timesliced(sli, window, budgeting)
+    return _event_queries(sli, window)
