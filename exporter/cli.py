@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -16,11 +17,13 @@ from pathlib import Path
 
 import aiohttp
 import structlog
+import yaml
 from aiohttp import web
 
 from exporter import __version__, logs
 from exporter.app import create_app
-from exporter.config.loader import load_config
+from exporter.config.loader import effective_config, load_config
+from exporter.config.schema import config_schema
 from exporter.errors import ConfigError
 from exporter.evaluator import EvaluationRun, evaluate_all
 from exporter.promql.client import PromQLClient
@@ -89,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="check a config file and exit")
     val.add_argument("-c", "--config", type=Path, required=True, help="SLO config file")
+
+    show = sub.add_parser(
+        "show", help="print the config as the exporter sees it (templates expanded)"
+    )
+    show.add_argument("-c", "--config", type=Path, required=True, help="SLO config file")
+
+    sub.add_parser("schema", help="print the JSON Schema of the native config format")
     return parser
 
 
@@ -106,9 +116,7 @@ def _load(path: Path) -> Settings | None:
 async def _evaluate(settings: Settings, at: float) -> EvaluationRun:
     async with aiohttp.ClientSession() as session:
         client = PromQLClient(session, settings.backend)
-        return await evaluate_all(
-            settings.slos, client.instant, at, settings.evaluation.concurrency
-        )
+        return await evaluate_all(settings.slos, client.query, at, settings.evaluation.concurrency)
 
 
 def cmd_eval(settings: Settings, at: float | None, fmt: str) -> int:
@@ -137,6 +145,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``slo-exporter`` console script."""
     args = build_parser().parse_args(argv)
     logs.configure(args.log_format, args.log_level)
+    if args.command == "schema":
+        print(json.dumps(config_schema(), indent=2))
+        return 0
+    if args.command == "show":
+        try:
+            data = effective_config(args.config)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            return EXIT_CONFIG
+        print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), end="")
+        return 0
     settings = _load(args.config)
     if settings is None:
         return EXIT_CONFIG

@@ -22,7 +22,7 @@ from exporter.config.loader import load_config
 from exporter.errors import ConfigError
 from exporter.evaluator import EvaluationRun, evaluate_all
 from exporter.exposition import Served
-from exporter.promql.client import PromQLClient
+from exporter.promql.client import PromQLClient, QueryValue
 from exporter.selfmetrics import SelfMetrics
 from exporter.settings import Settings
 
@@ -79,8 +79,8 @@ class Daemon:
         self.metrics.slos.set(len(settings.slos))
         self.exposition = exposition.render(self._served.values())
 
-    async def _query(self, promql: str, at: float) -> float:
-        return await self._client.instant(promql, at)
+    async def _query(self, promql: str, at: float) -> QueryValue:
+        return await self._client.query(promql, at)
 
     async def evaluate_once(self, at: float | None = None) -> EvaluationRun:
         """Run one cycle at ``at`` (default: the aligned current time) and publish it."""

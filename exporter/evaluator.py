@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 
 from exporter.domain.budget import WindowEvents, events_from_bad
 from exporter.domain.evaluate import SLOResult, evaluate_slo
-from exporter.domain.model import SLO
-from exporter.errors import BackendError
+from exporter.domain.model import SLO, LatencySLI
+from exporter.errors import BackendError, QueryError
+from exporter.promql.client import QueryValue
 from exporter.promql.queries import window_queries
 
-Query = Callable[[str, float], Awaitable[float]]
+Query = Callable[[str, float], Awaitable["float | QueryValue"]]
+"""Sends one instant query; a :class:`QueryValue` also says how many series answered."""
 
 
 @dataclass
@@ -46,10 +48,10 @@ class _Batch:
         self._query = query
         self._at = at
         self._semaphore = asyncio.Semaphore(concurrency)
-        self._pending: dict[str, asyncio.Task[float]] = {}
+        self._pending: dict[str, asyncio.Task[QueryValue]] = {}
         self._run = run
 
-    def get(self, promql: str) -> asyncio.Task[float]:
+    def get(self, promql: str) -> asyncio.Task[QueryValue]:
         task = self._pending.get(promql)
         if task is None:
             task = asyncio.ensure_future(self._send(promql))
@@ -68,14 +70,31 @@ class _Batch:
         """Wait for queries nobody awaited (an SLO stops at its first failure)."""
         await asyncio.gather(*self._pending.values(), return_exceptions=True)
 
-    async def _send(self, promql: str) -> float:
+    async def _send(self, promql: str) -> QueryValue:
         async with self._semaphore:
             self._run.queries += 1
             try:
-                return await self._query(promql, self._at)
+                answer = await self._query(promql, self._at)
+                if isinstance(answer, QueryValue):
+                    return answer
+                return QueryValue(answer, -1)
             except BackendError as exc:
                 self._run.errors[exc.reason] += 1
                 raise
+
+
+def _check_bucket(slo: SLO, good: QueryValue, total: QueryValue, query: str, at: float) -> None:
+    """A latency threshold that is no bucket bound would count every request as slow."""
+    sli = slo.sli
+    if not isinstance(sli, LatencySLI) or sli.native or slo.sliced:
+        return
+    if good.series == 0 and total.series > 0 and total.value > 0:
+        raise QueryError(
+            f"no bucket with le={sli.threshold:g} in {sli.histogram}: the threshold must be "
+            "one of the histogram's bucket bounds (see the service's /metrics)",
+            query=query,
+            at=at,
+        )
 
 
 async def _slo_events(slo: SLO, batch: _Batch, at: float) -> dict[int, WindowEvents]:
@@ -83,7 +102,9 @@ async def _slo_events(slo: SLO, batch: _Batch, at: float) -> dict[int, WindowEve
     tasks = {w: (batch.get(p.numerator), batch.get(p.total)) for w, p in plans.items()}
     events: dict[int, WindowEvents] = {}
     for window, (numerator_task, total_task) in tasks.items():
-        numerator, total = await numerator_task, await total_task
+        numerator_value, total_value = await numerator_task, await total_task
+        _check_bucket(slo, numerator_value, total_value, plans[window].numerator, at)
+        numerator, total = numerator_value.value, total_value.value
         if plans[window].counts_bad:
             events[window] = events_from_bad(numerator, total)
         else:

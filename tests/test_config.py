@@ -336,9 +336,9 @@ BROKEN: list[tuple[str, str, int | None, str]] = [
         "two-sli-kinds",
         slo(sli=RATIO + "    latency: {histogram: h, threshold: 0.3}\n"),
         7,
-        "sli: give only one of 'ratio', 'latency' or 'query'; found 'ratio' and 'latency'",
+        "sli: give only one of 'ratio', 'latency', 'query', ",
     ),
-    ("no-sli-kind", slo(sli="  sli: {}\n"), 7, "sli: give one of 'ratio', 'latency' or 'query'"),
+    ("no-sli-kind", slo(sli="  sli: {}\n"), 7, "sli: give one of 'ratio', 'latency', 'query', "),
     (
         "sli-kind-from-sloth",
         slo(sli="  sli:\n    events: {}\n"),

@@ -21,28 +21,39 @@ import json
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType, NoneType, UnionType
 from typing import Any, Union, get_args, get_origin
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
-from exporter.config import schema
+from exporter.config import schema, templates
+from exporter.config.links import expand_url
+from exporter.config.tiers import objective_for, threshold_for
 from exporter.config.yaml_lines import YamlDocument, YamlPath, YamlSyntaxError, load_yaml
 from exporter.domain.alerts import scaled_factor, workbook_rules
-from exporter.domain.durations import parse_duration
+from exporter.domain.budgeting import Budgeting, Method, NoData
+from exporter.domain.calendar import CalendarPeriod, CalendarUnit
+from exporter.domain.durations import format_duration, parse_duration
 from exporter.domain.model import (
     SLI,
     SLO,
+    BoolGaugeSLI,
     BurnRateRule,
+    FreshnessSLI,
     LatencySLI,
     QuerySLI,
     RatioSLI,
+    RawSLI,
     StatusPolicy,
+    ThresholdSLI,
+    ThroughputSLI,
 )
 from exporter.errors import ConfigError
-from exporter.settings import BackendSettings, EvaluationSettings, Settings
+from exporter.promql.selectors import MatchOp, parse_selector
+from exporter.settings import AlertingSettings, BackendSettings, EvaluationSettings, Settings
 
 DEFAULT_STATUS = StatusPolicy(window=3600, critical=2.0, warning=1.5, attention=1.0)
 _SECRET_PARTS = frozenset({"bearer_token", "password", "headers"})
@@ -118,10 +129,76 @@ def _load(text: str, source: str, base_dir: Path, source_path: Path | None) -> S
             ]
         )
     problems = [*_duplicate_keys(document), *_duplicate_names(document)]
-    settings = _validate_and_build(data, base_dir, source_path, problems)
+    expanded, origins = _expand_services(data, problems)
+    settings = _validate_and_build(expanded, base_dir, source_path, problems)
+    if settings is not None and not settings.slos:
+        at: YamlPath = ("slos",) if "slos" in data else ()
+        problems.append(Problem(at, "no SLOs listed; add at least one under 'slos' or 'services'"))
     if problems or settings is None:
+        problems = [_from_template(problem, expanded, origins) for problem in problems]
         raise ConfigError(_format_all(source, document, problems))
     return settings
+
+
+def effective_config(path: str | Path) -> dict[str, Any]:
+    """The config's data after templates expand, as plain YAML-ready data (for ``show``).
+
+    The file is validated first (ConfigError on any mistake).
+    """
+    load_config(path)
+    document = load_yaml(Path(path).read_text(encoding="utf-8-sig"))
+    expanded, _ = _expand_services(document.data, [])
+    expanded.pop("services", None)
+    return expanded
+
+
+# ---- templates --------------------------------------------------------------------
+
+
+def _expand_services(
+    data: dict[Any, Any], problems: list[Problem]
+) -> tuple[dict[Any, Any], dict[int, int]]:
+    """Append the SLOs every valid ``services:`` entry expands to.
+
+    Returns the new data and, for each appended SLO's index, the index of the
+    service entry it came from (to point messages at the entry's lines).
+    """
+    raw_services = data.get("services")
+    if not isinstance(raw_services, list) or not raw_services:
+        return data, {}
+    raw_slos = data.get("slos")
+    slos = list(raw_slos) if isinstance(raw_slos, list) else []
+    origins: dict[int, int] = {}
+    for index, raw in enumerate(raw_services):
+        if not isinstance(raw, dict):
+            continue  # the schema reports it
+        try:
+            service = templates.ServiceInput.model_validate(raw)
+        except ValidationError as error:
+            for item in error.errors():
+                problem = _translate({**item, "loc": ("services", index, *item["loc"])})
+                problems.append(problem)
+            continue
+        for slo in templates.expand(raw, service):
+            origins[len(slos)] = index
+            slos.append(slo)
+    return {**data, "slos": slos}, origins
+
+
+def _from_template(problem: Problem, data: dict[Any, Any], origins: dict[int, int]) -> Problem:
+    """Point a problem inside a template-made SLO at its ``services:`` entry."""
+    path = problem.shown if problem.shown is not None else problem.path
+    if len(problem.path) < 2 or problem.path[0] != "slos" or problem.path[1] not in origins:
+        return problem
+    slo_index = problem.path[1]
+    assert isinstance(slo_index, int)
+    service = origins[slo_index]
+    name = data["slos"][slo_index].get("name", "?")
+    return Problem(
+        ("services", service),
+        f"{_dotted(path[2:]) + ': ' if path[2:] else ''}{problem.message} "
+        f"(in SLO {name!r} made by this template)",
+    )
 
 
 # ---- validation -----------------------------------------------------------------
@@ -141,8 +218,10 @@ def _validate_and_build(
     backend = _backend(config.backend, base_dir, problems)
     _check_status(config.defaults.status, DEFAULT_STATUS, ("defaults", "status"), problems)
     slos = tuple(
-        _slo(slo, config.defaults, index, problems) for index, slo in enumerate(config.slos)
+        _with_links(_slo(slo, config.defaults, index, problems), slo, config.alerting)
+        for index, slo in enumerate(config.slos)
     )
+    _check_stale_after(config, problems)
     if backend is None:
         return None
     evaluation = EvaluationSettings(
@@ -150,7 +229,54 @@ def _validate_and_build(
         concurrency=config.evaluation.concurrency,
         delay=config.evaluation.delay,
     )
-    return Settings(backend=backend, evaluation=evaluation, slos=slos, source=source_path)
+    return Settings(
+        backend=backend,
+        evaluation=evaluation,
+        slos=slos,
+        source=source_path,
+        alerting=_alerting(config.alerting),
+    )
+
+
+def _alerting(config: schema.AlertingConfig) -> AlertingSettings:
+    return AlertingSettings(
+        severity_names=MappingProxyType(dict(config.severity_names)),
+        exhausted_severity=config.exhausted_severity,
+        exhausted_for=config.exhausted_for,
+        data_missing_severity=config.data_missing_severity,
+        data_missing_for=config.data_missing_for,
+        exporter_severity=config.exporter_severity,
+        exporter_job=config.exporter_job,
+        exporter_down_for=config.exporter_down_for,
+        stale_after=config.stale_after,
+        native_interval=config.native_interval,
+        native_offset=config.native_offset,
+    )
+
+
+def _with_links(slo: SLO, config: schema.SLOConfig, alerting: schema.AlertingConfig) -> SLO:
+    """The SLO with its runbook and dashboard URLs: its own, else the alerting defaults."""
+    runbook = config.runbook_url or alerting.runbook_url
+    dashboard = config.dashboard_url or alerting.dashboard_url
+    return replace(
+        slo,
+        runbook_url=expand_url(runbook, slo.name, slo.service) if runbook else "",
+        dashboard_url=expand_url(dashboard, slo.name, slo.service) if dashboard else "",
+    )
+
+
+def _check_stale_after(config: schema.ConfigFile, problems: list[Problem]) -> None:
+    """A stale-evaluation alert must allow for a couple of evaluation cycles."""
+    interval = config.evaluation.interval
+    if config.alerting.stale_after <= 2 * interval:
+        problems.append(
+            Problem(
+                ("alerting", "stale_after"),
+                f"must be longer than two evaluation intervals ({format_duration(2 * interval)}), "
+                "or the "
+                "stale-evaluation alert fires between two healthy cycles",
+            )
+        )
 
 
 def _check_valid_parts(
@@ -203,6 +329,9 @@ def _translate(error: Any) -> Problem:
             )
         fields = f" with {_field_list(model)}" if model is not None else ""
         return Problem(loc, f"expected a mapping{fields}, got {got}")
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return Problem(loc, f"expected one of {expected}, got {got}")
     if kind == "list_type":
         return Problem(loc, f"expected a list, got {got}")
     if kind == "string_type":
@@ -401,8 +530,33 @@ def _resolve(name: str, base_dir: Path) -> Path:
 def _slo(
     config: schema.SLOConfig, defaults: schema.DefaultsConfig, index: int, problems: list[Problem]
 ) -> SLO:
-    """The domain SLO, with the defaults filled in."""
-    period = config.period
+    """The domain SLO, with the defaults (and the tier's) filled in."""
+    calendar = None
+    if config.calendar is not None:
+        zone = config.timezone or "UTC"
+        calendar = CalendarPeriod(CalendarUnit(config.calendar), ZoneInfo(zone), zone)
+        period = calendar.nominal_seconds
+    else:
+        period = config.period if config.period is not None else schema.DEFAULT_PERIOD
+    objective = config.objective
+    if objective is None:
+        assert config.tier is not None  # the schema requires an objective or a tier
+        objective = objective_for(config.tier, latency=config.sli.latency is not None)
+    exclude = dict(config.exclude if config.exclude is not None else defaults.exclude or {})
+    if exclude and config.sli.kind in schema.TEMPLATE_SLIS:
+        problems.append(
+            Problem(
+                ("slos", index, "sli", config.sli.kind or ""),
+                f"defaults.exclude cannot add matchers to a {config.sli.kind} expression; "
+                "write the matcher into the query and set 'exclude: {}' on this SLO",
+            )
+        )
+        exclude = {}
+    budgeting = Budgeting()
+    if config.budgeting is not None:
+        b = config.budgeting
+        budgeting = Budgeting(Method(b.method), b.slice, b.slice_target or 99.0)
+    min_events = config.min_events if config.min_events is not None else defaults.min_events
     windows = config.windows if config.windows is not None else defaults.windows
     if windows is None:
         windows = [parse_duration(text) for text in schema.DEFAULT_WINDOWS]
@@ -415,19 +569,26 @@ def _slo(
     if config.status is not None:
         status = _merge_status(config.status, status)
         _check_status(config.status, status, ("slos", index, "status"), problems)
-    every = {*windows, period, status.window}
+    every = {*windows, status.window}
+    if calendar is None:
+        every.add(period)
     for rule in rules:
         every.update((rule.long_window, rule.short_window))
     return SLO(
         name=config.name,
         service=config.service,
-        objective=config.objective,
+        objective=objective,
         period=period,
-        sli=_sli(config.sli),
+        sli=_sli(config.sli, config.tier, exclude),
         windows=tuple(sorted(every)),
         alerts=rules,
         status=status,
         labels=MappingProxyType(dict(config.labels)),
+        calendar=calendar,
+        budgeting=budgeting,
+        no_data=NoData(config.no_data or defaults.no_data or "skip"),
+        min_events=min_events or 0.0,
+        description=config.description or "",
     )
 
 
@@ -472,11 +633,48 @@ def _check_status(
         )
 
 
-def _sli(config: schema.SLIConfig) -> SLI:
-    if config.ratio is not None:
-        return RatioSLI(total=config.ratio.total, good=config.ratio.good, bad=config.ratio.bad)
+def _excluding(selector: str | None, exclude: dict[str, str]) -> str | None:
+    """``selector`` with ``label!~"regex"`` added for every excluded label."""
+    if selector is None or not exclude:
+        return selector
+    parsed = parse_selector(selector)
+    for label, regex in sorted(exclude.items()):
+        parsed = parsed.with_matcher(label, MatchOp.NOT_REGEX, regex)
+    return parsed.render()
+
+
+def _sli(config: schema.SLIConfig, tier: str | None, exclude: dict[str, str]) -> SLI:
+    """The domain SLI; selectors get the exclusions, a latency SLI the tier's threshold."""
+
+    def sel(selector: str) -> str:
+        result = _excluding(selector, exclude)
+        assert result is not None
+        return result
+
+    ratio = config.ratio or config.completeness
+    if ratio is not None:
+        return RatioSLI(
+            total=sel(ratio.total),
+            good=_excluding(ratio.good, exclude),
+            bad=_excluding(ratio.bad, exclude),
+        )
     if config.latency is not None:
-        return LatencySLI(histogram=config.latency.histogram, threshold=config.latency.threshold)
+        threshold = config.latency.threshold
+        if threshold is None:
+            assert tier is not None  # the schema requires a threshold or a tier
+            threshold = threshold_for(tier)
+        return LatencySLI(sel(config.latency.histogram), threshold, config.latency.native)
+    if config.bool_gauge is not None:
+        return BoolGaugeSLI(sel(config.bool_gauge.metric))
+    if config.threshold is not None:
+        t = config.threshold
+        return ThresholdSLI(t.query, t.op, t.value)
+    if config.raw is not None:
+        return RawSLI(config.raw.query, failure=config.raw.type == "failure")
+    if config.throughput is not None:
+        return ThroughputSLI(sel(config.throughput.counter), config.throughput.floor)
+    if config.freshness is not None:
+        return FreshnessSLI(sel(config.freshness.timestamp), config.freshness.max_age)
     assert config.query is not None  # the schema requires exactly one kind
     return QuerySLI(total=config.query.total, good=config.query.good, bad=config.query.bad)
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -25,12 +26,19 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
+from exporter.config.links import check_url_template
 from exporter.domain.durations import parse_duration
-from exporter.promql.selectors import check_histogram, check_selector, check_template
+from exporter.promql.selectors import (
+    check_expression,
+    check_histogram,
+    check_selector,
+    check_template,
+)
 
 # Labels slo-exporter puts on its own series; a user label may not clash.
 RESERVED_LABELS = frozenset(
@@ -219,6 +227,21 @@ def _histogram(value: str) -> str:
     return text
 
 
+def _expression(value: str) -> str:
+    check_expression(value)
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r}; use an IANA name such as UTC or Europe/Berlin"
+        ) from None
+    return value
+
+
 def _template(value: str) -> str:
     text = value.strip()
     check_template(text)
@@ -235,8 +258,11 @@ def _empty_as(default: object) -> Any:
 
 
 Text = Annotated[str, BeforeValidator(_text), AfterValidator(_non_empty)]
-Duration = Annotated[int, BeforeValidator(_duration)]
-Delay = Annotated[int, BeforeValidator(_delay)]
+_DURATION_SCHEMA = WithJsonSchema(
+    {"type": "string", "pattern": r"^([0-9]+(y|w|d|h|m|s|ms))+$", "examples": ["30s", "5m", "30d"]}
+)
+Duration = Annotated[int, BeforeValidator(_duration), _DURATION_SCHEMA]
+Delay = Annotated[int, BeforeValidator(_delay), _DURATION_SCHEMA]
 SLOName = Annotated[str, BeforeValidator(_text), AfterValidator(_slo_name)]
 LabelName = Annotated[str, BeforeValidator(_text), AfterValidator(_label_name)]
 LabelValue = Annotated[str, BeforeValidator(_text), AfterValidator(_label_value)]
@@ -245,6 +271,13 @@ HeaderValue = Annotated[str, BeforeValidator(_header_text), AfterValidator(_head
 Selector = Annotated[str, BeforeValidator(_text), AfterValidator(_selector)]
 Histogram = Annotated[str, BeforeValidator(_text), AfterValidator(_histogram)]
 Template = Annotated[str, BeforeValidator(_text), AfterValidator(_template)]
+URLTemplate = Annotated[str, BeforeValidator(_text), AfterValidator(check_url_template)]
+Expression = Annotated[str, BeforeValidator(_text), AfterValidator(_expression)]
+TimeZone = Annotated[str, BeforeValidator(_text), AfterValidator(_timezone)]
+Percent = Annotated[float, BeforeValidator(_objective)]
+TierName = Literal["critical", "essential", "standard", "best_effort"]
+NoDataPolicy = Literal["skip", "good", "bad"]
+Exclude = dict[LabelName, Annotated[str, BeforeValidator(_text)]]
 
 
 class _Model(BaseModel):
@@ -474,6 +507,9 @@ class DefaultsConfig(_Model):
     windows: Annotated[list[Duration] | None, _WINDOWS_NULL] = None
     alerts: Annotated[list[AlertConfig] | None, _ALERTS_NULL] = None
     status: StatusConfig | None = None
+    exclude: Exclude | None = None
+    min_events: Annotated[float, Field(ge=0)] | None = None
+    no_data: NoDataPolicy | None = None
 
 
 # ---- SLIs and SLOs ------------------------------------------------------------
@@ -503,7 +539,8 @@ class LatencyConfig(_Model):
     """A classic histogram and the bucket boundary that counts as fast enough."""
 
     histogram: Histogram
-    threshold: Annotated[float, BeforeValidator(_threshold)]
+    threshold: Annotated[float, BeforeValidator(_threshold)] | None = None
+    native: bool = False
 
 
 class QueryConfig(_Model):
@@ -526,7 +563,47 @@ class QueryConfig(_Model):
         return self
 
 
-_SLI_KINDS = ("ratio", "latency", "query")
+class BoolGaugeConfig(_Model):
+    """A 0/1 gauge (``probe_success``): each sample is an event, good when 1."""
+
+    metric: Selector
+
+
+class ThresholdConfig(_Model):
+    """An instant expression judged per time slice: good while ``query op value``."""
+
+    query: Expression
+    op: Literal["lt", "lte", "gt", "gte"]
+    value: Annotated[float, BeforeValidator(lambda v: _number(v, "value must be a number"))]
+
+
+class RawConfig(_Model):
+    """An expression that already returns the SLI (``success``) or error ratio (``failure``)."""
+
+    query: Expression
+    type: Literal["success", "failure"] = "success"
+
+
+class ThroughputConfig(_Model):
+    """A slice is good when the counter's rate (per second) is at least ``floor``."""
+
+    counter: Selector
+    floor: Annotated[float, _positive("floor", "10 (requests per second)")]
+
+
+class FreshnessConfig(_Model):
+    """A slice is good when the unix-seconds gauge ``timestamp`` is at most ``max_age`` old."""
+
+    timestamp: Selector
+    max_age: Duration
+
+
+_SLI_KINDS = (
+    "ratio", "latency", "query", "bool_gauge", "threshold", "raw", "throughput", "freshness",
+    "completeness",
+)  # fmt: skip
+TEMPLATE_SLIS = frozenset({"query", "threshold", "raw"})
+"""SLI kinds written as PromQL expressions, where ``exclude`` cannot add matchers."""
 
 
 class SLIConfig(_Model):
@@ -535,6 +612,12 @@ class SLIConfig(_Model):
     ratio: RatioConfig | None = None
     latency: LatencyConfig | None = None
     query: QueryConfig | None = None
+    bool_gauge: BoolGaugeConfig | None = None
+    threshold: ThresholdConfig | None = None
+    raw: RawConfig | None = None
+    throughput: ThroughputConfig | None = None
+    freshness: FreshnessConfig | None = None
+    completeness: RatioConfig | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -544,8 +627,29 @@ class SLIConfig(_Model):
 
     @model_validator(mode="after")
     def _some_kind(self) -> SLIConfig:
-        if self.ratio is None and self.latency is None and self.query is None:
+        if self.kind is None:
             raise ValueError(f"give one of {_either(_SLI_KINDS)}")
+        return self
+
+    @property
+    def kind(self) -> str | None:
+        """The name of the kind given."""
+        return next((k for k in _SLI_KINDS if getattr(self, k) is not None), None)
+
+
+class BudgetingConfig(_Model):
+    """How events count against the budget; timeslices need ``slice_target``."""
+
+    method: Literal["occurrences", "timeslices", "ratio_timeslices"] = "occurrences"
+    slice: Duration = 300
+    slice_target: Percent | None = None
+
+    @model_validator(mode="after")
+    def _target_fits_method(self) -> BudgetingConfig:
+        if self.method == "timeslices" and self.slice_target is None:
+            raise ValueError("timeslices need slice_target: the percent a slice must reach")
+        if self.method != "timeslices" and self.slice_target is not None:
+            raise ValueError(f"slice_target only applies to timeslices, not {self.method}")
         return self
 
 
@@ -555,13 +659,58 @@ class SLOConfig(_Model):
     name: SLOName
     service: Text
     description: str | None = None
-    objective: Annotated[float, BeforeValidator(_objective)]
-    period: Duration = DEFAULT_PERIOD
+    tier: TierName | None = None
+    objective: Percent | None = None
+    period: Duration | None = None
+    calendar: Literal["week", "month", "quarter"] | None = None
+    timezone: TimeZone | None = None
+    budgeting: BudgetingConfig | None = None
+    exclude: Exclude | None = None
+    min_events: Annotated[float, Field(ge=0)] | None = None
+    no_data: NoDataPolicy | None = None
     labels: Annotated[dict[LabelName, LabelValue], _empty_as({})] = Field(default_factory=dict)
     sli: SLIConfig
     windows: Annotated[list[Duration] | None, _WINDOWS_NULL] = None
     alerts: Annotated[list[AlertConfig] | None, _ALERTS_NULL] = None
     status: StatusConfig | None = None
+    runbook_url: URLTemplate | None = None
+    dashboard_url: URLTemplate | None = None
+
+    @model_validator(mode="after")
+    def _fields_fit_together(self) -> SLOConfig:
+        if self.objective is None and self.tier is None:
+            raise ValueError("give an 'objective' (percent of good events) or a 'tier'")
+        if self.period is not None and self.calendar is not None:
+            raise ValueError("give 'period' (rolling) or 'calendar', not both")
+        if self.timezone is not None and self.calendar is None:
+            raise ValueError("'timezone' only applies to a 'calendar' period")
+        latency = self.sli.latency
+        if latency is not None and latency.threshold is None and self.tier is None:
+            raise ValueError("give sli.latency.threshold, or a 'tier' that sets one")
+        if self.exclude and self.sli.kind in TEMPLATE_SLIS:
+            raise ValueError(
+                f"'exclude' cannot add matchers to a {self.sli.kind} expression; "
+                "write the matcher into the query"
+            )
+        return self
+
+
+class AlertingConfig(_Model):
+    """How ``slo-exporter rules`` writes alerts; every field has a default."""
+
+    severity_names: Annotated[dict[Text, LabelValue], _empty_as({})] = Field(default_factory=dict)
+    exhausted_severity: LabelValue = "ticket"
+    exhausted_for: Delay = 900
+    data_missing_severity: LabelValue = "ticket"
+    data_missing_for: Delay = 900
+    exporter_severity: LabelValue = "page"
+    exporter_job: LabelValue = "slo-exporter"
+    exporter_down_for: Delay = 300
+    stale_after: Duration = 600
+    runbook_url: URLTemplate | None = None
+    dashboard_url: URLTemplate | None = None
+    native_interval: Duration = 60
+    native_offset: Delay = 60
 
 
 class ConfigFile(_Model):
@@ -570,11 +719,15 @@ class ConfigFile(_Model):
     backend: BackendConfig
     evaluation: Annotated[EvaluationConfig, _empty_as({})] = Field(default_factory=EvaluationConfig)
     defaults: Annotated[DefaultsConfig, _empty_as({})] = Field(default_factory=DefaultsConfig)
-    slos: list[SLOConfig]
+    alerting: Annotated[AlertingConfig, _empty_as({})] = Field(default_factory=AlertingConfig)
+    slos: Annotated[list[SLOConfig], _empty_as([])] = Field(default_factory=list)
+    services: Annotated[list[dict[str, Any]], _empty_as([])] = Field(default_factory=list)
+    """Template entries; :mod:`exporter.config.templates` checks and expands them."""
 
-    @field_validator("slos")
-    @classmethod
-    def _some_slos(cls, value: list[SLOConfig]) -> list[SLOConfig]:
-        if not value:
-            raise ValueError("no SLOs listed; add at least one")
-        return value
+
+def config_schema() -> dict[str, Any]:
+    """The JSON Schema of the native config file, for editors' YAML language servers."""
+    document = ConfigFile.model_json_schema(mode="validation")
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document["title"] = "slo-exporter config"
+    return document

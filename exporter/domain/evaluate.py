@@ -87,6 +87,11 @@ def window_result(
     return WindowResult(window=window, events=counted, sli=ratio, burn_rate=burn)
 
 
+def _enough_events(result: WindowResult, slo: SLO) -> bool:
+    counted = result.events.total
+    return counted >= slo.min_events or (counted == 0 and slo.no_data is not NoData.SKIP)
+
+
 def evaluate_slo(
     slo: SLO, events: Mapping[int, budget.WindowEvents], evaluated_at: float
 ) -> SLOResult:
@@ -111,9 +116,9 @@ def evaluate_slo(
 
     remaining = None if period.burn_rate is None else 1.0 - period.burn_rate
     burn_rates = {w: r.burn_rate for w, r in windows.items()}
-    alert_burns = {
-        w: (r.burn_rate if r.events.total >= slo.min_events else None) for w, r in windows.items()
-    }
+    # Few events make noisy ratios, so such windows may not fire alerts; silence that a
+    # no-data policy gave a meaning to is a clear signal and stays eligible.
+    alert_burns = {w: (r.burn_rate if _enough_events(r, slo) else None) for w, r in windows.items()}
     status_burn = burn_rates[slo.status.window]
     length = bounds.length
     if remaining is None:

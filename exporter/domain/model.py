@@ -154,7 +154,8 @@ class SLO:
     ``windows`` lists every fixed window to evaluate, in seconds, sorted and
     including every window the alerts and the status use, and the period
     when it is rolling. ``min_events`` is the traffic an alert window needs
-    before its burn rate may fire an alert.
+    before its burn rate may fire an alert. ``runbook_url`` and
+    ``dashboard_url`` (empty when not configured) go into its alerts.
     """
 
     name: str
@@ -171,6 +172,8 @@ class SLO:
     no_data: NoData = NoData.SKIP
     min_events: float = 0.0
     description: str = ""
+    runbook_url: str = ""
+    dashboard_url: str = ""
 
     @property
     def error_budget(self) -> float:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import math
 import ssl
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -50,6 +51,14 @@ __all__ = ["PromQLClient", "format_time"]
 QUERY_PATH = "/api/v1/query"
 _CLIP = 200
 _QUERY_ERROR_STATUSES = frozenset({400, 422})
+
+
+@dataclass(frozen=True)
+class QueryValue:
+    """A query's value (the sum of its samples) and how many series it had (0: none matched)."""
+
+    value: float
+    series: int
 
 
 def format_time(at: float) -> str:
@@ -98,7 +107,11 @@ class PromQLClient:
         self._secrets = _secret_fragments(backend)
 
     async def instant(self, query: str, at: float) -> float:
-        """The value of ``query`` at Unix time ``at``.
+        """The value of ``query`` at Unix time ``at`` (see :meth:`query`)."""
+        return (await self.query(query, at)).value
+
+    async def query(self, query: str, at: float) -> QueryValue:
+        """The value of ``query`` at Unix time ``at``, and how many series made it.
 
         POSTs ``query`` and ``time`` as a form to ``<backend.url>/api/v1/query``
         (no URL-length limit), with the backend's headers and timeout.
@@ -153,7 +166,7 @@ class PromQLClient:
         text = " ".join(text.split())
         return text if len(text) <= _CLIP else text[:_CLIP] + "…"
 
-    def _value(self, status: int, location: str, body: bytes) -> float:
+    def _value(self, status: int, location: str, body: bytes) -> QueryValue:
         payload = _json(body)
         if status != 200:
             raise self._http_error(status, location, body, payload)
@@ -194,13 +207,14 @@ class PromQLClient:
         error_type = payload.get("errorType") or "error"
         return self._clip(f"{error_type}: {payload.get('error') or 'no message'}")
 
-    def _result(self, data: dict[str, Any]) -> float:
+    def _result(self, data: dict[str, Any]) -> QueryValue:
         kind, result = data.get("resultType"), data.get("result")
         if kind == "scalar":
-            value = self._sample(result)
+            value, series = self._sample(result), 1
         elif kind == "vector" and isinstance(result, list):
             # Each sample is checked, so +Inf and -Inf cannot cancel out into NaN.
             value = sum(_finite(self._vector_sample(s)) for s in result)
+            series = len(result)
         elif kind in ("matrix", "string"):
             raise BackendResponseError(
                 f"the query gave a {kind} result; it must give an instant vector or a scalar"
@@ -209,7 +223,7 @@ class PromQLClient:
             raise BackendResponseError(
                 f"unexpected result from {self._where}: {self._clip(json.dumps(data))}"
             )
-        return _finite(value)
+        return QueryValue(_finite(value), series)
 
     def _vector_sample(self, sample: object) -> float:
         if isinstance(sample, dict):

@@ -268,3 +268,23 @@ def check_template(text: str) -> None:
         raise ValueError("the query must give an instant vector or a scalar, not a range")
     if isinstance(expr, promql_parser.StringLiteral):
         raise ValueError("the query must give an instant vector or a scalar, not a string")
+
+
+def check_expression(text: str) -> None:
+    """Raise ``ValueError`` unless ``text`` is an instant PromQL expression without placeholders.
+
+    Used for expressions judged once per time slice (``threshold``, ``raw``):
+    they are evaluated at every slice's end, so they take no ``{{window}}``.
+    """
+    if _PLACEHOLDER.search(text):
+        raise ValueError(
+            "this expression is evaluated once per time slice and takes no {{window}}; "
+            "write the range you need, e.g. rate(x[5m])"
+        )
+    expr = _parse(text)
+    while isinstance(expr, promql_parser.ParenExpr):
+        expr = expr.expr
+    if isinstance(expr, promql_parser.MatrixSelector | promql_parser.SubqueryExpr):
+        raise ValueError("the expression must give an instant vector or a scalar, not a range")
+    if isinstance(expr, promql_parser.StringLiteral):
+        raise ValueError("the expression must give an instant vector or a scalar, not a string")
