@@ -1,0 +1,1 @@
+"""Where counter samples come from: a PromQL backend or scraped targets."""
