@@ -23,6 +23,7 @@ from aiohttp import web
 from exporter import __version__, logs
 from exporter.app import create_app
 from exporter.config.loader import effective_config, load_config
+from exporter.dashboards import command as dashboard_command
 from exporter.config.schema import config_schema
 from exporter.errors import ConfigError
 from exporter.evaluator import EvaluationRun, evaluate_all
@@ -99,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("-c", "--config", type=Path, required=True, help="SLO config file")
 
     sub.add_parser("schema", help="print the JSON Schema of the native config format")
+    dashboard_command.register(sub)
     return parser
 
 
@@ -145,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``slo-exporter`` console script."""
     args = build_parser().parse_args(argv)
     logs.configure(args.log_format, args.log_level)
+    if args.command == "dashboard":
+        return dashboard_command.run(args)
     if args.command == "schema":
         print(json.dumps(config_schema(), indent=2))
         return 0
