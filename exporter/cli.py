@@ -23,14 +23,16 @@ from aiohttp import web
 from exporter import __version__, logs
 from exporter.app import create_app
 from exporter.config.loader import effective_config, load_config
-from exporter.dashboards import command as dashboard_command
 from exporter.config.schema import config_schema
+from exporter.dashboards import command as dashboard_command
 from exporter.errors import ConfigError
 from exporter.evaluator import EvaluationRun, evaluate_all
+from exporter.openslo import command as openslo_command
 from exporter.promql.client import PromQLClient
 from exporter.report import to_json, to_table
 from exporter.settings import Settings
 
+CONFIG_HELP = "config file, or an OpenSLO file or directory"
 EXIT_CONFIG = 1
 EXIT_EVAL_FAILED = 3
 
@@ -77,14 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="serve /metrics, evaluating on an interval")
-    run.add_argument("-c", "--config", type=Path, required=True, help="SLO config file")
+    run.add_argument("-c", "--config", type=Path, required=True, help=CONFIG_HELP)
     run.add_argument(
         "--listen", type=parse_listen, default=("0.0.0.0", 9099),
         help="address to serve on (default 0.0.0.0:9099)",
     )  # fmt: skip
 
     ev = sub.add_parser("eval", help="evaluate once and print the result")
-    ev.add_argument("-c", "--config", type=Path, required=True, help="SLO config file")
+    ev.add_argument("-c", "--config", type=Path, required=True, help=CONFIG_HELP)
     ev.add_argument(
         "--at", type=parse_time, default=None,
         help="evaluation time: unix seconds or RFC 3339 (default: now)",
@@ -92,15 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--format", choices=["json", "table"], default="table")
 
     val = sub.add_parser("validate", help="check a config file and exit")
-    val.add_argument("-c", "--config", type=Path, required=True, help="SLO config file")
+    val.add_argument("-c", "--config", type=Path, required=True, help=CONFIG_HELP)
 
     show = sub.add_parser(
         "show", help="print the config as the exporter sees it (templates expanded)"
     )
-    show.add_argument("-c", "--config", type=Path, required=True, help="SLO config file")
+    show.add_argument("-c", "--config", type=Path, required=True, help=CONFIG_HELP)
 
     sub.add_parser("schema", help="print the JSON Schema of the native config format")
     dashboard_command.register(sub)
+    openslo_command.register(sub)
     return parser
 
 
@@ -149,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(args.log_format, args.log_level)
     if args.command == "dashboard":
         return dashboard_command.run(args)
+    if args.command == "convert":
+        return openslo_command.run(args)
     if args.command == "schema":
         print(json.dumps(config_schema(), indent=2))
         return 0

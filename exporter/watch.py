@@ -7,13 +7,20 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
+from exporter.openslo.load import config_files
+
 
 def fingerprint(path: Path) -> str | None:
-    """A digest of the file's bytes, or None while it cannot be read."""
+    """A digest of the config's bytes (every file of an OpenSLO directory), or None
+    while it cannot be read."""
+    digest = hashlib.sha256()
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        files = config_files(path) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.name).encode() + b"\0" + file.read_bytes())
     except OSError:
         return None
+    return digest.hexdigest()
 
 
 async def watch_file(path: Path, on_change: Callable[[], object], every: float = 5.0) -> None:

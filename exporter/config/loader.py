@@ -32,7 +32,13 @@ from pydantic import BaseModel, ValidationError
 from exporter.config import schema, templates
 from exporter.config.links import expand_url
 from exporter.config.tiers import objective_for, threshold_for
-from exporter.config.yaml_lines import YamlDocument, YamlPath, YamlSyntaxError, load_yaml
+from exporter.config.yaml_lines import (
+    YamlDocument,
+    YamlPath,
+    YamlSyntaxError,
+    load_yaml,
+    load_yaml_all,
+)
 from exporter.domain.alerts import scaled_factor, workbook_rules
 from exporter.domain.budgeting import Budgeting, Method, NoData
 from exporter.domain.calendar import CalendarPeriod, CalendarUnit
@@ -52,6 +58,10 @@ from exporter.domain.model import (
     ThroughputSLI,
 )
 from exporter.errors import ConfigError
+from exporter.openslo.convert import convert_located
+from exporter.openslo.detect import is_openslo
+from exporter.openslo.load import read_openslo
+from exporter.openslo.validate import check_native
 from exporter.promql.selectors import MatchOp, parse_selector
 from exporter.settings import AlertingSettings, BackendSettings, EvaluationSettings, Settings
 
@@ -92,8 +102,15 @@ class Problem:
 
 
 def load_config(path: str | Path) -> Settings:
-    """Load and validate the config file at ``path``; raise ConfigError on any mistake."""
+    """Load and validate the config at ``path``; raise ConfigError on any mistake.
+
+    ``path`` is a native config file, an OpenSLO v1 file (one or more
+    documents) or a directory of OpenSLO files; OpenSLO is converted to the
+    native config (:mod:`exporter.openslo`) and checked by the same rules.
+    """
     file = Path(path)
+    if file.is_dir():
+        return _load_openslo(read_openslo(file), file)
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -101,7 +118,29 @@ def load_config(path: str | Path) -> Settings:
     except OSError as error:
         reason = error.strerror or str(error)
         raise ConfigError([f"{path}: cannot read the config file: {reason}"]) from None
+    try:
+        documents = load_yaml_all(text)
+    except YamlSyntaxError:
+        documents = []  # _load reports it with the native wording
+    if any(is_openslo(document.data) for document in documents):
+        return _load_openslo([(str(path), document) for document in documents], file)
     return _load(text, str(path), file.parent, file)
+
+
+def _load_openslo(sources: list[tuple[str, YamlDocument]], path: Path) -> Settings:
+    """Convert OpenSLO documents, then validate and build them like a native config."""
+    converted = convert_located(sources)
+    check_native(converted)
+    problems: list[Problem] = []
+    base_dir = path if path.is_dir() else path.parent
+    settings = _validate_and_build(converted.config, base_dir, path, problems)
+    if problems or settings is None:
+        lines = []
+        for problem in problems:
+            origin = converted.locate(problem.path)
+            lines.append(origin.format(problem.message) if origin else f"{path}: {problem.message}")
+        raise ConfigError(lines)
+    return settings
 
 
 def load_config_text(text: str, source: str = "<string>") -> Settings:
@@ -146,8 +185,13 @@ def effective_config(path: str | Path) -> dict[str, Any]:
     The file is validated first (ConfigError on any mistake).
     """
     load_config(path)
-    document = load_yaml(Path(path).read_text(encoding="utf-8-sig"))
-    expanded, _ = _expand_services(document.data, [])
+    file = Path(path)
+    if file.is_dir():
+        return convert_located(read_openslo(file)).config
+    documents = load_yaml_all(file.read_text(encoding="utf-8-sig"))
+    if any(is_openslo(document.data) for document in documents):
+        return convert_located([(str(path), document) for document in documents]).config
+    expanded, _ = _expand_services(documents[0].data, [])
     expanded.pop("services", None)
     return expanded
 
@@ -272,9 +316,8 @@ def _check_stale_after(config: schema.ConfigFile, problems: list[Problem]) -> No
         problems.append(
             Problem(
                 ("alerting", "stale_after"),
-                f"must be longer than two evaluation intervals ({format_duration(2 * interval)}), "
-                "or the "
-                "stale-evaluation alert fires between two healthy cycles",
+                f"must be longer than two evaluation intervals ({format_duration(2 * interval)})"
+                ", or the stale-evaluation alert fires between two healthy cycles",
             )
         )
 

@@ -153,3 +153,29 @@ def _key_of(loader: yaml.SafeLoader, key_node: Node) -> Any:
         return loader.construct_object(key_node)
     # Complex keys cannot be valid config keys; keep them apart from scalars.
     return ("<complex key>", key_node.start_mark.line)
+
+
+def load_yaml_all(text: str) -> list[YamlDocument]:
+    """Parse every document of ``text``; an empty document has ``data`` None.
+
+    Lines are counted from the start of ``text``, so they are the file's
+    lines. Raises :class:`YamlSyntaxError` for invalid YAML (or unsafe tags).
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        documents: list[YamlDocument] = []
+        while loader.check_node():
+            node = loader.get_node()
+            document = YamlDocument(data=None)
+            if node is not None:
+                document.lines[()] = node.start_mark.line + 1
+                _walk(loader, node, (), document, set())
+                document.data = loader.construct_document(node)
+            documents.append(document)
+        return documents
+    except yaml.MarkedYAMLError as error:
+        raise _syntax_error(error) from None
+    except yaml.YAMLError as error:
+        raise YamlSyntaxError(_one_line(str(error))) from None
+    finally:
+        loader.dispose()
