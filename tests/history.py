@@ -23,10 +23,27 @@ incident covering ``(a, b]`` affects the increments sampled at timestamps ``a < 
 * checkout latency degradation .......... ``(now - 6h, now - 5h]`` (~80 % <= 0.3 s)
 * quiet service goes silent ............. ``(now - 12h, end]`` (zero increments)
 * checkout fast burn, ~25 % 5xx ......... ``(now - 45m, now]``; normal again after ``now``
+* search traffic dip, 1/4 of the traffic . ``(now - 10h, now - 9h]`` (same error odds)
+* nightly-export batch failure .......... ``(now - 26h, now - 23h]`` (no success, ~55 % done)
+
+Gauges (``History.gauges``) hold one sample per whole minute, like the counters, written
+as ``# TYPE ... gauge`` families:
+
+* ``probe_success{job="blackbox",target="checkout"}``: 1, but 0 during the checkout outage
+  and at a few isolated seeded minutes (``History.probe_blips``);
+* ``batch_last_success_timestamp_seconds{job="nightly-export"}``: the unix time of the
+  batch job's last success (``History.batch_successes``: every 30 min at ``:07`` and
+  ``:37`` plus a seeded 0-59 s, none during the batch failure).
+
+With them come the counters ``batch_records_expected_total`` and
+``batch_records_processed_total`` (``{job="nightly-export"}``; processed <= expected every
+minute).  New series draw from their own random stream, so adding them changed no
+existing series.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -42,6 +59,14 @@ HISTORY_SPAN = 8 * 86400
 FUTURE = 3 * 3600
 """How far past ``now`` the samples extend (``end - now``)."""
 SEED = 42
+LOOKBACK = 300
+"""Prometheus' default lookback delta: an instant selector sees a sample at most 5 min old."""
+BATCH_INTERVAL = 30 * 60
+"""The nightly-export batch job succeeds every 30 minutes ..."""
+BATCH_OFFSET = 7 * 60
+"""... at ``:07`` and ``:37`` past the hour (plus a seeded 0-59 s), outside its failure."""
+PROBE_BLIPS_PER_DAY = 3
+"""Isolated minutes per day in which ``probe_success`` is 0 outside the outage."""
 
 MINUTE = 60
 HOUR = 3600
@@ -107,16 +132,34 @@ class Series:
         return out
 
     def matches(self, name: str, labels: Mapping[str, LabelMatcher]) -> bool:
-        if self.name != name:
-            return False
-        for key, matcher in labels.items():
-            value = self.labels.get(key, "")
-            if callable(matcher):
-                if not matcher(value):
-                    return False
-            elif value != matcher:
+        return self.name == name and _labels_match(self.labels, labels)
+
+
+def _labels_match(have: Mapping[str, str], want: Mapping[str, LabelMatcher]) -> bool:
+    for key, matcher in want.items():
+        value = have.get(key, "")
+        if callable(matcher):
+            if not matcher(value):
                 return False
-        return True
+        elif value != matcher:
+            return False
+    return True
+
+
+@dataclass
+class Gauge:
+    """One gauge series: metric name, labels and its value at each timestamp."""
+
+    name: str
+    labels: dict[str, str]
+    samples: list[float]
+
+    def values(self) -> list[float]:
+        """The raw sample values as Prometheus stores them."""
+        return list(self.samples)
+
+    def matches(self, name: str, labels: Mapping[str, LabelMatcher]) -> bool:
+        return self.name == name and _labels_match(self.labels, labels)
 
 
 @dataclass
@@ -135,16 +178,28 @@ class History:
     incidents: dict[str, Incident]
     reset_at: int
     """Timestamp of the first sample after the counter reset of checkout instance "b"."""
+    gauges: list[Gauge] = field(default_factory=list)
+    """Gauge series (``series`` holds the counters and the histogram)."""
+    probe_blips: tuple[int, ...] = ()
+    """Timestamps of the isolated minutes where ``probe_success`` is 0 outside the outage."""
+    batch_successes: tuple[float, ...] = ()
+    """Unix times of every nightly-export success from before ``start`` to ``end``, sorted."""
 
     @property
     def timestamps(self) -> range:
         return range(self.start, self.end + 1, self.step)
 
     def select(self, name: str, labels: Mapping[str, LabelMatcher] | None = None) -> list[Series]:
-        """All series called ``name`` whose labels match every matcher in ``labels``."""
+        """All counter series called ``name`` whose labels match every matcher in ``labels``."""
         return [s for s in self.series if s.matches(name, labels or {})]
 
-    def _index_at_or_before(self, t: float) -> int:
+    def select_gauges(
+        self, name: str, labels: Mapping[str, LabelMatcher] | None = None
+    ) -> list[Gauge]:
+        """All gauges called ``name`` whose labels match every matcher in ``labels``."""
+        return [g for g in self.gauges if g.matches(name, labels or {})]
+
+    def index_at_or_before(self, t: float) -> int:
         """Index of the last timestamp ``<= t`` (-1 before ``start``, clamped at ``end``)."""
         if t < self.start:
             return -1
@@ -163,8 +218,8 @@ class History:
         ``t`` and ``window`` are whole minutes and ``t`` lies within ``[start, end]``.
         Returns 0.0 when no series matches (Prometheus returns an empty vector then).
         """
-        hi = self._index_at_or_before(t)
-        lo = self._index_at_or_before(t - window)
+        hi = self.index_at_or_before(t)
+        lo = self.index_at_or_before(t - window)
         total = 0.0
         for s in self.select(name, labels):
             prefix = s.prefix
@@ -186,6 +241,33 @@ class History:
         if denominator == 0:
             return None
         return self.increase(name, bad, t, window) / denominator
+
+    def gauge_at(
+        self, name: str, labels: Mapping[str, LabelMatcher] | None, t: float
+    ) -> list[float]:
+        """What the instant selector ``name{labels}`` returns at ``t``: one value per matching
+        gauge, its latest sample at or before ``t`` if at most ``LOOKBACK`` seconds old."""
+        i = self.index_at_or_before(t)
+        if i < 0 or t - self.timestamps[i] > LOOKBACK:
+            return []
+        return [g.samples[i] for g in self.select_gauges(name, labels)]
+
+    def gauge_samples(
+        self, name: str, labels: Mapping[str, LabelMatcher] | None, t: float, window: float
+    ) -> list[float]:
+        """Every sample of every matching gauge taken at a timestamp in ``(t - window, t]``
+        (what ``<fn>_over_time(name{labels}[window - 1ms])`` sees at a whole-minute ``t``)."""
+        hi = self.index_at_or_before(t)
+        lo = self.index_at_or_before(t - window)
+        if hi < 0:
+            return []
+        return [v for g in self.select_gauges(name, labels) for v in g.samples[lo + 1 : hi + 1]]
+
+    def last_batch_success(self, t: float) -> float | None:
+        """Unix time of the nightly-export job's last success at or before ``t`` (from the
+        schedule, not from the gauge), or None if there was none."""
+        i = bisect.bisect_right(self.batch_successes, t)
+        return self.batch_successes[i - 1] if i else None
 
 
 # --------------------------------------------------------------------------- generation
@@ -211,6 +293,8 @@ def _incidents(now: int, end: int) -> dict[str, Incident]:
         "checkout_latency": Incident(now - 6 * HOUR, now - 5 * HOUR),
         "quiet_silence": Incident(now - 12 * HOUR, end),
         "checkout_fast_burn": Incident(now - 45 * MINUTE, now),
+        "search_dip": Incident(now - 10 * HOUR, now - 9 * HOUR),
+        "batch_failure": Incident(now - 26 * HOUR, now - 23 * HOUR),
     }
 
 
@@ -312,6 +396,8 @@ def build_history(now: float, seed: int = SEED, span: int = HISTORY_SPAN) -> His
 
         # search: ~30-60 req/min, ~0.5 % errors.
         n_search = max(0, round(_diurnal(ts + 6 * HOUR, 30, 60) + rng.uniform(-5, 5)))
+        if ts in incidents["search_dip"]:
+            n_search //= 4  # no extra draw: the random stream stays as it was
         p_err = 0.10 if ts in incidents["search_incident"] else 0.005
         search_requests.increments[i] = n_search
         search_errors.increments[i] = min(n_search, _stochastic_round(rng, n_search * p_err))
@@ -341,8 +427,63 @@ def build_history(now: float, seed: int = SEED, span: int = HISTORY_SPAN) -> His
         incidents=incidents,
         reset_at=reset_at,
     )
+    _add_probe_and_batch(history, random.Random(f"{seed}-gauges"))
     _check_resets_detectable(history)
     return history
+
+
+def _add_probe_and_batch(history: History, rng: random.Random) -> None:
+    """The blackbox probe, the batch job's freshness gauge and its record counters.
+
+    They draw from ``rng`` only, so the series generated before them stay as they were.
+    """
+    timestamps = history.timestamps
+    incidents = history.incidents
+    outage, failure = incidents["checkout_outage"], incidents["batch_failure"]
+
+    blips: set[int] = set()
+    for day_start in range(history.start, history.end, DAY):
+        candidates = [
+            ts
+            for ts in range(day_start + STEP, min(day_start + DAY, history.end) + 1, STEP)
+            if ts not in outage
+        ]
+        blips.update(rng.sample(candidates, PROBE_BLIPS_PER_DAY))
+    probe = Gauge(
+        "probe_success",
+        {"job": "blackbox", "target": "checkout"},
+        [0 if ts in outage or ts in blips else 1 for ts in timestamps],
+    )
+
+    first_run = (history.start - 2 * HOUR) // BATCH_INTERVAL * BATCH_INTERVAL + BATCH_OFFSET
+    successes = tuple(
+        run + rng.randrange(60)
+        for run in range(first_run, history.end + 1, BATCH_INTERVAL)
+        if run not in failure
+    )
+    freshness = Gauge("batch_last_success_timestamp_seconds", {"job": "nightly-export"}, [])
+    k = 0
+    for ts in timestamps:
+        while k + 1 < len(successes) and successes[k + 1] <= ts:
+            k += 1
+        freshness.samples.append(successes[k])
+
+    labels = {"job": "nightly-export"}
+    expected = Series("batch_records_expected_total", dict(labels), [0] * len(timestamps))
+    processed = Series("batch_records_processed_total", dict(labels), [0] * len(timestamps))
+    for i, ts in enumerate(timestamps):
+        if i == 0:
+            continue
+        n = rng.randint(80, 120)
+        lost = 1 if rng.random() < 0.05 else 0
+        done = _stochastic_round(rng, n * 0.55) if ts in failure else n - lost
+        expected.increments[i] = n
+        processed.increments[i] = min(n, done)
+
+    history.series.extend([expected, processed])
+    history.gauges.extend([probe, freshness])
+    history.probe_blips = tuple(sorted(blips))
+    history.batch_successes = successes
 
 
 def _check_resets_detectable(history: History) -> None:
@@ -377,7 +518,7 @@ def _format_labels(labels: Mapping[str, str]) -> str:
     return "{" + inner + "}"
 
 
-def _write_series(out: TextIO, s: Series, timestamps: Sequence[int]) -> None:
+def _write_series(out: TextIO, s: Series | Gauge, timestamps: Sequence[int]) -> None:
     head = s.name + _format_labels(s.labels) + " "
     out.writelines(
         f"{head}{_format_value(v)} {ts}\n" for v, ts in zip(s.values(), timestamps, strict=True)
@@ -389,9 +530,9 @@ def write_openmetrics(history: History, path: str | Path) -> None:
     openmetrics`` (2.42) accepts.
 
     Layout: one contiguous block per metric family with its ``# TYPE`` line first; counter
-    series one after another, each in timestamp order; the histogram as one MetricPoint
-    (all ``_bucket`` lines, ``_count``, ``_sum``) per timestamp.  Timestamps are integer
-    seconds.  The file ends with ``# EOF``.
+    and gauge series one after another, each in timestamp order; the histogram as one
+    MetricPoint (all ``_bucket`` lines, ``_count``, ``_sum``) per timestamp.  Timestamps are
+    integer seconds.  The file ends with ``# EOF``.
     """
     timestamps = list(history.timestamps)
     by_family: dict[str, list[Series]] = {}
@@ -419,17 +560,28 @@ def write_openmetrics(history: History, path: str | Path) -> None:
                 out.write(f"# TYPE {family} counter\n")
                 for s in members:
                     _write_series(out, s, timestamps)
+        gauge_families: dict[str, list[Gauge]] = {}
+        for g in history.gauges:
+            gauge_families.setdefault(g.name, []).append(g)
+        for family, gauges in gauge_families.items():
+            out.write(f"# TYPE {family} gauge\n")
+            for g in gauges:
+                _write_series(out, g, timestamps)
         out.write("# EOF\n")
 
 
 __all__ = [
+    "BATCH_INTERVAL",
+    "BATCH_OFFSET",
     "CHECKOUT_CODES",
     "CHECKOUT_INSTANCES",
     "DAY",
     "HOUR",
     "LATENCY_BUCKETS",
+    "LOOKBACK",
     "MINUTE",
     "STEP",
+    "Gauge",
     "History",
     "Incident",
     "LabelMatcher",

@@ -239,7 +239,7 @@ def _check_backfill_visible(server: PrometheusServer) -> None:
     """Fail early (with a clear message) if the backfilled blocks are not queryable,
     both at ``now`` and in the future part of the history."""
     history = server.history
-    expected = len(history.series)
+    expected = len(history.series) + len(history.gauges)
     for t in (history.now, history.now + 3600):
         got = server.query_value('count({__name__=~".+"})', time=t)
         if got != expected:

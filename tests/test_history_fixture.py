@@ -12,11 +12,13 @@ from typing import NamedTuple
 
 import pytest
 from history import (
+    BATCH_INTERVAL,
     DAY,
     HOUR,
     LATENCY_BUCKETS,
     MINUTE,
     History,
+    Incident,
     LabelMatcher,
     build_history,
 )
@@ -117,6 +119,18 @@ SELECTORS = [
         "http_requests_total",
         {"service": "quiet", "code": "500"},
     ),
+    Case(
+        "batch-expected",
+        'batch_records_expected_total{job="nightly-export"}',
+        "batch_records_expected_total",
+        {"job": "nightly-export"},
+    ),
+    Case(
+        "batch-processed",
+        'batch_records_processed_total{job="nightly-export"}',
+        "batch_records_processed_total",
+        {"job": "nightly-export"},
+    ),
 ]
 
 WINDOWS = {"5m": 5 * MINUTE, "1h": HOUR, "6h": 6 * HOUR, "1d": DAY, "3d": 3 * DAY, "7d": 7 * DAY}
@@ -129,6 +143,10 @@ EXPECTED_NAMES = {
     "http_request_duration_seconds_sum",
     "search_requests_total",
     "search_errors_total",
+    "batch_records_expected_total",
+    "batch_records_processed_total",
+    "probe_success",
+    "batch_last_success_timestamp_seconds",
 }
 
 
@@ -261,16 +279,18 @@ def test_metric_names_and_series_are_exactly_the_generated_ones(
         },
     )
     got = sorted(tuple(sorted(s.items())) for s in found)
+    history = prometheus.history
     want = sorted(
-        tuple(sorted({"__name__": s.name, **s.labels}.items())) for s in prometheus.history.series
+        tuple(sorted({"__name__": s.name, **s.labels}.items()))
+        for s in [*history.series, *history.gauges]
     )
     assert got == want
 
 
 @pytest.mark.parametrize("offset", [-7 * DAY, -3 * DAY + 7 * MINUTE, 0, HOUR, 3 * HOUR])
 def test_raw_values_match_including_future(prometheus: PrometheusServer, offset: int) -> None:
-    """Raw sample values equal History's counter values, also for timestamps after now
-    (the backfilled block's max time lies in the future and Prometheus serves it)."""
+    """Raw sample values equal History's counter and gauge values, also for timestamps after
+    now (the backfilled block's max time lies in the future and Prometheus serves it)."""
     history = prometheus.history
     t = history.now + offset
     index = (t - history.start) // history.step
@@ -278,9 +298,61 @@ def test_raw_values_match_including_future(prometheus: PrometheusServer, offset:
     got = {tuple(sorted(r["metric"].items())): float(r["value"][1]) for r in data["result"]}
     want = {
         tuple(sorted({"__name__": s.name, **s.labels}.items())): float(s.values()[index])
-        for s in history.series
+        for s in [*history.series, *history.gauges]
     }
     assert got == want
+
+
+GAUGES = {
+    "probe": ('probe_success{job="blackbox",target="checkout"}', "probe_success"),
+    "batch": (
+        'batch_last_success_timestamp_seconds{job="nightly-export"}',
+        "batch_last_success_timestamp_seconds",
+    ),
+}
+# Gauge read-out times: now, inside the outage, on a probe blip (set per history below),
+# inside the batch failure, 30 s and 4 min past a sample (lookback), after now.
+GAUGE_TIMES = {
+    "now": lambda h: h.now,
+    "outage": lambda h: h.now - 2 * DAY + 10 * MINUTE,
+    "blip": lambda h: h.probe_blips[-1],
+    "batch-failure": lambda h: h.now - 24 * HOUR,
+    "between-samples": lambda h: h.now - 3 * HOUR + 30,
+    "lookback": lambda h: h.now - 5 * HOUR + 4 * MINUTE + 59,
+    "future": lambda h: h.now + 2 * HOUR,
+}
+
+
+@pytest.mark.parametrize("when", GAUGE_TIMES)
+@pytest.mark.parametrize("gauge", GAUGES)
+def test_gauge_values_match_ground_truth(
+    prometheus: PrometheusServer, gauge: str, when: str
+) -> None:
+    """An instant gauge selector returns exactly History.gauge_at, between samples too."""
+    selector, name = GAUGES[gauge]
+    t = GAUGE_TIMES[when](prometheus.history)
+    data = prometheus.query(selector, time=t)
+    got = [float(r["value"][1]) for r in data["result"]]
+    assert got == prometheus.history.gauge_at(name, {}, t)
+    assert len(got) == 1
+
+
+@pytest.mark.parametrize("offset", OFFSETS.values(), ids=OFFSETS.keys())
+@pytest.mark.parametrize("window", ["5m", "1h", "1d", "7d"])
+def test_gauge_windows_match_ground_truth(
+    prometheus: PrometheusServer, window: str, offset: int
+) -> None:
+    """sum_over_time / count_over_time of probe_success over W - 1ms see exactly the samples
+    History.gauge_samples lists for (T - W, T]."""
+    history = prometheus.history
+    t = history.now + offset
+    seconds = WINDOWS[window]
+    samples = history.gauge_samples("probe_success", {}, t, seconds)
+    for function, want in (("sum_over_time", sum(samples)), ("count_over_time", len(samples))):
+        got = prometheus.query_value(
+            f'{function}(probe_success{{job="blackbox"}}[{seconds * 1000 - 1}ms])', time=t
+        )
+        assert_exact(got, want, f"{function} {window} @ now{offset:+d}s")
 
 
 def test_histogram_is_consistent_in_prometheus(prometheus: PrometheusServer) -> None:
@@ -441,3 +513,68 @@ def test_label_matching(
 ) -> None:
     """Matchers take exact strings or predicates; absent labels match "" like PromQL."""
     assert len(fixed_history.select("http_requests_total", labels)) == expected_series
+
+
+def test_probe_fails_in_the_outage_and_at_blips_only(fixed_history: History) -> None:
+    """probe_success is 0 exactly in the checkout outage and at the seeded isolated minutes
+    (a few a day, at least one in the last day), 1 everywhere else."""
+    h = fixed_history
+    (probe,) = h.select_gauges("probe_success", {"job": "blackbox", "target": "checkout"})
+    outage = h.incidents["checkout_outage"]
+    zeros = {ts for ts, v in zip(h.timestamps, probe.samples, strict=True) if v == 0}
+    assert set(probe.samples) == {0, 1}
+    assert zeros == {ts for ts in h.timestamps if ts in outage} | set(h.probe_blips)
+    assert len(h.probe_blips) == 24
+    assert not any(ts in outage for ts in h.probe_blips)
+    assert any(h.now - DAY < ts <= h.now for ts in h.probe_blips)
+    assert h.gauge_samples("probe_success", {}, outage.end, 20 * MINUTE) == [0] * 20
+
+
+def test_batch_gauge_is_the_last_success_and_goes_stale_in_the_failure(
+    fixed_history: History,
+) -> None:
+    """The freshness gauge holds the last success; successes come every 30 min except in the
+    3 h failure, so the age stays under 31 min outside it and passes 3 h inside it."""
+    h = fixed_history
+    failure = h.incidents["batch_failure"]
+    assert failure == (h.now - 26 * HOUR, h.now - 23 * HOUR)
+    ages = {}
+    for ts in h.timestamps:
+        (value,) = h.gauge_at("batch_last_success_timestamp_seconds", {}, ts)
+        assert value == h.last_batch_success(ts)
+        ages[ts] = ts - value
+    around = Incident(failure.start - 30 * MINUTE, failure.end + HOUR)
+    assert max(a for ts, a in ages.items() if ts not in around) < 31 * MINUTE
+    assert max(ages.values()) > 3 * HOUR
+    assert ages[failure.start + 45 * MINUTE] > 45 * MINUTE
+    assert not any(s in failure for s in h.batch_successes)
+    gaps = {b - a for a, b in zip(h.batch_successes, h.batch_successes[1:], strict=False)}
+    assert max(gaps) > 3 * HOUR
+    assert min(gaps) > BATCH_INTERVAL - MINUTE
+
+
+def test_batch_records_dip_during_the_failure(fixed_history: History) -> None:
+    """Processed records never exceed expected ones; completeness is ~55 % in the failure
+    and above 99 % otherwise."""
+    h = fixed_history
+    (expected,) = h.select("batch_records_expected_total")
+    (processed,) = h.select("batch_records_processed_total")
+    assert all(p <= e for p, e in zip(processed.increments, expected.increments, strict=True))
+    failure = h.incidents["batch_failure"]
+
+    def done(t: int, w: int) -> float:
+        return h.increase(processed.name, {}, t, w) / h.increase(expected.name, {}, t, w)
+
+    assert 0.5 < done(failure.end, 3 * HOUR) < 0.6
+    assert done(h.now, 20 * HOUR) > 0.99
+    assert done(failure.start, DAY) > 0.99
+
+
+def test_search_dips_to_a_quarter(fixed_history: History) -> None:
+    """Search traffic drops to about a quarter for the hour of the dip."""
+    h = fixed_history
+    dip = h.incidents["search_dip"]
+    assert dip == (h.now - 10 * HOUR, h.now - 9 * HOUR)
+    during = h.increase("search_requests_total", {}, dip.end, HOUR)
+    before = h.increase("search_requests_total", {}, dip.start, HOUR)
+    assert 0.2 < during / before < 0.3

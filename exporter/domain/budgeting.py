@@ -52,17 +52,42 @@ class Budgeting:
         return self.method is not Method.OCCURRENCES
 
 
-def fill_empty_slices(
-    events: WindowEvents, policy: NoData, budgeting: Budgeting, window: float
-) -> WindowEvents:
-    """Timeslices: count the window's slices without data as good or bad slices.
+def slices_in(window: float, slice_seconds: int, at: float | None = None) -> int:
+    """How many slices a window holds: slices end at multiples of ``slice_seconds``
+    since the epoch, so the window (at - window, at] holds those ending in it.
 
-    With ``good`` or ``bad`` the window then always holds ``window // slice``
-    slices; with ``skip`` (or occurrences budgeting) events are unchanged.
+    That is ``window // slice_seconds`` when the window is a whole number of
+    slices; a calendar period (which starts at local midnight) or a window
+    shorter than a slice can hold one more, depending on ``at``. Without
+    ``at`` the whole-number count is returned.
     """
-    if policy is NoData.SKIP or not budgeting.sliced:
+    if at is None:
+        return int(window // slice_seconds)
+    return int(at // slice_seconds - (at - window) // slice_seconds)
+
+
+def fill_empty_slices(
+    events: WindowEvents,
+    policy: NoData,
+    budgeting: Budgeting,
+    window: float,
+    *,
+    at: float | None = None,
+    sliced: bool | None = None,
+) -> WindowEvents:
+    """Time slices: count the window's slices without data as good or bad slices.
+
+    ``sliced`` says whether events are slices (default: ``budgeting.sliced``;
+    the per-slice SLI kinds are sliced whatever the budgeting). With ``good``
+    or ``bad`` the window then holds every slice that ends in it (see
+    :func:`slices_in`); with ``skip``, or when events are not slices, events
+    are unchanged.
+    """
+    if sliced is None:
+        sliced = budgeting.sliced
+    if policy is NoData.SKIP or not sliced:
         return events
-    missing = max(window // budgeting.slice - events.total, 0.0)
+    missing = max(slices_in(window, budgeting.slice, at) - events.total, 0.0)
     good = events.good + (missing if policy is NoData.GOOD else 0.0)
     return WindowEvents(good=good, total=events.total + missing)
 

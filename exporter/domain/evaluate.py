@@ -77,9 +77,18 @@ def window_result(
     objective: float,
     no_data: NoData = NoData.SKIP,
     budgeting: Budgeting | None = None,
+    *,
+    at: float | None = None,
+    sliced: bool | None = None,
 ) -> WindowResult:
-    """SLI and burn rate of one window's events, after the no-data policy."""
-    counted = fill_empty_slices(budget.bounded(events), no_data, budgeting or Budgeting(), window)
+    """SLI and burn rate of one window's events, after the no-data policy.
+
+    ``at`` (the evaluation time) and ``sliced`` (events are time slices) are
+    passed on to :func:`~exporter.domain.budgeting.fill_empty_slices`.
+    """
+    counted = fill_empty_slices(
+        budget.bounded(events), no_data, budgeting or Budgeting(), window, at=at, sliced=sliced
+    )
     ratio = budget.sli(counted)
     if ratio is None:
         ratio = silent_sli(no_data)
@@ -107,7 +116,15 @@ def evaluate_slo(
 
     def result(window: int) -> WindowResult:
         counted = events.get(window, budget.WindowEvents(0.0, 0.0))
-        return window_result(window, counted, slo.objective, slo.no_data, slo.budgeting)
+        return window_result(
+            window,
+            counted,
+            slo.objective,
+            slo.no_data,
+            slo.budgeting,
+            at=evaluated_at,
+            sliced=slo.sliced,
+        )
 
     windows = {w: result(w) for w in slo.windows}
     bounds = slo.period_bounds(evaluated_at)

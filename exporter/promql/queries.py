@@ -47,7 +47,15 @@ from exporter.domain.model import (
 from exporter.promql import slices
 from exporter.promql.selectors import MatchOp, Selector, parse_selector, render_template
 
-__all__ = ["INF_REGEX", "WindowQueries", "le_regex", "le_spellings", "window_queries"]
+__all__ = [
+    "INF_REGEX",
+    "CounterSelectors",
+    "WindowQueries",
+    "counter_selectors",
+    "le_regex",
+    "le_spellings",
+    "window_queries",
+]
 
 INF_REGEX = r"\+Inf"
 """The regex (not yet a PromQL string) matching the ``+Inf`` bucket's ``le``."""
@@ -178,13 +186,49 @@ def _numerator(sli: RatioSLI | QuerySLI) -> tuple[str, bool]:
     raise ValueError("the SLI gives neither good nor bad")
 
 
-def _ratio(sli: RatioSLI, window: str) -> WindowQueries:
+@dataclass(frozen=True)
+class CounterSelectors:
+    """The counters an event SLI's queries take ``increase()`` of.
+
+    ``numerator`` selects good events, or bad ones when ``counts_bad``.
+    """
+
+    numerator: Selector
+    total: Selector
+    counts_bad: bool
+
+
+def counter_selectors(sli: RatioSLI | LatencySLI) -> CounterSelectors:
+    """The counter selectors of a ratio SLI or a classic-histogram latency SLI.
+
+    For latency these are the ``_bucket`` series at the threshold (every
+    spelling of it) and at ``+Inf``. Native histograms have no such counters.
+    """
+    if isinstance(sli, LatencySLI):
+        if sli.native:
+            raise ValueError("a native histogram has no bucket counters")
+        histogram = parse_selector(sli.histogram)
+        buckets = histogram.with_name(histogram.name + "_bucket")
+        return CounterSelectors(
+            numerator=buckets.with_matcher("le", MatchOp.REGEX, le_regex(sli.threshold)),
+            total=buckets.with_matcher("le", MatchOp.REGEX, INF_REGEX),
+            counts_bad=False,
+        )
     numerator, counts_bad = _numerator(sli)
+    return CounterSelectors(parse_selector(numerator), parse_selector(sli.total), counts_bad)
+
+
+def _counted(sli: RatioSLI | LatencySLI, window: str) -> WindowQueries:
+    selectors = counter_selectors(sli)
     return WindowQueries(
-        numerator=_increase(parse_selector(numerator), window),
-        total=_increase(parse_selector(sli.total), window),
-        counts_bad=counts_bad,
+        numerator=_increase(selectors.numerator, window),
+        total=_increase(selectors.total, window),
+        counts_bad=selectors.counts_bad,
     )
+
+
+def _ratio(sli: RatioSLI, window: str) -> WindowQueries:
+    return _counted(sli, window)
 
 
 def _native_latency(sli: LatencySLI, window: str) -> WindowQueries:
@@ -200,15 +244,7 @@ def _native_latency(sli: LatencySLI, window: str) -> WindowQueries:
 def _latency(sli: LatencySLI, window: str) -> WindowQueries:
     if sli.native:
         return _native_latency(sli, window)
-    histogram = parse_selector(sli.histogram)
-    buckets = histogram.with_name(histogram.name + "_bucket")
-    good = buckets.with_matcher("le", MatchOp.REGEX, le_regex(sli.threshold))
-    total = buckets.with_matcher("le", MatchOp.REGEX, INF_REGEX)
-    return WindowQueries(
-        numerator=_increase(good, window),
-        total=_increase(total, window),
-        counts_bad=False,
-    )
+    return _counted(sli, window)
 
 
 def _query(sli: QuerySLI, window: str) -> WindowQueries:
@@ -278,8 +314,8 @@ def _per_slice(
     duration = format_duration(step)
     match sli:
         case ThresholdSLI():
-            judged = slices.compare_bool(sli.query, sli.op, sli.value)
-            value = sli.query
+            value = slices.numbers_only(sli.query)
+            judged = slices.compare_bool(value, sli.op, sli.value)
         case ThroughputSLI():
             value = f"sum(rate({parse_selector(sli.counter).render()}[{duration}]))"
             judged = slices.at_least_bool(value, sli.floor)
@@ -287,9 +323,10 @@ def _per_slice(
             value = f"time() - max({parse_selector(sli.timestamp).render()})"
             judged = slices.at_most_bool(value, float(sli.max_age))
         case RawSLI():
+            value = slices.numbers_only(sli.query)
             return WindowQueries(
-                numerator=slices.over_time("sum_over_time", sli.query, window, step),
-                total=slices.count_slices(sli.query, window, step),
+                numerator=slices.over_time("sum_over_time", value, window, step),
+                total=slices.count_slices(value, window, step),
                 counts_bad=sli.failure,
             )
         case _:

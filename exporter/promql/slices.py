@@ -14,7 +14,11 @@ SLIs) and the total a count of slices with data::
     total:  sum(count_over_time((<slice has data>)[W-1ms:slice]))
 
 A slice without data yields no sample at all (a division by a filtered-out
-zero total is empty, not NaN), so it is neither good nor counted.
+zero total is empty, not NaN), so it is neither good nor counted. User
+expressions (threshold, raw) are passed through :func:`numbers_only` for the
+same reason: their ``0 / 0`` in a slice without traffic is NaN, which
+``count_over_time`` would count and ``sum_over_time`` would turn the whole
+window into.
 """
 
 from __future__ import annotations
@@ -40,6 +44,11 @@ def count_good(judged: str, window: int, step: int) -> str:
 def count_slices(expr: str, window: int, step: int) -> str:
     """Slices where ``expr`` had a value."""
     return over_time("count_over_time", expr, window, step)
+
+
+def numbers_only(expr: str) -> str:
+    """``expr`` without its NaN samples (NaN compares false to everything, even -Inf)."""
+    return f"({expr}) >= -Inf"
 
 
 def at_least_bool(expr: str, bound: float) -> str:
