@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 LINTED := $(wildcard exporter tests benchmarks demo)
 
-.PHONY: test lint typecheck unit demo prometheus venv clean
+.PHONY: test lint typecheck unit demo prometheus backends venv clean
 
 venv: $(BIN)/slo-exporter
 
@@ -15,11 +15,21 @@ $(BIN)/slo-exporter: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# Prometheus and promtool from Debian: the integration tests run against the real thing.
+# Prometheus and promtool from Debian: the demo runs on the real thing.
 prometheus:
 	@command -v prometheus >/dev/null && command -v promtool >/dev/null || { \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends prometheus; }
+
+# Every real backend the integration tests run against, from Debian: Prometheus (with
+# promtool, which backfills it) and VictoriaMetrics (single node, `victoria-metrics`).
+BACKEND_BINARIES := prometheus promtool victoria-metrics
+backends:
+	@missing=; for bin in $(BACKEND_BINARIES); do command -v $$bin >/dev/null || missing=1; done; \
+	[ -z "$$missing" ] || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    prometheus victoria-metrics; }
 
 lint: venv
 	$(BIN)/ruff check $(LINTED)
@@ -32,7 +42,7 @@ unit: venv
 	$(BIN)/pytest
 
 # The README's test command; .ci/run calls exactly this.
-test: prometheus venv lint typecheck unit
+test: backends venv lint typecheck unit
 
 demo: prometheus venv
 	$(BIN)/python demo/run.py

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
+from history import History
 from prometheus_server import PrometheusServer, PrometheusSetupError, start_prometheus_server
+from victoria_server import VictoriaServer, VictoriaSetupError, start_victoria_server
 
 # The in-process fake PromQL backend (fault injection only) provides ``fake_backend``.
 pytest_plugins = ["fake_backend"]
@@ -32,3 +36,66 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusS
         yield server
     finally:
         server.stop()
+
+
+# --------------------------------------------------------------------------- VictoriaMetrics
+
+
+@pytest.fixture(scope="session")
+def victoria(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VictoriaServer]:
+    """One real single-node VictoriaMetrics for the whole session, holding the same kind of
+    history as ``prometheus`` (its own ``build_history``, imported over HTTP).
+
+    Same attributes as ``prometheus`` (``url``, ``history``, ``now``), plus ``kind``.
+    Fails (never skips) if VictoriaMetrics is unavailable.
+    """
+    error: str | None = None
+    try:
+        server = start_victoria_server(tmp_path_factory.mktemp("victoria"))
+    except VictoriaSetupError as exc:
+        error = str(exc)
+    if error is not None:
+        pytest.fail(f"cannot start the test VictoriaMetrics: {error}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# --------------------------------------------------------------------------- any backend
+
+BACKENDS = ("prometheus", "victoria-metrics")
+"""The real PromQL backends the backend-level integration tests run against."""
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A running backend serving the synthetic history: ``kind`` is one of ``BACKENDS``."""
+
+    kind: str
+    server: PrometheusServer | VictoriaServer
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def history(self) -> History:
+        return self.server.history
+
+    @property
+    def now(self) -> int:
+        return self.server.now
+
+    def query(self, promql: str, time: float) -> dict[str, Any]:
+        return self.server.query(promql, time=time)
+
+    def query_value(self, promql: str, time: float) -> float | None:
+        return self.server.query_value(promql, time=time)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Backend:
+    """Each real backend in turn (``prometheus``, then ``victoria``), started on first use."""
+    fixture = "prometheus" if request.param == "prometheus" else "victoria"
+    return Backend(request.param, request.getfixturevalue(fixture))

@@ -1,4 +1,12 @@
-"""``slo-exporter eval --at T`` on a real Prometheus, checked against exact ground truth."""
+"""``slo-exporter eval --at T`` on each real backend, checked against exact ground truth.
+
+Every test runs once per ``backend`` (Prometheus 2.42 and VictoriaMetrics 1.79, both from
+Debian).  Both are exact here, for different reasons: T and every window are whole minutes
+and the history has a sample at every whole minute, so Prometheus finds samples at both
+ends of ``[T - W, T]`` and does not extrapolate, while VictoriaMetrics' ``increase()``
+never extrapolates (it subtracts the last sample at or before ``T - W`` from the last at or
+before ``T``).  ``test_victoria_semantics.py`` measures where the two part ways.
+"""
 
 from __future__ import annotations
 
@@ -22,16 +30,16 @@ OFFSETS = {"now": 0, "1d-ago": -DAY, "outage": -2 * DAY + 600}
 
 
 @pytest.fixture(scope="module")
-def config_path(prometheus, tmp_path_factory) -> Path:
-    return write_config(tmp_path_factory.mktemp("eval"), prometheus.url)
+def config_path(backend, tmp_path_factory) -> Path:
+    return write_config(tmp_path_factory.mktemp("eval"), backend.url)
 
 
 @pytest.fixture(scope="module")
-def evaluations(prometheus, config_path) -> dict[str, dict]:
+def evaluations(backend, config_path) -> dict[str, dict]:
     """One eval per offset, shared by the tests of this module."""
     results = {}
     for label, offset in OFFSETS.items():
-        results[label] = eval_json(config_path, prometheus.now + offset)
+        results[label] = eval_json(config_path, backend.now + offset)
     return results
 
 
@@ -52,12 +60,12 @@ def _by_name(document: dict) -> dict[str, dict]:
 
 @pytest.mark.parametrize("when", list(OFFSETS))
 @pytest.mark.parametrize("name", list(TRUTH))
-def test_events_and_burn_rates_match_ground_truth(prometheus, evaluations, when, name):
+def test_events_and_burn_rates_match_ground_truth(backend, evaluations, when, name):
     """Every window's good/total events and burn rate equal the generator's exact counts."""
-    at = prometheus.now + OFFSETS[when]
+    at = backend.now + OFFSETS[when]
     slo = _by_name(evaluations[when])[name]
     truth = TRUTH[name]
-    history = prometheus.history
+    history = backend.history
     assert slo["events"], f"{name} has no events at {when}"
     for label, counted in slo["events"].items():
         window = parse_duration(label)
@@ -74,13 +82,13 @@ def test_events_and_burn_rates_match_ground_truth(prometheus, evaluations, when,
 
 @pytest.mark.parametrize("when", list(OFFSETS))
 @pytest.mark.parametrize("name", list(TRUTH))
-def test_budget_matches_ground_truth(prometheus, evaluations, when, name):
+def test_budget_matches_ground_truth(backend, evaluations, when, name):
     """SLI, consumed and remaining budget over the period equal the exact ratios."""
-    at = prometheus.now + OFFSETS[when]
+    at = backend.now + OFFSETS[when]
     slo = _by_name(evaluations[when])[name]
     truth = TRUTH[name]
-    good = truth.good(prometheus.history, at, truth.period)
-    total = truth.total(prometheus.history, at, truth.period)
+    good = truth.good(backend.history, at, truth.period)
+    total = truth.total(backend.history, at, truth.period)
     if total == 0:
         assert slo["data_ok"] is False
         assert slo["sli"] is None
@@ -102,12 +110,12 @@ def test_budget_matches_ground_truth(prometheus, evaluations, when, name):
 
 @pytest.mark.parametrize("when", list(OFFSETS))
 @pytest.mark.parametrize("name", list(TRUTH))
-def test_alert_conditions_follow_ground_truth(prometheus, evaluations, when, name):
+def test_alert_conditions_follow_ground_truth(backend, evaluations, when, name):
     """Each multiwindow condition fires exactly when both true burn rates exceed its threshold."""
-    at = prometheus.now + OFFSETS[when]
+    at = backend.now + OFFSETS[when]
     slo = _by_name(evaluations[when])[name]
     truth = TRUTH[name]
-    history = prometheus.history
+    history = backend.history
     assert len(slo["alerts"]) == 4
     for alert in slo["alerts"]:
         burns = []
@@ -152,9 +160,9 @@ def test_json_never_contains_nan(evaluations):
         assert "Infinity" not in text
 
 
-def test_table_output_lists_every_slo(prometheus, config_path, capsys):
+def test_table_output_lists_every_slo(backend, config_path, capsys):
     """The table format prints a header, one row per SLO and the evaluation time."""
-    code = main(["eval", "-c", str(config_path), "--at", str(prometheus.now), "--format", "table"])
+    code = main(["eval", "-c", str(config_path), "--at", str(backend.now), "--format", "table"])
     out = capsys.readouterr().out
     assert code == 0
     lines = out.strip().splitlines()
@@ -164,9 +172,9 @@ def test_table_output_lists_every_slo(prometheus, config_path, capsys):
     assert "\x1b[" not in out  # no colour codes when stdout is not a terminal
 
 
-def test_rfc3339_at_equals_unix_at(prometheus, config_path, evaluations):
+def test_rfc3339_at_equals_unix_at(backend, config_path, evaluations):
     """--at accepts RFC 3339 and means the same instant as unix seconds."""
-    stamp = datetime.fromtimestamp(prometheus.now, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = datetime.fromtimestamp(backend.now, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert eval_json(config_path, stamp) == evaluations["now"]
 
 
