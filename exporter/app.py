@@ -18,6 +18,8 @@ from aiohttp import web
 from exporter.daemon import Daemon
 from exporter.selfmetrics import SelfMetrics
 from exporter.settings import Settings
+from exporter.shard import Shard
+from exporter.store.history import HistoryStore
 from exporter.watch import watch_file
 
 log = structlog.get_logger("slo_exporter")
@@ -49,9 +51,12 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready once the first evaluation cycle has finished."""
-    if request.app[DAEMON].ready:
+    """Ready once the first evaluation cycle has finished (with a store: a complete one)."""
+    daemon = request.app[DAEMON]
+    if daemon.ready:
         return web.Response(text="ready\n")
+    if daemon.store is not None and daemon.cycles:
+        return web.Response(status=503, text="waiting for the history backfill\n")
     return web.Response(status=503, text="waiting for the first evaluation\n")
 
 
@@ -66,8 +71,14 @@ def create_app(
     config_path: Path | None = None,
     watch_interval: float = 5.0,
     handle_signals: bool = False,
+    store: HistoryStore | None = None,
+    shard: Shard | None = None,
 ) -> web.Application:
-    """Build the application; the daemon starts with the app and stops with it."""
+    """Build the application; the daemon starts with the app and stops with it.
+
+    With a ``store`` the daemon is store-backed; the app closes the store when
+    it stops. ``shard`` picks this replica's share of the SLOs.
+    """
     app = web.Application()
     app.router.add_get("/", index)
     app.router.add_get("/metrics", metrics)
@@ -76,7 +87,7 @@ def create_app(
 
     async def lifecycle(app: web.Application):  # type: ignore[no-untyped-def]
         async with aiohttp.ClientSession() as session:
-            daemon = Daemon(settings, session, SelfMetrics())
+            daemon = Daemon(settings, session, SelfMetrics(), store=store, shard=shard)
             app[DAEMON] = daemon
             tasks: list[asyncio.Task[None]] = [asyncio.create_task(daemon.run())]
             if config_path is not None:
@@ -93,6 +104,9 @@ def create_app(
                 slos=len(settings.slos),
                 backend=settings.backend.safe_url,
                 interval_seconds=settings.evaluation.interval,
+                store=str(store.path) if store is not None else None,
+                shard=str(daemon.shard),
+                shard_slos=len(daemon.slos),
             )
             yield
             if handle_signals and config_path is not None:
@@ -102,6 +116,8 @@ def create_app(
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if store is not None:
+                store.close()
             log.info("stopped")
 
     app.cleanup_ctx.append(lifecycle)

@@ -1,7 +1,8 @@
 """The ``slo-exporter`` command: run, eval, validate.
 
 Exit codes: 0 success; 1 the config is invalid; 2 bad command-line usage;
-3 ``eval`` could not evaluate at least one SLO (backend errors).
+3 ``eval`` could not evaluate at least one SLO (backend errors); 4 ``run``
+cannot use its ``--data-dir`` (history store damaged, foreign or in use).
 """
 
 from __future__ import annotations
@@ -30,11 +31,16 @@ from exporter.evaluator import EvaluationRun, evaluate_all
 from exporter.openslo import command as openslo_command
 from exporter.promql.client import PromQLClient
 from exporter.report import to_json, to_table
+from exporter.rules import command as rules_command
 from exporter.settings import Settings
+from exporter.shard import Shard, parse_shard
+from exporter.store.history import HistoryStore
+from exporter.store.schema import StoreError
 
 CONFIG_HELP = "config file, or an OpenSLO file or directory"
 EXIT_CONFIG = 1
 EXIT_EVAL_FAILED = 3
+EXIT_STORE = 4
 
 
 def parse_time(text: str) -> float:
@@ -62,6 +68,14 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host.strip("[]") or "0.0.0.0", int(port)
 
 
+def parse_shard_arg(text: str) -> Shard:
+    """``--shard``: ``I/N``, this replica's index and the number of replicas."""
+    try:
+        return parse_shard(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -84,6 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--listen", type=parse_listen, default=("0.0.0.0", 9099),
         help="address to serve on (default 0.0.0.0:9099)",
     )  # fmt: skip
+    run.add_argument(
+        "--data-dir", type=Path, default=None,
+        help="keep an incremental history store here (default: none, every window is a query)",
+    )  # fmt: skip
+    run.add_argument(
+        "--shard", type=parse_shard_arg, default=Shard(),
+        help="evaluate only shard I of N replicas' SLOs, e.g. 0/3 (default 0/1: all)",
+    )  # fmt: skip
 
     ev = sub.add_parser("eval", help="evaluate once and print the result")
     ev.add_argument("-c", "--config", type=Path, required=True, help=CONFIG_HELP)
@@ -104,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("schema", help="print the JSON Schema of the native config format")
     dashboard_command.register(sub)
     openslo_command.register(sub)
+    rules_command.register(sub)
     return parser
 
 
@@ -137,10 +160,23 @@ def cmd_eval(settings: Settings, at: float | None, fmt: str) -> int:
     return EXIT_EVAL_FAILED if run.failures else 0
 
 
-def cmd_run(settings: Settings, config: Path, listen: tuple[str, int]) -> int:
-    """Serve until SIGTERM or SIGINT."""
+def cmd_run(
+    settings: Settings,
+    config: Path,
+    listen: tuple[str, int],
+    data_dir: Path | None = None,
+    shard: Shard | None = None,
+) -> int:
+    """Serve until SIGTERM or SIGINT; exit 4 when ``data_dir`` holds no usable store."""
     host, port = listen
-    app = create_app(settings, config_path=config, handle_signals=True)
+    store = None
+    if data_dir is not None:
+        try:
+            store = HistoryStore.open(data_dir)
+        except StoreError as err:
+            print(err, file=sys.stderr)
+            return EXIT_STORE
+    app = create_app(settings, config_path=config, handle_signals=True, store=store, shard=shard)
     structlog.get_logger("slo_exporter").info("listening", host=host, port=port)
     web.run_app(app, host=host, port=port, print=None, access_log=None)
     return 0
@@ -172,9 +208,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "validate":
         print(f"{args.config}: OK, {len(settings.slos)} SLOs")
         return 0
+    if args.command == "rules":
+        return rules_command.cmd_rules(settings, args)
     if args.command == "eval":
         return cmd_eval(settings, args.at, args.format)
-    return cmd_run(settings, args.config, args.listen)
+    return cmd_run(settings, args.config, args.listen, args.data_dir, args.shard)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,13 @@
 Scrapes never trigger work: they read :attr:`Daemon.exposition`, which the
 loop replaces after each cycle. When a cycle fails for an SLO, that SLO's
 last good numbers keep being served with ``slo_data_ok 0``.
+
+Without a history store every window is a direct query
+(:mod:`exporter.evaluator`). With one (``--data-dir``) the SLOs it can count
+are evaluated incrementally (:mod:`exporter.incremental`) and the others
+keep their direct queries; the daemon is ready once a cycle has found the
+store complete (the backfill done). With ``--shard I/N`` only this
+replica's share of the SLOs is evaluated and exposed.
 """
 
 from __future__ import annotations
@@ -19,12 +26,18 @@ import structlog
 
 from exporter import exposition
 from exporter.config.loader import load_config
+from exporter.domain.model import SLO
 from exporter.errors import ConfigError
 from exporter.evaluator import EvaluationRun, evaluate_all
 from exporter.exposition import Served
+from exporter.incremental import IncrementalEvaluator, IncrementalRun
 from exporter.promql.client import PromQLClient, QueryValue
 from exporter.selfmetrics import SelfMetrics
 from exporter.settings import Settings
+from exporter.shard import Shard
+from exporter.sources.promql import PromQLSource, QueryTally
+from exporter.store.fill import Progress
+from exporter.store.history import HistoryStore
 
 log = structlog.get_logger("slo_exporter")
 
@@ -48,6 +61,8 @@ class Daemon:
         metrics: SelfMetrics,
         *,
         clock: Callable[[], float] = time.time,
+        store: HistoryStore | None = None,
+        shard: Shard | None = None,
     ) -> None:
         self.metrics = metrics
         self._session = session
@@ -58,6 +73,17 @@ class Daemon:
         self.ready = False
         self.cycles = 0
         self.settings = settings
+        self.shard = shard or Shard()
+        self.slos: tuple[SLO, ...] = ()
+        self.tally = QueryTally()
+        self.store = store
+        self._incremental: IncrementalEvaluator | None = None
+        metrics.shard.labels(index=str(self.shard.index), count=str(self.shard.count)).set(1)
+        if store is not None:
+            progress = Progress()
+            self._incremental = IncrementalEvaluator(store, progress)
+            metrics.enable_store()
+            metrics.backfill_remaining.set_function(lambda: progress.remaining)
         self._client = PromQLClient(session, settings.backend)
         self._apply(settings, self._client)
         self.metrics.reload_ok.set(1)
@@ -67,8 +93,10 @@ class Daemon:
         old = self._served
         self.settings = settings
         self._client = client
+        self._source = PromQLSource(client, settings.evaluation.concurrency, self.tally)
+        self.slos = self.shard.select(settings.slos)
         self._served = {}
-        for slo in settings.slos:
+        for slo in self.slos:
             previous = old.get(slo.name)
             if previous is not None and previous.slo == slo:
                 self._served[slo.name] = previous
@@ -76,7 +104,7 @@ class Daemon:
                 self._served[slo.name] = Served(slo=slo, result=None, fresh=False)
         for name in old.keys() - self._served.keys():
             self.metrics.forget_slo(name)
-        self.metrics.slos.set(len(settings.slos))
+        self.metrics.slos.set(len(self.slos))
         self.exposition = exposition.render(self._served.values())
 
     async def _query(self, promql: str, at: float) -> QueryValue:
@@ -87,11 +115,47 @@ class Daemon:
         evaluation = self.settings.evaluation
         if at is None:
             at = evaluation_time(self._clock(), evaluation.interval, evaluation.delay)
-        run = await evaluate_all(self.settings.slos, self._query, at, evaluation.concurrency)
-        self._publish(run)
-        return run
+        if self._incremental is None:
+            run = await evaluate_all(self.slos, self._query, at, evaluation.concurrency)
+            self.metrics.cycle_queries.labels(path="direct").set(run.queries)
+            self.metrics.cycle_slos.labels(path="direct").set(len(self.slos))
+            self._publish(run)
+            return run
+        before = self.tally.copy()
+        incremental = await self._incremental.evaluate(
+            self.slos,
+            at,
+            source=self._source,
+            history=self._source,
+            interval=evaluation.interval,
+            query=self._source.query,
+            concurrency=evaluation.concurrency,
+        )
+        self._count_store(incremental, self.tally.since(before))
+        self._publish(incremental.run, ready=incremental.complete)
+        return incremental.run
 
-    def _publish(self, run: EvaluationRun) -> None:
+    def _count_store(self, incremental: IncrementalRun, sent: QueryTally) -> None:
+        """Fold the store side's queries into the run and update the store's self-metrics."""
+        run, m = incremental.run, self.metrics
+        store_queries = sum(sent.sent.values())
+        m.cycle_queries.labels(path="direct").set(run.queries)
+        m.cycle_queries.labels(path="store").set(store_queries)
+        m.cycle_slos.labels(path="direct").set(incremental.direct_slos)
+        m.cycle_slos.labels(path="store").set(incremental.stored_slos)
+        run.queries += store_queries
+        run.errors.update(sent.errors)
+        m.range_queries.inc(sent.sent["range"])
+        m.filled.inc(incremental.filled_seconds)
+        m.resets.inc(incremental.resets)
+        if self.store is not None:
+            stats = self.store.stats()
+            m.store_size.set(stats.size_bytes)
+            m.store_buckets.set(stats.buckets)
+            m.store_series.set(stats.series)
+            m.store_selectors.set(stats.selectors)
+
+    def _publish(self, run: EvaluationRun, *, ready: bool = True) -> None:
         now = self._clock()
         for name, result in run.results.items():
             entry = self._served.get(name)
@@ -117,7 +181,7 @@ class Daemon:
         m.backend_up.set(1 if run.backend_reachable else 0)
         m.evaluation_duration.observe(run.duration)
         m.evaluations.labels(result="failure" if run.failures else "success").inc()
-        self.ready = True
+        self.ready = self.ready or ready
         self.cycles += 1
         log.info(
             "evaluated",
@@ -140,7 +204,9 @@ class Daemon:
         self._apply(settings, client)
         self.metrics.reload_ok.set(1)
         self.metrics.reload_time.set(self._clock())
-        log.info("config_reloaded", path=str(path), slos=len(settings.slos))
+        log.info(
+            "config_reloaded", path=str(path), slos=len(settings.slos), shard_slos=len(self.slos)
+        )
         self.wake()
         return True
 

@@ -64,7 +64,11 @@ class SelfMetrics:
             "1 when the last cycle reached the backend without failures.",
             registry=r,
         )
-        self.slos = Gauge("slo_exporter_slos", "SLOs in the loaded config.", registry=r)
+        self.slos = Gauge(
+            "slo_exporter_slos",
+            "SLOs of the loaded config this replica evaluates (all of them without --shard).",
+            registry=r,
+        )
         self.reload_ok = Gauge(
             "slo_exporter_config_last_reload_successful",
             "1 when the last config (re)load succeeded; 0 while an invalid file is ignored.",
@@ -73,6 +77,72 @@ class SelfMetrics:
         self.reload_time = Gauge(
             "slo_exporter_config_last_reload_success_timestamp_seconds",
             "Wall-clock time of the last successful config load.",
+            registry=r,
+        )
+        self.cycle_queries = Gauge(
+            "slo_exporter_cycle_queries",
+            "Queries the last cycle sent, by path: store (store-backed SLOs: instant reads, "
+            "backfill and gap fills) or direct (window queries).",
+            ["path"],
+            registry=r,
+        )
+        self.cycle_slos = Gauge(
+            "slo_exporter_cycle_slos",
+            "SLOs the last cycle evaluated, by path (store or direct).",
+            ["path"],
+            registry=r,
+        )
+        for path in ("store", "direct"):
+            self.cycle_queries.labels(path=path)
+            self.cycle_slos.labels(path=path)
+        self.shard = Gauge(
+            "slo_exporter_shard_info",
+            "Always 1; which share of the config's SLOs this replica evaluates (--shard).",
+            ["index", "count"],
+            registry=r,
+        )
+
+    def enable_store(self) -> None:
+        """Add the history store's series (only a daemon with --data-dir has them)."""
+        r = self.registry
+        self.range_queries = Counter(
+            "slo_exporter_range_queries",
+            "Range queries sent to fill the history store (backfill and gaps).",
+            registry=r,
+        )
+        self.filled = Counter(
+            "slo_exporter_store_filled_seconds",
+            "History read from the backend into the store by range queries, in seconds "
+            "summed over selectors.",
+            registry=r,
+        )
+        self.backfill_remaining = Gauge(
+            "slo_exporter_backfill_remaining_seconds",
+            "History still to read in the running backfill or gap fill, in seconds summed "
+            "over selectors; 0 when the store is current.",
+            registry=r,
+        )
+        self.resets = Counter(
+            "slo_exporter_counter_resets",
+            "Counter resets seen in raw values (each one's new value counted as its increment).",
+            registry=r,
+        )
+        self.store_size = Gauge(
+            "slo_exporter_store_size_bytes",
+            "Size of the history store file with its write-ahead log.",
+            registry=r,
+        )
+        self.store_buckets = Gauge(
+            "slo_exporter_store_buckets", "Event buckets in the history store.", registry=r
+        )
+        self.store_series = Gauge(
+            "slo_exporter_store_series",
+            "Series whose last value the history store keeps.",
+            registry=r,
+        )
+        self.store_selectors = Gauge(
+            "slo_exporter_store_selectors",
+            "Selectors the history store keeps a history for.",
             registry=r,
         )
 

@@ -13,7 +13,7 @@ import pytest
 
 from exporter.cli import main
 
-EXAMPLES = sorted(Path("config").glob("*.yaml")) + [Path("config/openslo")]
+EXAMPLES = [*sorted(Path("config").glob("*.yaml")), Path("config/openslo")]
 
 
 def _pointed_at(example: Path, url: str, directory: Path) -> Path:

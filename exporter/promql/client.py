@@ -1,9 +1,13 @@
-"""Instant queries against a PromQL HTTP API (Prometheus, Thanos, Mimir, VictoriaMetrics).
+"""Queries against a PromQL HTTP API (Prometheus, Thanos, Mimir, VictoriaMetrics).
 
 One call, :meth:`PromQLClient.instant`, gives one number: the sum of the
 result vector's samples (0.0 for an empty vector: no series, no events) or
-the scalar. Every failure becomes a :class:`~exporter.errors.BackendError`
-subclass carrying the query and the evaluation time:
+the scalar. :meth:`PromQLClient.series` gives the samples of an instant
+vector one by one, with their labels, and :meth:`PromQLClient.range_series`
+does the same for a range query (``/api/v1/query_range``): the history store
+reads raw counter values with them. Every failure becomes a
+:class:`~exporter.errors.BackendError` subclass carrying the query and the
+evaluation time (a range query's end):
 
 ==========================================  =======================
 what happened                               raised
@@ -46,9 +50,15 @@ from exporter.errors import (
 )
 from exporter.settings import BackendSettings
 
-__all__ = ["PromQLClient", "format_time"]
+__all__ = ["MAX_RANGE_POINTS", "Labels", "PromQLClient", "format_time"]
 
 QUERY_PATH = "/api/v1/query"
+RANGE_PATH = "/api/v1/query_range"
+MAX_RANGE_POINTS = 11_000
+"""Prometheus refuses a range query of more than 11,000 steps per series."""
+
+Labels = dict[str, str]
+"""A series' labels as the API gives them, the metric name under ``__name__``."""
 _CLIP = 200
 _QUERY_ERROR_STATUSES = frozenset({400, 422})
 
@@ -68,7 +78,7 @@ def format_time(at: float) -> str:
     return repr(float(at))
 
 
-def _query_url(backend: BackendSettings) -> URL:
+def _api_url(backend: BackendSettings, path: str) -> URL:
     url = URL(backend.url)
     if url.scheme not in ("http", "https") or not url.host:
         raise ConfigError(
@@ -79,7 +89,7 @@ def _query_url(backend: BackendSettings) -> URL:
         raise ConfigError(
             ["backend: give credentials either in the URL or as an Authorization header"]
         )
-    return url.with_path(url.path.rstrip("/") + QUERY_PATH).with_query(url.query)
+    return url.with_path(url.path.rstrip("/") + path).with_query(url.query)
 
 
 def _ssl_option(backend: BackendSettings) -> ssl.SSLContext | bool:
@@ -101,7 +111,8 @@ class PromQLClient:
         """Check the URL and headers and load the CA file now; ``ConfigError`` if unusable."""
         self._session = session
         self._backend = backend
-        self._url = _query_url(backend)
+        self._url = _api_url(backend, QUERY_PATH)
+        self._range_url = _api_url(backend, RANGE_PATH)
         self._ssl = _ssl_option(backend)
         self._timeout = aiohttp.ClientTimeout(total=backend.timeout)
         self._secrets = _secret_fragments(backend)
@@ -116,11 +127,62 @@ class PromQLClient:
         POSTs ``query`` and ``time`` as a form to ``<backend.url>/api/v1/query``
         (no URL-length limit), with the backend's headers and timeout.
         """
-        form = {"query": query, "time": format_time(at)}
+        data = await self._post(self._url, {"query": query, "time": format_time(at)}, query, at)
+        try:
+            return self._result(data)
+        except BackendError as err:
+            err.query, err.at = query, at
+            raise
+
+    async def series(self, query: str, at: float) -> list[tuple[Labels, float]]:
+        """Each sample of the instant vector ``query`` at ``at``, with its labels.
+
+        A scalar answer or a native histogram sample is a ``BackendResponseError``;
+        NaN or an infinite value is a ``QueryError``.
+        """
+        data = await self._post(self._url, {"query": query, "time": format_time(at)}, query, at)
+        try:
+            if data.get("resultType") != "vector" or not isinstance(data.get("result"), list):
+                raise BackendResponseError(
+                    f"the query gave a {data.get('resultType')} result, not an instant vector"
+                )
+            return [(self._labels(s), _finite(self._vector_sample(s))) for s in data["result"]]
+        except BackendError as err:
+            err.query, err.at = query, at
+            raise
+
+    async def range_series(
+        self, query: str, start: float, end: float, step: int
+    ) -> list[tuple[Labels, list[tuple[float, float]]]]:
+        """Each series of the range query ``query`` from ``start`` to ``end`` every ``step`` s.
+
+        Every series comes with its ``(time, value)`` pairs, only at the steps
+        where it had a value. The caller keeps ``(end - start) / step`` within
+        :data:`MAX_RANGE_POINTS`.
+        """
+        form = {
+            "query": query,
+            "start": format_time(start),
+            "end": format_time(end),
+            "step": str(step),
+        }
+        data = await self._post(self._range_url, form, query, end)
+        try:
+            if data.get("resultType") != "matrix" or not isinstance(data.get("result"), list):
+                raise BackendResponseError(
+                    f"the range query gave a {data.get('resultType')} result, not a matrix"
+                )
+            return [(self._labels(s), self._range_samples(s)) for s in data["result"]]
+        except BackendError as err:
+            err.query, err.at = query, end
+            raise
+
+    async def _post(self, url: URL, form: dict[str, str], query: str, at: float) -> dict[str, Any]:
+        """POST ``form`` to ``url``; the answer's ``data`` object, or a ``BackendError``."""
         failure: BackendError | None = None
         try:
             async with self._session.post(
-                self._url,
+                url,
                 data=form,
                 headers=self._backend.all_headers(),
                 timeout=self._timeout,
@@ -139,7 +201,7 @@ class PromQLClient:
             failure.query, failure.at = query, at
             raise failure
         try:
-            return self._value(status, location, body)
+            return self._data(status, location, body)
         except BackendError as err:
             err.query, err.at = query, at
             raise
@@ -166,7 +228,7 @@ class PromQLClient:
         text = " ".join(text.split())
         return text if len(text) <= _CLIP else text[:_CLIP] + "…"
 
-    def _value(self, status: int, location: str, body: bytes) -> QueryValue:
+    def _data(self, status: int, location: str, body: bytes) -> dict[str, Any]:
         payload = _json(body)
         if status != 200:
             raise self._http_error(status, location, body, payload)
@@ -182,7 +244,7 @@ class PromQLClient:
             raise BackendResponseError(
                 f"unexpected JSON from {self._where}, no status/data: {self._clip(_text(body))}"
             )
-        return self._result(data)
+        return data
 
     def _http_error(self, status: int, location: str, body: bytes, payload: object) -> BackendError:
         if isinstance(payload, dict) and payload.get("status") == "error":
@@ -233,6 +295,34 @@ class PromQLClient:
                 )
             return self._sample(sample.get("value"))
         raise BackendResponseError(f"unexpected vector sample: {self._clip(json.dumps(sample))}")
+
+    def _labels(self, sample: object) -> Labels:
+        metric = sample.get("metric") if isinstance(sample, dict) else None
+        if isinstance(metric, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in metric.items()
+        ):
+            return dict(metric)
+        raise BackendResponseError(f"unexpected series labels: {self._clip(json.dumps(sample))}")
+
+    def _range_samples(self, series: dict[str, Any]) -> list[tuple[float, float]]:
+        if "histograms" in series:
+            raise BackendResponseError(
+                "the query gave native histogram samples; it must give plain numbers"
+            )
+        values = series.get("values")
+        if not isinstance(values, list):
+            what = self._clip(json.dumps(series))
+            raise BackendResponseError(f"unexpected matrix series: {what}")
+        out: list[tuple[float, float]] = []
+        for pair in values:
+            value = _finite(self._sample(pair))
+            stamp = pair[0]
+            if not isinstance(stamp, int | float) or isinstance(stamp, bool):
+                raise BackendResponseError(
+                    f"unexpected sample time: {self._clip(json.dumps(pair))}"
+                )
+            out.append((float(stamp), value))
+        return out
 
     def _sample(self, pair: object) -> float:
         """The value of a ``[timestamp, "value"]`` pair."""

@@ -1,0 +1,113 @@
+"""Counter values (and history for backfill) from a PromQL backend.
+
+:meth:`PromQLSource.snapshot` is the :class:`~exporter.sources.base.Source`
+side: one instant query of each bare selector at T, whose answer is the
+latest raw sample of every matching series. :meth:`PromQLSource.values`
+and :meth:`PromQLSource.events` are the range side the store's backfill
+uses (:class:`~exporter.store.fill.RangeSource`): raw values on a grid, or
+an aggregate such as ``sum(increase(sel[1h]))`` at every grid point, as one
+range query per call. Every query goes through one semaphore, so backfill,
+cycles and direct window queries together respect ``evaluation.concurrency``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from exporter.errors import BackendError
+from exporter.promql.client import Labels, PromQLClient, QueryValue
+from exporter.sources.base import SeriesKey, Snapshot
+from exporter.store.tiers import Grid
+
+T = TypeVar("T")
+
+
+@dataclass
+class QueryTally:
+    """Queries a source sent, by kind (``instant`` or ``range``), and failures by reason."""
+
+    sent: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+
+    def copy(self) -> QueryTally:
+        """A frozen copy, to subtract from later."""
+        return QueryTally(Counter(self.sent), Counter(self.errors))
+
+    def since(self, earlier: QueryTally) -> QueryTally:
+        """What was sent and failed after ``earlier``."""
+        return QueryTally(self.sent - earlier.sent, self.errors - earlier.errors)
+
+
+def _key(labels: Labels) -> SeriesKey:
+    return frozenset(labels.items())
+
+
+class PromQLSource:
+    """Reads counter values from a backend through a :class:`PromQLClient`."""
+
+    def __init__(
+        self, client: PromQLClient, concurrency: int, tally: QueryTally | None = None
+    ) -> None:
+        self._client = client
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self.tally = tally if tally is not None else QueryTally()
+
+    async def _send(self, kind: str, coro: Awaitable[T]) -> T:
+        async with self._semaphore:
+            self.tally.sent[kind] += 1
+            try:
+                return await coro
+            except BackendError as err:
+                self.tally.errors[err.reason] += 1
+                raise
+
+    async def query(self, promql: str, at: float) -> QueryValue:
+        """One direct window query: it shares the concurrency limit, not the tally
+        (the evaluator counts its own queries)."""
+        async with self._semaphore:
+            return await self._client.query(promql, at)
+
+    async def _series(self, selector: str, at: float) -> dict[SeriesKey, float]:
+        samples = await self._send("instant", self._client.series(selector, at))
+        return {_key(labels): value for labels, value in samples}
+
+    async def snapshot(self, selectors: Sequence[str], at: float) -> Snapshot:
+        """The latest value of every series of each selector at ``at``: one query each."""
+        unique = list(dict.fromkeys(selectors))
+        answers = await asyncio.gather(
+            *(self._series(s, at) for s in unique), return_exceptions=True
+        )
+        values: dict[str, Mapping[SeriesKey, float]] = {}
+        for selector, answer in zip(unique, answers, strict=True):
+            if isinstance(answer, BaseException):
+                raise answer
+            values[selector] = answer
+        return Snapshot(at=at, values=values)
+
+    async def values(self, selector: str, points: Grid) -> dict[SeriesKey, dict[int, float]]:
+        """Raw value of every series of ``selector`` at each point it had one."""
+        if len(points) == 1:
+            single = await self._series(selector, points.first)
+            return {key: {points.first: value} for key, value in single.items()}
+        matrix = await self._send(
+            "range", self._client.range_series(selector, points.first, points.last, points.step)
+        )
+        return {_key(labels): {round(t): v for t, v in samples} for labels, samples in matrix}
+
+    async def events(self, query: str, ends: Grid) -> dict[int, float]:
+        """The value of the aggregate ``query`` at each end (0 where it had none)."""
+        if len(ends) == 1:
+            answer = await self._send("instant", self._client.query(query, ends.first))
+            return {ends.first: answer.value}
+        matrix = await self._send(
+            "range", self._client.range_series(query, ends.first, ends.last, ends.step)
+        )
+        out = dict.fromkeys(ends.points, 0.0)
+        for _, samples in matrix:
+            for t, v in samples:
+                out[round(t)] += v
+        return out

@@ -1,0 +1,358 @@
+"""The history store: per-selector event buckets and counter last values in SQLite.
+
+One :class:`HistoryStore` owns ``<data-dir>/history.sqlite3`` (layout in
+:mod:`exporter.store.schema`) and a lock file that keeps a second process
+off the same directory. Every write is one transaction; windows are summed
+in SQL, boundaries apportioned as :mod:`exporter.store.tiers` describes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from exporter.sources.base import SeriesKey
+from exporter.store.plan import StreamState
+from exporter.store.schema import FILE_NAME, StoreError, connect
+from exporter.store.tiers import HOUR, floor_to
+
+LOCK_NAME = "history.lock"
+UNUSED_GRACE = 7 * 86400
+"""A selector no SLO has used for this long is dropped."""
+STALE_SERIES = 86400
+"""A series not seen for this long loses its last value (it is treated as new if it returns)."""
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """``events`` counted in (start, end]."""
+
+    start: int
+    end: int
+    events: float
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How one selector's buckets age: fine for ``fine_span``, then merged into
+    buckets of ``coarse`` seconds, kept for ``retention``."""
+
+    fine_span: int
+    retention: int
+    coarse: int = HOUR
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    """Size and contents of the store."""
+
+    size_bytes: int
+    selectors: int
+    buckets: int
+    series: int
+
+
+def label_key(labels: SeriesKey) -> str:
+    """A series' label set as the store writes it: sorted ``[name, value]`` pairs in JSON."""
+    return json.dumps(sorted(labels), separators=(",", ":"), ensure_ascii=False)
+
+
+class HistoryStore:
+    """Buckets, last values and fill state of every stored selector."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, lock: int | None) -> None:
+        self._conn = conn
+        self.path = path
+        self._lock = lock
+        self._ids: dict[str, int] = {}
+        self._compacted: dict[int, int] = {}
+
+    @classmethod
+    def open(cls, data_dir: Path) -> HistoryStore:
+        """Open (or create) the store in ``data_dir``; ``StoreError`` (one line) if unusable."""
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            lock = os.open(data_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise StoreError(f"{data_dir}: cannot use the data directory: {err.strerror}") from None
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(lock)
+            raise StoreError(
+                f"{data_dir}: in use by another slo-exporter ({LOCK_NAME} is locked); "
+                "give every replica its own --data-dir"
+            ) from None
+        try:
+            conn = connect(data_dir / FILE_NAME)
+        except BaseException:
+            os.close(lock)
+            raise
+        return cls(conn, data_dir / FILE_NAME, lock)
+
+    def close(self) -> None:
+        """Close the database and release the directory."""
+        self._conn.close()
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                self._ids.clear()  # ids of rows inserted by the rolled-back transaction
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as err:
+            raise StoreError(f"{self.path}: cannot write the history store: {err}") from None
+
+    def _id(self, selector: str) -> int | None:
+        cached = self._ids.get(selector)
+        if cached is not None:
+            return cached
+        row = self._conn.execute("SELECT id FROM selectors WHERE selector = ?", (selector,))
+        found = row.fetchone()
+        if found is not None:
+            self._ids[selector] = found[0]
+            return int(found[0])
+        return None
+
+    def state(self, selector: str) -> StreamState | None:
+        """What the store holds for ``selector``, or None when it never saw it."""
+        row = self._conn.execute(
+            "SELECT known_from, known_until, values_at FROM selectors WHERE selector = ?",
+            (selector,),
+        ).fetchone()
+        return None if row is None else StreamState(*row)
+
+    def last_values(self, selector: str) -> dict[str, float]:
+        """The last value of every series ``selector`` matched, by :func:`label_key`."""
+        sid = self._id(selector)
+        if sid is None:
+            return {}
+        rows = self._conn.execute("SELECT labels, value FROM series WHERE selector_id = ?", (sid,))
+        return dict(rows.fetchall())
+
+    def series_count(self, selector: str) -> int:
+        """How many series the store knows for ``selector``."""
+        sid = self._id(selector)
+        if sid is None:
+            return 0
+        return int(
+            self._conn.execute(
+                "SELECT count(*) FROM series WHERE selector_id = ?", (sid,)
+            ).fetchone()[0]
+        )
+
+    def record(
+        self,
+        selector: str,
+        buckets: Iterable[Bucket],
+        *,
+        expect: StreamState | None,
+        state: StreamState,
+        values: Mapping[str, tuple[float, int]] | None = None,
+        replace_values: bool = False,
+    ) -> None:
+        """Add ``buckets`` and move the selector to ``state``, in one transaction.
+
+        ``expect`` is the state the caller planned from (None: the selector
+        is new); anything else in the file is a ``StoreError``, so two writers
+        can never count the same increments twice. ``values`` are series'
+        new last values; ``replace_values`` drops the other series' ones.
+        Buckets without events are not written.
+        """
+        with self._transaction() as conn:
+            current = self.state(selector)
+            if current != expect:
+                raise StoreError(
+                    f"{self.path}: {selector} changed under this process "
+                    f"(expected {expect}, found {current})"
+                )
+            if current is None:
+                conn.execute(
+                    "INSERT INTO selectors (selector, known_from, known_until, values_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (selector, state.known_from, state.known_until, state.values_at),
+                )
+            else:
+                conn.execute(
+                    "UPDATE selectors SET known_from = ?, known_until = ?, values_at = ?"
+                    " WHERE selector = ?",
+                    (state.known_from, state.known_until, state.values_at, selector),
+                )
+            sid = self._id(selector)
+            assert sid is not None
+            self._insert(conn, sid, sorted((b for b in buckets if b.events), key=lambda b: b.end))
+            if replace_values:
+                conn.execute("DELETE FROM series WHERE selector_id = ?", (sid,))
+            if values:
+                conn.executemany(
+                    "INSERT INTO series (selector_id, labels, value, seen_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (selector_id, labels)"
+                    " DO UPDATE SET value = excluded.value, seen_at = excluded.seen_at",
+                    ((sid, key, value, seen) for key, (value, seen) in values.items()),
+                )
+
+    def _insert(self, conn: sqlite3.Connection, sid: int, buckets: list[Bucket]) -> None:
+        """Insert buckets that all follow, or all precede, the selector's others."""
+        if not buckets:
+            return
+        last = conn.execute(
+            "SELECT end, cumulative FROM buckets WHERE selector_id = ? ORDER BY end DESC LIMIT 1",
+            (sid,),
+        ).fetchone()
+        rows: list[tuple[int, int, int, float, float]] = []
+        if last is None or buckets[0].start >= last[0]:
+            level = 0.0 if last is None else last[1]
+            for b in buckets:
+                level += b.events
+                rows.append((sid, b.start, b.end, b.events, level))
+        else:
+            first = conn.execute(
+                "SELECT start, cumulative - events FROM buckets WHERE selector_id = ?"
+                " ORDER BY end LIMIT 1",
+                (sid,),
+            ).fetchone()
+            if buckets[-1].end > first[0]:
+                raise sqlite3.IntegrityError("new buckets overlap stored ones")
+            level = first[1]
+            for b in reversed(buckets):
+                rows.append((sid, b.start, b.end, b.events, level))
+                level -= b.events
+        conn.executemany(
+            "INSERT INTO buckets (selector_id, start, end, events, cumulative)"
+            " VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def _level(self, sid: int, t: int) -> float:
+        """Cumulative events at ``t``: linear inside the bucket that holds it."""
+        row = self._conn.execute(
+            "SELECT start, end, events, cumulative FROM buckets"
+            " WHERE selector_id = ? AND end >= ? ORDER BY end LIMIT 1",
+            (sid, t),
+        ).fetchone()
+        if row is None:
+            last = self._conn.execute(
+                "SELECT cumulative FROM buckets WHERE selector_id = ? ORDER BY end DESC LIMIT 1",
+                (sid,),
+            ).fetchone()
+            return 0.0 if last is None else float(last[0])
+        start, end, events, level = row
+        if t == end:
+            return float(level)
+        if t <= start:
+            return float(level - events)
+        return float(level - events * (end - t) / (end - start))
+
+    def window_sums(self, selector: str, at: int, windows: Sequence[int]) -> dict[int, float]:
+        """Events of ``selector`` in (at - w, at] for each window ``w``.
+
+        The difference of two cumulative levels; a bucket the window cuts
+        counts with the share of its length inside.
+        """
+        sid = self._id(selector)
+        if sid is None:
+            return dict.fromkeys(windows, 0.0)
+        top = self._level(sid, at)
+        return {w: top - self._level(sid, at - w) for w in windows}
+
+    def maintain(self, policies: Mapping[str, Retention], at: int) -> None:
+        """Merge aged fine buckets into hours, drop what is past retention, forget the unused.
+
+        ``policies`` names every selector the current SLOs use.
+        """
+        with self._transaction() as conn:
+            rows = conn.execute("SELECT id, selector, known_until FROM selectors").fetchall()
+            for sid, selector, until in rows:
+                policy = policies.get(selector)
+                if policy is None:
+                    if until < at - UNUSED_GRACE:
+                        conn.execute("DELETE FROM buckets WHERE selector_id = ?", (sid,))
+                        conn.execute("DELETE FROM series WHERE selector_id = ?", (sid,))
+                        conn.execute("DELETE FROM selectors WHERE id = ?", (sid,))
+                        self._ids.pop(selector, None)
+                    continue
+                width = policy.coarse
+                cutoff = floor_to(until - policy.fine_span, width)
+                since = self._compacted.get(sid)
+                self._compact(conn, sid, None if since is None else since - width, cutoff, width)
+                self._compacted[sid] = cutoff
+                self._prune(conn, sid, floor_to(at - policy.retention, width))
+                conn.execute(
+                    "DELETE FROM series WHERE selector_id = ? AND seen_at < ?",
+                    (sid, until - STALE_SERIES),
+                )
+
+    @staticmethod
+    def _compact(
+        conn: sqlite3.Connection, sid: int, since: int | None, cutoff: int, width: int
+    ) -> None:
+        """Join the buckets ending in (since, cutoff] whose ends share a ``width`` slot.
+
+        Buckets are disjoint and follow each other, so a group's buckets span
+        (first start, last end] and no other bucket lies in between: the joined
+        bucket keeps every event where it was (and the last one's cumulative
+        level), only with less resolution. ``since`` None looks at everything.
+        """
+        lo = -(2**62) if since is None else since
+        slot = f"(end + {width - 1}) / {width}"
+        groups = conn.execute(
+            f"SELECT {slot} AS s, min(start), max(end), sum(events), max(cumulative), count(*)"
+            " FROM buckets WHERE selector_id = ? AND end > ? AND end <= ?"
+            " GROUP BY s HAVING count(*) > 1",
+            (sid, lo, cutoff),
+        ).fetchall()
+        for _, start, end, events, level, _count in groups:
+            conn.execute(
+                "DELETE FROM buckets WHERE selector_id = ? AND end > ? AND end <= ?",
+                (sid, start, end),
+            )
+            conn.execute(
+                "INSERT INTO buckets (selector_id, start, end, events, cumulative)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (sid, start, end, events, level),
+            )
+
+    @staticmethod
+    def _prune(conn: sqlite3.Connection, sid: int, keep_from: int) -> None:
+        deleted = conn.execute(
+            "DELETE FROM buckets WHERE selector_id = ? AND end <= ?", (sid, keep_from)
+        ).rowcount
+        if deleted:
+            conn.execute(
+                "UPDATE selectors SET known_from = max(known_from, ?) WHERE id = ?",
+                (keep_from, sid),
+            )
+
+    def stats(self) -> StoreStats:
+        """File size (with the write-ahead log) and row counts."""
+        size = 0
+        for suffix in ("", "-wal"):
+            with contextlib.suppress(OSError):
+                size += os.stat(f"{self.path}{suffix}").st_size
+        conn = self._conn
+        return StoreStats(
+            size_bytes=size,
+            selectors=conn.execute("SELECT count(*) FROM selectors").fetchone()[0],
+            buckets=conn.execute("SELECT count(*) FROM buckets").fetchone()[0],
+            series=conn.execute("SELECT count(*) FROM series").fetchone()[0],
+        )
+
+    def integrity(self) -> list[str]:
+        """``PRAGMA integrity_check``: ``["ok"]`` for a sound file."""
+        return [row[0] for row in self._conn.execute("PRAGMA integrity_check").fetchall()]

@@ -1,0 +1,160 @@
+"""The history store's file: SQLite in WAL mode, schema version 1.
+
+The file is ``<data-dir>/history.sqlite3`` (SQLite adds ``-wal`` and
+``-shm`` files next to it while it is open). Its header carries
+``PRAGMA application_id = 0x534C4F48`` ("SLOH"), so a SQLite file some other
+program wrote is recognised and left alone. Every time is whole Unix
+seconds; every count of events is a float.
+
+::
+
+    schema_version(version INTEGER)      one row: 1
+
+    selectors(                           one row per stored selector (shared by SLOs)
+      id          INTEGER PRIMARY KEY,
+      selector    TEXT UNIQUE,           the rendered PromQL selector, e.g.
+                                         http_requests_total{service="checkout"};
+                                         a 0/1 gauge's good and total events are
+                                         sum_over_time(<sel>) and count_over_time(<sel>)
+      known_from  INTEGER,               buckets cover (known_from, known_until] ...
+      known_until INTEGER,               ... without holes; the next cycle fills from here
+      values_at   INTEGER NULL)          time the series' last values describe
+                                         (NULL after a coarse-only fill)
+
+    buckets(                             events counted in (start, end]
+      selector_id INTEGER, start INTEGER, end INTEGER, events REAL,
+      cumulative  REAL,                  events of the selector up to this bucket's end,
+                                         from an arbitrary origin
+      PRIMARY KEY (selector_id, end)) WITHOUT ROWID
+
+    series(                              last value of each series a counter matched,
+      selector_id INTEGER, labels TEXT,  for reset-aware deltas; labels are the
+      value REAL, seen_at INTEGER,       series' label set as sorted JSON pairs
+      PRIMARY KEY (selector_id, labels)) WITHOUT ROWID
+
+Buckets of one selector never overlap. Recent ones are one evaluation
+interval wide (the fine tier); older ones are merged into coarse buckets of
+5 to 60 minutes (see :mod:`exporter.store.tiers`). Buckets with no events
+are not written. A window (T - W, T] is the difference of the cumulative
+level at T and at T - W, each one index lookup (inside a bucket the level
+rises linearly); merging buckets keeps the last one's ``cumulative`` and
+dropping old ones changes no other, so levels never need rewriting.
+
+Each cycle's writes for a selector are one transaction, so a crash
+(``kill -9``) at any moment leaves buckets, last values and ``known_until``
+consistent; the next start fills the gap from the backend.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from exporter.errors import SLOExporterError
+
+APPLICATION_ID = 0x534C4F48
+"""``PRAGMA application_id`` of a history store: "SLOH"."""
+SCHEMA_VERSION = 1
+FILE_NAME = "history.sqlite3"
+
+_DDL = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE selectors (
+    id INTEGER PRIMARY KEY,
+    selector TEXT NOT NULL UNIQUE,
+    known_from INTEGER NOT NULL,
+    known_until INTEGER NOT NULL,
+    values_at INTEGER
+);
+CREATE TABLE buckets (
+    selector_id INTEGER NOT NULL REFERENCES selectors (id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    events REAL NOT NULL,
+    cumulative REAL NOT NULL,
+    PRIMARY KEY (selector_id, end),
+    CHECK (start < end)
+) WITHOUT ROWID;
+CREATE TABLE series (
+    selector_id INTEGER NOT NULL REFERENCES selectors (id) ON DELETE CASCADE,
+    labels TEXT NOT NULL,
+    value REAL NOT NULL,
+    seen_at INTEGER NOT NULL,
+    PRIMARY KEY (selector_id, labels)
+) WITHOUT ROWID;
+"""
+
+
+class StoreError(SLOExporterError):
+    """The history store cannot be used; the message is one line naming the file."""
+
+
+def _unusable(path: Path, why: str) -> StoreError:
+    return StoreError(
+        f"{path}: {why}; move it away (or delete it) and slo-exporter starts a new store, "
+        "filled again from the backend"
+    )
+
+
+def _create(conn: sqlite3.Connection) -> None:
+    # One transaction: a crash while creating leaves an empty file, not half a schema.
+    conn.executescript(
+        f"BEGIN IMMEDIATE;{_DDL}"
+        f"INSERT INTO schema_version (version) VALUES ({SCHEMA_VERSION});"
+        f"PRAGMA application_id = {APPLICATION_ID};"
+        "COMMIT;"
+    )
+
+
+def _check(conn: sqlite3.Connection, path: Path) -> None:
+    rows = conn.execute("SELECT version FROM schema_version").fetchall()
+    if len(rows) != 1:
+        raise _unusable(path, "history store without a schema version")
+    version = rows[0][0]
+    if version != SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: history store schema version {version}, this slo-exporter reads "
+            f"version {SCHEMA_VERSION}; use the matching slo-exporter, or move the file away "
+            "to start a new store"
+        )
+    problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)").fetchall()]
+    if problems != ["ok"]:
+        words = " ".join(" ".join(problems).replace("*** in database main ***", "").split())
+        clipped = words if len(words) <= 120 else words[:120] + "…"
+        raise _unusable(path, f"damaged history store ({clipped})")
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (or create) the store at ``path``, checked; ``StoreError`` if unusable.
+
+    A file that is not SQLite, a SQLite file of another program, a store of
+    another schema version and a damaged store are all refused with one line
+    that names the file.
+    """
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as err:
+        raise StoreError(f"{path}: cannot open the history store: {err}") from None
+    try:
+        conn.execute("PRAGMA busy_timeout = 5000")
+        application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if application_id == 0 and tables == 0:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal":
+                raise StoreError(f"{path}: cannot use write-ahead logging here (got {mode})")
+            _create(conn)
+        elif application_id != APPLICATION_ID:
+            raise _unusable(path, "not a slo-exporter history store (another program's SQLite)")
+        else:
+            conn.execute("PRAGMA journal_mode = WAL")
+            _check(conn, path)
+        conn.execute("PRAGMA synchronous = NORMAL")  # WAL: durable against a process crash
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as err:
+        conn.close()
+        raise _unusable(path, f"not a usable history store ({err})") from None
+    except StoreError:
+        conn.close()
+        raise
+    return conn
