@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from urllib.parse import urlsplit
 
 from exporter.domain.model import SLO
 
@@ -56,6 +57,65 @@ class EvaluationSettings:
 
 
 @dataclass(frozen=True)
+class ScrapeTarget:
+    """One ``/metrics`` endpoint a scrape source reads (``source.scrape`` in the config)."""
+
+    url: str
+    interval: float = 15.0
+    timeout: float = 10.0
+
+    @property
+    def instance(self) -> str:
+        """``host:port`` of the URL, as Prometheus writes the ``instance`` label.
+
+        The port is the scheme's default (80, 443) when the URL names none;
+        an IPv6 host is bracketed: ``[::1]:8080``.
+        """
+        parts = urlsplit(self.url)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+@dataclass(frozen=True)
+class ScrapeSettings:
+    """Targets to scrape instead of querying a PromQL backend (``source: {scrape: ...}``).
+
+    With more than one target every series gets the target's ``instance``
+    label (see :attr:`ScrapeTarget.instance`); the config loader makes sure
+    no two targets share one.
+    """
+
+    targets: tuple[ScrapeTarget, ...]
+
+
+@dataclass(frozen=True)
+class AlertingSettings:
+    """How ``slo-exporter rules`` writes alerting and recording rules.
+
+    Severities are the names used in the SLOs' ``alerts`` (``page``,
+    ``ticket``); :meth:`severity` maps one to the ``severity`` label value an
+    alert carries. Durations are whole seconds; 0 means no ``for:``.
+    """
+
+    severity_names: Mapping[str, str] = field(default_factory=_empty)
+    exhausted_severity: str = "ticket"
+    exhausted_for: int = 900
+    data_missing_severity: str = "ticket"
+    data_missing_for: int = 900
+    exporter_severity: str = "page"
+    exporter_job: str = "slo-exporter"
+    exporter_down_for: int = 300
+    stale_after: int = 600
+    native_interval: int = 60
+    native_offset: int = 60
+
+    def severity(self, name: str) -> str:
+        """The ``severity`` label value for the severity called ``name`` in the config."""
+        return self.severity_names.get(name, name)
+
+
+@dataclass(frozen=True)
 class Settings:
     """A whole loaded config file."""
 
@@ -63,3 +123,9 @@ class Settings:
     evaluation: EvaluationSettings
     slos: tuple[SLO, ...]
     source: Path | None = None
+    alerting: AlertingSettings = field(default_factory=AlertingSettings)
+    scrape: ScrapeSettings | None = None
+    """Set when the config reads counters by scraping (``source: scrape``), not from ``backend``.
+
+    ``backend`` then holds an empty placeholder (``url == ""``) that must not be queried.
+    """

@@ -21,10 +21,10 @@ def check_url_template(text: str) -> str:
     url = text.strip()
     if not url.startswith(("http://", "https://")):
         raise ValueError(f"expected an http:// or https:// URL, got {url[:60]!r}")
-    if any(char.isspace() for char in url):
-        raise ValueError("a URL must not contain spaces; encode them as %20")
     if "{{" in url or "}}" in url:
         raise ValueError("write {slo} or {service} as placeholders; {{...}} is not expanded here")
+    if any(char.isspace() for char in url):
+        raise ValueError("a URL must not contain spaces; encode them as %20")
     for match in _PLACEHOLDER.finditer(url):
         if match.group(1) not in PLACEHOLDERS:
             raise ValueError(f"unknown placeholder {match.group(0)}; use {{slo}} or {{service}}")

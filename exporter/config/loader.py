@@ -63,7 +63,15 @@ from exporter.openslo.detect import is_openslo
 from exporter.openslo.load import read_openslo
 from exporter.openslo.validate import check_native
 from exporter.promql.selectors import MatchOp, parse_selector
-from exporter.settings import AlertingSettings, BackendSettings, EvaluationSettings, Settings
+from exporter.settings import (
+    AlertingSettings,
+    BackendSettings,
+    EvaluationSettings,
+    ScrapeSettings,
+    ScrapeTarget,
+    Settings,
+)
+from exporter.sources.matching import compile_selector
 
 DEFAULT_STATUS = StatusPolicy(window=3600, critical=2.0, warning=1.5, attention=1.0)
 _SECRET_PARTS = frozenset({"bearer_token", "password", "headers"})
@@ -256,16 +264,25 @@ def _validate_and_build(
         config = schema.ConfigFile.model_validate(data)
     except ValidationError as error:
         failed = [_translate(item) for item in error.errors()]
+        failed = [_one_target(p, data) for p in failed if p.message not in _SOURCE_MESSAGES]
+        failed.extend(_backend_or_source(data))
         problems.extend(failed)
         _check_valid_parts(data, base_dir, {p.path[:2] for p in failed}, problems)
         return None
-    backend = _backend(config.backend, base_dir, problems)
+    if config.backend is None:
+        backend: BackendSettings | None = BackendSettings(url="")  # placeholder, see Settings
+    else:
+        backend = _backend(config.backend, base_dir, problems)
     _check_status(config.defaults.status, DEFAULT_STATUS, ("defaults", "status"), problems)
     slos = tuple(
         _with_links(_slo(slo, config.defaults, index, problems), slo, config.alerting)
         for index, slo in enumerate(config.slos)
     )
     _check_stale_after(config, problems)
+    scrape = None
+    if config.source is not None:
+        scrape = _scrape(config.source, problems)
+        _check_scrapable(config.slos, slos, problems)
     if backend is None:
         return None
     evaluation = EvaluationSettings(
@@ -278,11 +295,14 @@ def _validate_and_build(
         evaluation=evaluation,
         slos=slos,
         source=source_path,
-        alerting=_alerting(config.alerting),
+        alerting=_alerting(config.alerting, config.evaluation.interval),
+        scrape=scrape,
     )
 
 
-def _alerting(config: schema.AlertingConfig) -> AlertingSettings:
+def _alerting(config: schema.AlertingConfig, interval: int) -> AlertingSettings:
+    # Unless given: 10m, or three evaluation cycles when they are longer than that.
+    stale_after = config.stale_after or max(600, 3 * interval)
     return AlertingSettings(
         severity_names=MappingProxyType(dict(config.severity_names)),
         exhausted_severity=config.exhausted_severity,
@@ -292,7 +312,7 @@ def _alerting(config: schema.AlertingConfig) -> AlertingSettings:
         exporter_severity=config.exporter_severity,
         exporter_job=config.exporter_job,
         exporter_down_for=config.exporter_down_for,
-        stale_after=config.stale_after,
+        stale_after=stale_after,
         native_interval=config.native_interval,
         native_offset=config.native_offset,
     )
@@ -312,7 +332,7 @@ def _with_links(slo: SLO, config: schema.SLOConfig, alerting: schema.AlertingCon
 def _check_stale_after(config: schema.ConfigFile, problems: list[Problem]) -> None:
     """A stale-evaluation alert must allow for a couple of evaluation cycles."""
     interval = config.evaluation.interval
-    if config.alerting.stale_after <= 2 * interval:
+    if config.alerting.stale_after is not None and config.alerting.stale_after <= 2 * interval:
         problems.append(
             Problem(
                 ("alerting", "stale_after"),
@@ -720,6 +740,126 @@ def _sli(config: schema.SLIConfig, tier: str | None, exclude: dict[str, str]) ->
         return FreshnessSLI(sel(config.freshness.timestamp), config.freshness.max_age)
     assert config.query is not None  # the schema requires exactly one kind
     return QuerySLI(total=config.query.total, good=config.query.good, bad=config.query.bad)
+
+
+# ---- source: scrape ---------------------------------------------------------------
+
+_SOURCE_MESSAGES = frozenset({schema.MISSING_SOURCE, schema.BOTH_SOURCES})
+_PROMQL = "is PromQL, which needs a backend"
+_SCRAPE_UNSUPPORTED = {
+    "query": f"a query SLI {_PROMQL}",
+    "threshold": f"a threshold SLI {_PROMQL}",
+    "raw": f"a raw SLI {_PROMQL}",
+    "throughput": "a throughput SLI judges time slices with PromQL, which needs a backend",
+    "freshness": "a freshness SLI judges time slices with PromQL, which needs a backend",
+    "bool_gauge": "a bool_gauge SLI is counted with sum_over_time, which needs a backend",
+}
+"""SLI kinds the history store cannot count from scraped counters, and why."""
+
+
+def _backend_or_source(data: dict[Any, Any]) -> list[Problem]:
+    """Exactly one of ``backend`` and ``source`` (also when other fields failed)."""
+    backend, source = data.get("backend"), data.get("source")
+    if backend is None and source is None:
+        return [Problem((), schema.MISSING_SOURCE)]
+    if backend is not None and source is not None:
+        return [Problem(("source",), schema.BOTH_SOURCES)]
+    return []
+
+
+def _one_target(problem: Problem, data: dict[Any, Any]) -> Problem:
+    """Drop the ``[0]`` pydantic adds inside ``scrape`` when it is one mapping, not a list."""
+    source = data.get("source")
+    single = isinstance(source, dict) and isinstance(source.get("scrape"), dict)
+    if not single or problem.path[:3] != ("source", "scrape", 0):
+        return problem
+    shown = problem.shown
+    if shown is not None and shown[:3] == ("source", "scrape", 0):
+        shown = (*shown[:2], *shown[3:])
+    return replace(problem, path=(*problem.path[:2], *problem.path[3:]), shown=shown)
+
+
+def _scrape(config: schema.SourceConfig, problems: list[Problem]) -> ScrapeSettings:
+    """The scrape targets; several must differ in host:port, their ``instance`` label."""
+    targets = tuple(
+        ScrapeTarget(
+            url=target.url,
+            interval=float(target.interval),
+            timeout=float(
+                target.timeout
+                if target.timeout is not None
+                else min(schema.DEFAULT_SCRAPE_TIMEOUT, target.interval)
+            ),
+        )
+        for target in config.scrape
+    )
+    first: dict[str, int] = {}
+    for index, target in enumerate(targets):
+        other = first.setdefault(target.instance, index)
+        if len(targets) > 1 and other != index:
+            problems.append(
+                Problem(
+                    ("source", "scrape", index, "url"),
+                    f"same host and port as source.scrape[{other}] ({target.instance}); "
+                    "with several targets the instance label tells their series apart",
+                )
+            )
+    return ScrapeSettings(targets)
+
+
+def _check_scrapable(
+    configs: Sequence[schema.SLOConfig], slos: Sequence[SLO], problems: list[Problem]
+) -> None:
+    """Each SLO must be countable from scraped counters alone: event counters, regexes we run.
+
+    Without a backend the history store is the only way to windows, and it
+    counts counters only: ratio (and completeness) and classic latency SLIs
+    with occurrence budgeting.
+    """
+    for index, (config, slo) in enumerate(zip(configs, slos, strict=True)):
+        kind = config.sli.kind or ""
+        at: YamlPath = ("slos", index, "sli", kind)
+        sli = slo.sli
+        why = _SCRAPE_UNSUPPORTED.get(kind)
+        if why is not None:
+            problems.append(Problem(at, f"{why}; with 'source: scrape' use ratio or latency"))
+        elif isinstance(sli, LatencySLI) and sli.native:
+            problems.append(
+                Problem(
+                    (*at, "native"),
+                    "native histograms are not in the text formats a scrape reads; "
+                    "use a classic histogram (its _bucket series)",
+                )
+            )
+        elif slo.budgeting.sliced:
+            problems.append(
+                Problem(
+                    ("slos", index, "budgeting", "method"),
+                    f"{slo.budgeting.method.value} budgeting judges time slices with PromQL, "
+                    "which needs a backend; with 'source: scrape' use occurrences",
+                )
+            )
+        for field, selector in _selectors(sli):
+            try:
+                compile_selector(parse_selector(selector))
+            except ValueError as err:
+                problems.append(Problem((*at, field), str(err)))
+
+
+def _selectors(sli: SLI) -> list[tuple[str, str]]:
+    """(config field, selector) of every selector an SLI reads."""
+    if isinstance(sli, RatioSLI):
+        pairs = [("good", sli.good), ("bad", sli.bad), ("total", sli.total)]
+        return [(field, text) for field, text in pairs if text is not None]
+    if isinstance(sli, LatencySLI):
+        return [("histogram", sli.histogram)]
+    if isinstance(sli, BoolGaugeSLI):
+        return [("metric", sli.metric)]
+    if isinstance(sli, ThroughputSLI):
+        return [("counter", sli.counter)]
+    if isinstance(sli, FreshnessSLI):
+        return [("timestamp", sli.timestamp)]
+    return []
 
 
 # ---- formatting -----------------------------------------------------------------

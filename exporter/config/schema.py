@@ -421,6 +421,82 @@ def _safe_url(url: str) -> str:
     return f"{scheme}{sep}{host}{slash}{path}"
 
 
+# ---- source (instead of a backend) -------------------------------------------------
+
+
+MISSING_SOURCE = (
+    "missing required field 'backend' (a PromQL API to query) "
+    "or 'source' (targets to scrape instead)"
+)
+BOTH_SOURCES = "give either 'backend' (a PromQL API) or 'source' (targets to scrape), not both"
+DEFAULT_SCRAPE_TIMEOUT = 10
+
+
+def _one_or_many(value: object) -> object:
+    """A single target mapping stands for a list of one."""
+    if isinstance(value, str):
+        url = value.strip()
+        raise ValueError(f"write the target as {{url: {url}}}, or a list of such mappings")
+    return [value] if isinstance(value, dict) else value
+
+
+class ScrapeTargetConfig(_Model):
+    """One ``/metrics`` endpoint to scrape, how often, and how long to wait for it."""
+
+    url: Text
+    interval: Duration = 15
+    timeout: Duration | None = None
+    """Default: 10s, or the interval when that is shorter."""
+
+    @field_validator("url")
+    @classmethod
+    def _metrics_url(cls, value: str) -> str:
+        url = value.strip()
+        example = "e.g. http://127.0.0.1:8080/metrics"
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError:
+            raise ValueError(f"{_safe_url(url)!r} is not a valid URL") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                f"url must start with http:// or https:// and name a host, {example}; "
+                f"got {_safe_url(url)!r}"
+            )
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("url must not contain credentials; scrape targets take none")
+        if parts.fragment:
+            raise ValueError("url must not have a #fragment")
+        if not parts.path:
+            raise ValueError(f"give the metrics endpoint's path too, {example}")
+        return url
+
+    @field_validator("timeout")
+    @classmethod
+    def _within_interval(cls, value: int | None, info: ValidationInfo) -> int | None:
+        interval = info.data.get("interval")
+        if value is not None and interval is not None and value > interval:
+            raise ValueError(
+                f"timeout must not be longer than the interval ({interval}s): "
+                "a scrape must end before the next one starts"
+            )
+        return value
+
+
+class SourceConfig(_Model):
+    """Where counters come from when there is no PromQL backend."""
+
+    scrape: Annotated[list[ScrapeTargetConfig], BeforeValidator(_one_or_many)]
+    """One target (a mapping) or a list of them."""
+
+    @field_validator("scrape")
+    @classmethod
+    def _some_target(cls, value: list[ScrapeTargetConfig]) -> list[ScrapeTargetConfig]:
+        if not value:
+            raise ValueError("list at least one target, e.g. {url: http://127.0.0.1:8080/metrics}")
+        return value
+
+
 class EvaluationConfig(_Model):
     """How often and how hard to query."""
 
@@ -706,7 +782,7 @@ class AlertingConfig(_Model):
     exporter_severity: LabelValue = "page"
     exporter_job: LabelValue = "slo-exporter"
     exporter_down_for: Delay = 300
-    stale_after: Duration = 600
+    stale_after: Duration | None = None
     runbook_url: URLTemplate | None = None
     dashboard_url: URLTemplate | None = None
     native_interval: Duration = 60
@@ -716,13 +792,28 @@ class AlertingConfig(_Model):
 class ConfigFile(_Model):
     """The whole config file."""
 
-    backend: BackendConfig
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"oneOf": [{"required": ["backend"]}, {"required": ["source"]}]},
+    )
+
+    backend: BackendConfig | None = None
+    source: SourceConfig | None = None
+    """Instead of ``backend``: read counters by scraping targets (exactly one of the two)."""
     evaluation: Annotated[EvaluationConfig, _empty_as({})] = Field(default_factory=EvaluationConfig)
     defaults: Annotated[DefaultsConfig, _empty_as({})] = Field(default_factory=DefaultsConfig)
     alerting: Annotated[AlertingConfig, _empty_as({})] = Field(default_factory=AlertingConfig)
     slos: Annotated[list[SLOConfig], _empty_as([])] = Field(default_factory=list)
     services: Annotated[list[dict[str, Any]], _empty_as([])] = Field(default_factory=list)
     """Template entries; :mod:`exporter.config.templates` checks and expands them."""
+
+    @model_validator(mode="after")
+    def _backend_or_source(self) -> ConfigFile:
+        if self.backend is None and self.source is None:
+            raise ValueError(MISSING_SOURCE)
+        if self.backend is not None and self.source is not None:
+            raise ValueError(BOTH_SOURCES)
+        return self
 
 
 def config_schema() -> dict[str, Any]:

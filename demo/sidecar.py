@@ -1,0 +1,161 @@
+"""`make demo`: a synthetic service and slo-exporter scraping it directly; no Prometheus.
+
+Starts ``demo/service.py`` (a steady 50 requests/s with a realistic
+``/metrics``) and ``slo-exporter run`` with ``demo/sidecar.yaml`` (``source:
+scrape``) and a fresh history store in ``.demo/sidecar-history``, prints the
+URLs, then every 5 s a line per SLO read from the exporter's ``/metrics``:
+status, budget left, burn rates, firing alerts. 20 s after the start the
+service has an incident for 60 s (30 % errors, 3x slower) and the budgets
+burn; inject more with the ``curl`` printed. Ctrl-C stops both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "demo" / "sidecar.yaml"
+WORKDIR = ROOT / ".demo"
+SERVICE_URL = "http://127.0.0.1:8080/metrics"
+REFRESH_SECONDS = 5.0
+
+
+def _get(url: str, timeout: float = 2.0) -> str | None:
+    """The body of a 200 answer, or None."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            body: bytes = response.read()
+            return body.decode("utf-8", "replace")
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def _wait(url: str, process: subprocess.Popen[bytes], seconds: float, what: str) -> bool:
+    """Wait until ``url`` answers 200; False if ``process`` exits or time runs out first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            print(f"demo: {what} exited with code {process.returncode}", file=sys.stderr)
+            return False
+        if _get(url) is not None:
+            return True
+        time.sleep(0.2)
+    print(f"demo: {what} did not answer on {url} within {seconds:g} s", file=sys.stderr)
+    return False
+
+
+def _status_lines(metrics: str, incident: bool) -> list[str]:
+    """One line per SLO from the exporter's /metrics text."""
+    status: dict[str, str] = {}
+    remaining: dict[str, float] = {}
+    burn: dict[tuple[str, str], float] = {}
+    firing: dict[str, list[str]] = {}
+    for family in text_string_to_metric_families(metrics):
+        for sample in family.samples:
+            slo = sample.labels.get("slo")
+            if slo is None:
+                continue
+            if sample.name == "slo_status" and sample.value == 1:
+                status[slo] = sample.labels["status"]
+            elif sample.name == "slo_error_budget_remaining_ratio":
+                remaining[slo] = sample.value
+            elif sample.name == "slo_burn_rate":
+                burn[slo, sample.labels["window"]] = sample.value
+            elif sample.name == "slo_alert_condition" and sample.value == 1:
+                firing.setdefault(slo, []).append(sample.labels["severity"])
+    stamp = time.strftime("%H:%M:%S")
+    flag = "  INCIDENT" if incident else ""
+    lines = []
+    for slo in sorted(status):
+        rates = "  ".join(
+            f"burn {w} {burn[slo, w]:7.2f}" if (slo, w) in burn else f"burn {w}     n/a"
+            for w in ("1m", "5m")
+        )
+        left = f"{remaining[slo]:8.1%}" if slo in remaining else "     n/a"
+        alerts = ",".join(sorted(set(firing.get(slo, [])))) or "-"
+        lines.append(
+            f"{stamp}  {slo:<18} {status[slo]:<10} budget left {left}  {rates}  "
+            f"alerts {alerts}{flag}"
+        )
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--service-port", type=int, default=8080)
+    parser.add_argument("--exporter-port", type=int, default=9099)
+    parser.add_argument("--incident-after", type=float, default=20.0, metavar="SECONDS")
+    args = parser.parse_args()
+    service_url = f"http://127.0.0.1:{args.service_port}"
+    exporter_url = f"http://127.0.0.1:{args.exporter_port}"
+    config = CONFIG
+    WORKDIR.mkdir(exist_ok=True)
+    history = WORKDIR / "sidecar-history"  # the exporter's history store, fresh for each demo
+    shutil.rmtree(history, ignore_errors=True)
+    if args.service_port != 8080:
+        config = WORKDIR / "sidecar.yaml"
+        config.write_text(CONFIG.read_text().replace(SERVICE_URL, f"{service_url}/metrics"))
+
+    service = subprocess.Popen(
+        [sys.executable, str(ROOT / "demo" / "service.py"), "--port", str(args.service_port),
+         "--incident-after", f"{args.incident_after:g}"],
+    )  # fmt: skip
+    exporter: subprocess.Popen[bytes] | None = None
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        if not _wait(f"{service_url}/metrics", service, 10, "the demo service"):
+            return 1
+        exporter = subprocess.Popen(
+            [sys.executable, "-m", "exporter", "--log-format", "console", "--log-level",
+             "warning", "run", "-c", str(config), "--data-dir", str(history),
+             "--listen", f"127.0.0.1:{args.exporter_port}"],
+            cwd=ROOT,
+        )  # fmt: skip
+        if not _wait(f"{exporter_url}/readyz", exporter, 30, "slo-exporter"):
+            return 1
+        print(
+            f"""
+Demo service (50 requests/s):  {service_url}/metrics
+slo-exporter metrics:          {exporter_url}/metrics
+Config:                        {config}
+History store:                 {history}
+An incident starts {args.incident_after:g} s after the start (30 % errors, 3x slower, 60 s).
+The budgets are over a 1h period of which the exporter has seen only these minutes,
+so the incident overspends them within seconds, and the alerts fire.
+Another one:  curl -X POST '{service_url}/incident?error_rate=0.3&seconds=60'
+End it:       curl -X DELETE {service_url}/incident
+Restart it:   curl -X POST {service_url}/restart     (its counters reset)
+Ctrl-C stops both.
+""",
+            flush=True,
+        )
+        while exporter.poll() is None and service.poll() is None:
+            metrics = _get(f"{exporter_url}/metrics")
+            page = _get(f"{service_url}/") or ""
+            if metrics is not None:
+                for line in _status_lines(metrics, "incident is running" in page):
+                    print(line, flush=True)
+            time.sleep(REFRESH_SECONDS)
+        print("demo: a process exited; stopping", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for process in (exporter, service):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
