@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 LINTED := $(wildcard exporter tests benchmarks demo)
 
-.PHONY: test lint typecheck unit demo prometheus backends venv clean
+.PHONY: test lint typecheck unit demo demo-prometheus prometheus backends venv clean
 
 venv: $(BIN)/slo-exporter
 
@@ -44,7 +44,12 @@ unit: venv
 # The README's test command; .ci/run calls exactly this.
 test: backends venv lint typecheck unit
 
-demo: prometheus venv
+# A synthetic service and the exporter scraping it: nothing but Python needed.
+demo: venv
+	$(BIN)/python demo/sidecar.py
+
+# A real Prometheus backfilled with a synthetic month, and the exporter querying it.
+demo-prometheus: prometheus venv
 	$(BIN)/python demo/run.py
 
 clean:

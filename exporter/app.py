@@ -89,6 +89,7 @@ def create_app(
         async with aiohttp.ClientSession() as session:
             daemon = Daemon(settings, session, SelfMetrics(), store=store, shard=shard)
             app[DAEMON] = daemon
+            await daemon.start()
             tasks: list[asyncio.Task[None]] = [asyncio.create_task(daemon.run())]
             if config_path is not None:
 
@@ -102,7 +103,8 @@ def create_app(
             log.info(
                 "started",
                 slos=len(settings.slos),
-                backend=settings.backend.safe_url,
+                backend=settings.backend.safe_url if settings.scrape is None else None,
+                scrape=[t.url for t in settings.scrape.targets] if settings.scrape else None,
                 interval_seconds=settings.evaluation.interval,
                 store=str(store.path) if store is not None else None,
                 shard=str(daemon.shard),
@@ -116,6 +118,7 @@ def create_app(
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await daemon.close()
             if store is not None:
                 store.close()
             log.info("stopped")

@@ -170,6 +170,12 @@ def cmd_run(
     """Serve until SIGTERM or SIGINT; exit 4 when ``data_dir`` holds no usable store."""
     host, port = listen
     store = None
+    if settings.scrape is not None and data_dir is None:
+        print(
+            f"{config}: source: scrape keeps its history in a store: add --data-dir DIR",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     if data_dir is not None:
         try:
             store = HistoryStore.open(data_dir)

@@ -10,6 +10,10 @@ are evaluated incrementally (:mod:`exporter.incremental`) and the others
 keep their direct queries; the daemon is ready once a cycle has found the
 store complete (the backfill done). With ``--shard I/N`` only this
 replica's share of the SLOs is evaluated and exposed.
+
+With ``source: scrape`` there is no PromQL backend: the daemon scrapes the
+targets itself (:class:`exporter.sources.scrape.ScrapeSource`) and every
+SLO is counted in the store, which is then required.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import structlog
 from exporter import exposition
 from exporter.config.loader import load_config
 from exporter.domain.model import SLO
-from exporter.errors import ConfigError
+from exporter.errors import ConfigError, QueryError
 from exporter.evaluator import EvaluationRun, evaluate_all
 from exporter.exposition import Served
 from exporter.incremental import IncrementalEvaluator, IncrementalRun
@@ -35,11 +39,20 @@ from exporter.promql.client import PromQLClient, QueryValue
 from exporter.selfmetrics import SelfMetrics
 from exporter.settings import Settings
 from exporter.shard import Shard
+from exporter.sources.base import Source
 from exporter.sources.promql import PromQLSource, QueryTally
-from exporter.store.fill import Progress
+from exporter.sources.scrape import ScrapeSource
+from exporter.store.fill import Progress, RangeSource
 from exporter.store.history import HistoryStore
 
 log = structlog.get_logger("slo_exporter")
+
+
+def _client_for(session: aiohttp.ClientSession, settings: Settings) -> PromQLClient | None:
+    """The PromQL client of a ``backend:`` config; None for ``source: scrape``."""
+    if settings.scrape is not None:
+        return None
+    return PromQLClient(session, settings.backend)
 
 
 def evaluation_time(now: float, interval: int, delay: int) -> float:
@@ -78,22 +91,48 @@ class Daemon:
         self.tally = QueryTally()
         self.store = store
         self._incremental: IncrementalEvaluator | None = None
+        self._background: set[asyncio.Future[None]] = set()
+        self._started = False
         metrics.shard.labels(index=str(self.shard.index), count=str(self.shard.count)).set(1)
         if store is not None:
             progress = Progress()
             self._incremental = IncrementalEvaluator(store, progress)
             metrics.enable_store()
             metrics.backfill_remaining.set_function(lambda: progress.remaining)
-        self._client = PromQLClient(session, settings.backend)
-        self._apply(settings, self._client)
+        self._scrape: ScrapeSource | None = None
+        self._apply(settings, _client_for(session, settings))
         self.metrics.reload_ok.set(1)
         self.metrics.reload_time.set(clock())
 
-    def _apply(self, settings: Settings, client: PromQLClient) -> None:
+    async def start(self) -> None:
+        """Start scraping the targets of a ``source: scrape`` config."""
+        self._started = True
+        if self._scrape is not None:
+            await self._scrape.start()
+
+    async def close(self) -> None:
+        """Stop scraping."""
+        if self._scrape is not None:
+            await self._scrape.close()
+
+    def _apply(self, settings: Settings, client: PromQLClient | None) -> None:
         old = self._served
+        previous_scrape = self.settings.scrape
         self.settings = settings
         self._client = client
-        self._source = PromQLSource(client, settings.evaluation.concurrency, self.tally)
+        if settings.scrape is None:
+            assert client is not None
+            self._source: Source = PromQLSource(client, settings.evaluation.concurrency, self.tally)
+            self._history: RangeSource | None = self._source
+            self._replace_scrape(None)
+        else:
+            if self._scrape is None or previous_scrape != settings.scrape:
+                source = ScrapeSource(
+                    settings.scrape, self._session, tally=self.tally, clock=self._clock
+                )
+                self._replace_scrape(source)
+            assert self._scrape is not None
+            self._source, self._history = self._scrape, None
         self.slos = self.shard.select(settings.slos)
         self._served = {}
         for slo in self.slos:
@@ -107,7 +146,25 @@ class Daemon:
         self.metrics.slos.set(len(self.slos))
         self.exposition = exposition.render(self._served.values())
 
+    def _replace_scrape(self, source: ScrapeSource | None) -> None:
+        """Swap the scrape source; the old one stops and the new one starts in the loop."""
+        old, self._scrape = self._scrape, source
+        if old is not None:
+            task = asyncio.ensure_future(old.close())
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        if source is not None and self._started:
+            task = asyncio.ensure_future(source.start())
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
     async def _query(self, promql: str, at: float) -> QueryValue:
+        if self._client is None:
+            raise QueryError(
+                "this config scrapes its targets and has no PromQL backend for direct queries",
+                query=promql,
+                at=at,
+            )
         return await self._client.query(promql, at)
 
     async def evaluate_once(self, at: float | None = None) -> EvaluationRun:
@@ -116,6 +173,8 @@ class Daemon:
         if at is None:
             at = evaluation_time(self._clock(), evaluation.interval, evaluation.delay)
         if self._incremental is None:
+            if self.settings.scrape is not None:
+                raise ConfigError(["source: scrape keeps its history in --data-dir; give one"])
             run = await evaluate_all(self.slos, self._query, at, evaluation.concurrency)
             self.metrics.cycle_queries.labels(path="direct").set(run.queries)
             self.metrics.cycle_slos.labels(path="direct").set(len(self.slos))
@@ -126,9 +185,9 @@ class Daemon:
             self.slos,
             at,
             source=self._source,
-            history=self._source,
+            history=self._history,
             interval=evaluation.interval,
-            query=self._source.query,
+            query=self._query,
             concurrency=evaluation.concurrency,
         )
         self._count_store(incremental, self.tally.since(before))
@@ -196,7 +255,7 @@ class Daemon:
         """Load ``path`` again; keep the running config when the new one is invalid."""
         try:
             settings = load_config(path)
-            client = PromQLClient(self._session, settings.backend)
+            client = _client_for(self._session, settings)
         except ConfigError as exc:
             self.metrics.reload_ok.set(0)
             log.error("config_reload_failed", path=str(path), problems=list(exc.problems))
