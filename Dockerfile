@@ -8,7 +8,10 @@ RUN pip install --no-cache-dir --prefix=/install .
 FROM python:3.11-slim
 COPY --from=build /install /usr/local
 COPY config/example.yaml /etc/slo-exporter/slos.yaml
-RUN useradd --system --uid 10001 --no-create-home slo
+RUN useradd --system --uid 10001 --no-create-home slo \
+ && mkdir -p /var/lib/slo-exporter && chown 10001 /var/lib/slo-exporter
+# The incremental history store, when run with --data-dir /var/lib/slo-exporter.
+VOLUME /var/lib/slo-exporter
 USER 10001
 EXPOSE 9099
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
