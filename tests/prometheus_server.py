@@ -13,15 +13,10 @@ Synchronous (subprocess + urllib) on purpose, so it works under any pytest-async
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -32,11 +27,10 @@ from types import TracebackType
 from typing import Any, Self
 
 from history import HISTORY_SPAN, History, build_history, write_openmetrics
+from processes import fmt_time, free_port, read_tail, spawn, stop_process
 
 READY_TIMEOUT = 30.0
 """Seconds to wait for ``/-/ready``."""
-STOP_TIMEOUT = 10.0
-"""Seconds to wait after SIGTERM before SIGKILL."""
 # promtool 2.42 re-parses the whole input file once per output block; with the default 2 h
 # blocks, 8 days of history means ~97 passes (~20 s).  2h * 3**5 = 486h gives 1-2 blocks.
 # The flag is hidden in ``--help`` but exists (and takes a Go duration: "486h", not "20d").
@@ -73,12 +67,12 @@ class PrometheusServer:
 
     def log(self) -> str:
         """Prometheus' stderr/stdout so far."""
-        return _read_tail(self.log_path)
+        return read_tail(self.log_path)
 
     def query(self, promql: str, time: float) -> dict[str, Any]:
         """Instant query; returns the ``data`` member of the API answer."""
         data: dict[str, Any] = api_request(
-            self.url, "/api/v1/query", {"query": promql, "time": _fmt_time(time)}
+            self.url, "/api/v1/query", {"query": promql, "time": fmt_time(time)}
         )
         return data
 
@@ -99,7 +93,7 @@ class PrometheusServer:
 
     def stop(self) -> None:
         """Terminate Prometheus (SIGTERM, then SIGKILL after STOP_TIMEOUT)."""
-        _stop_process(self.process)
+        stop_process(self.process)
 
     def __enter__(self) -> Self:
         return self
@@ -192,8 +186,8 @@ def start_prometheus_server(
     server: PrometheusServer | None = None
     for attempt in range(3):
         log_path = workdir / f"prometheus-{attempt}.log"
-        port = _free_port() if port is None or attempt else port
-        process = _spawn(
+        port = free_port() if port is None or attempt else port
+        process = spawn(
             [
                 prometheus,
                 f"--config.file={config}",
@@ -259,35 +253,6 @@ def _run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
         raise PrometheusSetupError(f"{cmd[0]} timed out after 120 s: {exc.stderr!r}") from exc
 
 
-def _fmt_time(t: float) -> str:
-    return str(int(t)) if float(t).is_integer() else repr(float(t))
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    """Linux: SIGTERM the child if the test process dies without tearing down."""
-    with contextlib.suppress(Exception):  # best effort only
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def _spawn(cmd: list[str], log_path: Path) -> subprocess.Popen[bytes]:
-    with open(log_path, "wb") as log:  # the child keeps its own descriptor
-        return subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=log_path.parent,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
-        )
-
-
 def _wait_ready(server: PrometheusServer) -> bool:
     """True once ``/-/ready`` answers 200; False if the process died or time ran out."""
     deadline = time.monotonic() + READY_TIMEOUT
@@ -302,25 +267,6 @@ def _wait_ready(server: PrometheusServer) -> bool:
             pass
         time.sleep(0.05)
     return False
-
-
-def _stop_process(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _read_tail(path: Path, limit: int = 8000) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        return f"<cannot read {path}: {exc}>"
-    return text if len(text) <= limit else "...\n" + text[-limit:]
 
 
 __all__ = [

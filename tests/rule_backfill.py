@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import promql_parser
+from processes import free_port
 from prometheus_server import MAX_BLOCK_DURATION, api_request, find_binary
 
 READY_TIMEOUT = 30.0
@@ -216,7 +216,7 @@ class Server:
         config = self.workdir / "prometheus.yml"
         config.write_text("global: {}\nscrape_configs: []\n", encoding="utf-8")
         started = time.monotonic()
-        port = _free_port()
+        port = free_port()
         log = self.workdir / f"prometheus-{len(self.starts)}.log"
         with open(log, "wb") as out:
             self.process = subprocess.Popen(
@@ -267,9 +267,3 @@ class Server:
             )
             for s in data["result"]
         }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

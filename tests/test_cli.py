@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from processes import free_port
 from truth import write_config
 
 from exporter.cli import main, parse_time
@@ -117,16 +117,10 @@ def test_evaluation_time_is_aligned(now: float, interval: int, delay: int, expec
     assert evaluation_time(now, interval, delay) == expected
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_run_serves_and_stops_on_sigterm(prometheus, tmp_path: Path):
     """`run` serves /metrics from the console script and exits 0 on SIGTERM, logging JSON."""
     path = write_config(tmp_path, prometheus.url)
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [*EXPORTER, "run", "-c", str(path), "--listen", f"127.0.0.1:{port}"],
         stdout=subprocess.PIPE,

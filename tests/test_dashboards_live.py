@@ -29,13 +29,8 @@ from dashboard_queries import (
     substitute,
     variables,
 )
-from prometheus_server import (
-    _free_port,
-    _spawn,
-    _stop_process,
-    api_request,
-    find_binary,
-)
+from processes import free_port, spawn, stop_process
+from prometheus_server import api_request, find_binary
 from truth import CONFIG, TRUTH
 
 from exporter.config.loader import load_config_text
@@ -105,7 +100,7 @@ def live(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]
     workdir = tmp_path_factory.mktemp("dashboards_live")
     config = workdir / "slos.yaml"
     config.write_text(EXPORTER_CONFIG.format(url=prometheus.url))
-    exporter_port, scraper_port = _free_port(), _free_port()
+    exporter_port, scraper_port = free_port(), free_port()
     scraper_config = workdir / "prometheus.yml"
     scraper_config.write_text(
         SCRAPER_CONFIG.format(interval=SCRAPE_INTERVAL, target=f"127.0.0.1:{exporter_port}")
@@ -121,8 +116,8 @@ def live(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]
         scraper = [find_binary("prometheus", "PROMETHEUS_BIN"), f"--config.file={scraper_config}",
                    f"--storage.tsdb.path={workdir / 'data'}",
                    f"--web.listen-address=127.0.0.1:{scraper_port}"]  # fmt: skip
-        live.processes.append(_spawn(exporter, live.exporter_log))
-        live.processes.append(_spawn(scraper, live.scraper_log))
+        live.processes.append(spawn(exporter, live.exporter_log))
+        live.processes.append(spawn(scraper, live.scraper_log))
         live.wait("the scraper", lambda: _answers(live.url + "/-/ready"))
         live.wait("the exporter", lambda: _answers(f"http://127.0.0.1:{exporter_port}/readyz"))
         scrapes = f'count_over_time(slo_data_ok{{slo="{BUSY_SLO}"}}[1m]) >= {SCRAPES}'
@@ -130,7 +125,7 @@ def live(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]
         yield live
     finally:
         for process in reversed(live.processes):
-            _stop_process(process)
+            stop_process(process)
 
 
 def _instant(url: str, expr: str) -> list[dict[str, Any]]:

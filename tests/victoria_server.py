@@ -43,16 +43,11 @@ ahead of its clock (there is no ``-futureRetention`` in this version); the histo
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import json
 import math
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -63,11 +58,10 @@ from types import TracebackType
 from typing import Any, Self
 
 from history import DAY, HISTORY_SPAN, History, build_history
+from processes import fmt_time, free_port, read_tail, spawn, stop_process
 
 READY_TIMEOUT = 30.0
 """Seconds to wait for ``/health`` and then for the imported data to be queryable."""
-STOP_TIMEOUT = 10.0
-"""Seconds to wait after SIGTERM before SIGKILL."""
 KIND = "victoria-metrics"
 
 FLAGS: tuple[str, ...] = (
@@ -97,12 +91,12 @@ class VictoriaProcess:
 
     def log(self) -> str:
         """VictoriaMetrics' stderr/stdout so far."""
-        return _read_tail(self.log_path)
+        return read_tail(self.log_path)
 
     def query(self, promql: str, time: float) -> dict[str, Any]:
         """Instant query; returns the ``data`` member of the API answer."""
         data: dict[str, Any] = api_get(
-            self.url, "/api/v1/query", {"query": promql, "time": _fmt_time(time)}
+            self.url, "/api/v1/query", {"query": promql, "time": fmt_time(time)}
         )
         return data
 
@@ -123,7 +117,7 @@ class VictoriaProcess:
 
     def stop(self) -> None:
         """Terminate VictoriaMetrics (SIGTERM, then SIGKILL after STOP_TIMEOUT)."""
-        _stop_process(self.process)
+        stop_process(self.process)
 
     def __enter__(self) -> Self:
         return self
@@ -249,11 +243,11 @@ def start_victoria_process(workdir: Path, flags: tuple[str, ...] = FLAGS) -> Vic
     workdir.mkdir(parents=True, exist_ok=True)
     server: VictoriaProcess | None = None
     for attempt in range(3):
-        port = _free_port()
+        port = free_port()
         data_dir = workdir / f"data-{attempt}"
         log_path = workdir / f"victoria-metrics-{attempt}.log"
         cmd = [binary, f"-storageDataPath={data_dir}", f"-httpListenAddr=127.0.0.1:{port}"]
-        process = _spawn([*cmd, *flags], log_path)
+        process = spawn([*cmd, *flags], log_path)
         server = VictoriaProcess(
             url=f"http://127.0.0.1:{port}", data_dir=data_dir, log_path=log_path, process=process
         )
@@ -330,35 +324,6 @@ def _get(url: str) -> None:
         raise VictoriaSetupError(f"GET {url} -> HTTP {exc.code}: {detail}") from exc
 
 
-def _fmt_time(t: float) -> str:
-    return str(int(t)) if float(t).is_integer() else repr(float(t))
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    """Linux: SIGTERM the child if the test process dies without tearing down."""
-    with contextlib.suppress(Exception):  # best effort only
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def _spawn(cmd: list[str], log_path: Path) -> subprocess.Popen[bytes]:
-    with open(log_path, "wb") as log:  # the child keeps its own descriptor
-        return subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=log_path.parent,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
-        )
-
-
 def _wait_healthy(server: VictoriaProcess) -> bool:
     """True once ``/health`` answers 200; False if the process died or time ran out."""
     deadline = time.monotonic() + READY_TIMEOUT
@@ -373,25 +338,6 @@ def _wait_healthy(server: VictoriaProcess) -> bool:
             pass
         time.sleep(0.05)
     return False
-
-
-def _stop_process(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _read_tail(path: Path, limit: int = 8000) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        return f"<cannot read {path}: {exc}>"
-    return text if len(text) <= limit else "...\n" + text[-limit:]
 
 
 __all__ = [
