@@ -591,12 +591,8 @@ class DefaultsConfig(_Model):
 # ---- SLIs and SLOs ------------------------------------------------------------
 
 
-class RatioConfig(_Model):
-    """Counter selectors: ``good`` or ``bad``, and ``total``."""
-
-    good: Selector | None = None
-    bad: Selector | None = None
-    total: Selector
+class _GoodOrBad(_Model):
+    """Events given as ``good`` or as ``bad``, exactly one of them, next to ``total``."""
 
     @model_validator(mode="before")
     @classmethod
@@ -605,10 +601,18 @@ class RatioConfig(_Model):
         return data
 
     @model_validator(mode="after")
-    def _some_kind(self) -> RatioConfig:
-        if self.good is None and self.bad is None:
+    def _some_kind(self) -> _GoodOrBad:
+        if getattr(self, "good", None) is None and getattr(self, "bad", None) is None:
             raise ValueError("give 'good' or 'bad' events next to 'total'")
         return self
+
+
+class RatioConfig(_GoodOrBad):
+    """Counter selectors: ``good`` or ``bad``, and ``total``."""
+
+    good: Selector | None = None
+    bad: Selector | None = None
+    total: Selector
 
 
 class LatencyConfig(_Model):
@@ -619,24 +623,12 @@ class LatencyConfig(_Model):
     native: bool = False
 
 
-class QueryConfig(_Model):
+class QueryConfig(_GoodOrBad):
     """PromQL templates with ``{{window}}``: ``good`` or ``bad``, and ``total``."""
 
     good: Template | None = None
     bad: Template | None = None
     total: Template
-
-    @model_validator(mode="before")
-    @classmethod
-    def _one_kind(cls, data: object) -> object:
-        _only_one(data, ("good", "bad"))
-        return data
-
-    @model_validator(mode="after")
-    def _some_kind(self) -> QueryConfig:
-        if self.good is None and self.bad is None:
-            raise ValueError("give 'good' or 'bad' events next to 'total'")
-        return self
 
 
 class BoolGaugeConfig(_Model):
