@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import signal
 from pathlib import Path
 
@@ -35,13 +36,26 @@ _INDEX = """<html><head><title>slo-exporter</title></head><body>
 """
 
 
-async def metrics(request: web.Request) -> web.Response:
-    """The last evaluation's series plus the self-metrics; no computation here."""
+async def metrics(request: web.Request) -> web.StreamResponse:
+    """The last evaluation's series plus the self-metrics; no computation here.
+
+    The SLO series are compressed at most once per cycle (a gzip stream may
+    hold several members, which every gzip reader joins), and the parts are
+    written one after the other instead of being copied into one body.
+    """
     daemon = request.app[DAEMON]
-    body = daemon.exposition + daemon.metrics.render()
-    response = web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+    health = daemon.metrics.render()
+    response = web.StreamResponse(headers={"Content-Type": CONTENT_TYPE})
     if "gzip" in request.headers.get("Accept-Encoding", ""):
-        response.enable_compression(web.ContentCoding.gzip)
+        parts = [daemon.exposition_gzip(), gzip.compress(health, compresslevel=6)]
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        parts = [daemon.exposition, health]
+    response.content_length = sum(len(part) for part in parts)
+    await response.prepare(request)
+    for part in parts:
+        await response.write(part)
+    await response.write_eof()
     return response
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import math
 import time
 from collections.abc import Callable
@@ -92,6 +93,7 @@ class Daemon:
         self.store = store
         self._incremental: IncrementalEvaluator | None = None
         self._background: set[asyncio.Future[None]] = set()
+        self._gzipped: tuple[bytes, bytes] | None = None
         self._started = False
         metrics.shard.labels(index=str(self.shard.index), count=str(self.shard.count)).set(1)
         if store is not None:
@@ -145,6 +147,14 @@ class Daemon:
             self.metrics.forget_slo(name)
         self.metrics.slos.set(len(self.slos))
         self.exposition = exposition.render(self._served.values())
+
+    def exposition_gzip(self) -> bytes:
+        """:attr:`exposition` gzip-compressed, computed once per published cycle."""
+        cached = self._gzipped
+        if cached is None or cached[0] is not self.exposition:
+            cached = (self.exposition, gzip.compress(self.exposition, compresslevel=6))
+            self._gzipped = cached
+        return cached[1]
 
     def _replace_scrape(self, source: ScrapeSource | None) -> None:
         """Swap the scrape source; the old one stops and the new one starts in the loop."""

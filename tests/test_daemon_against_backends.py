@@ -9,6 +9,7 @@ own clock minus 30 s (see ``victoria_server.py`` and ``test_victoria_semantics.p
 from __future__ import annotations
 
 import asyncio
+import gzip
 import math
 
 import pytest
@@ -142,8 +143,16 @@ async def test_health_endpoints(scraped):
 
 
 async def test_gzip_when_asked(scraped):
-    """A scraper that accepts gzip gets a compressed body."""
+    """A scraper that accepts gzip gets a compressed body that decompresses to the plain one."""
     client, _, _ = scraped
-    response = await client.get("/metrics", headers={"Accept-Encoding": "gzip"})
+    plain = await (await client.get("/metrics")).read()
+    response = await client.get(
+        "/metrics", headers={"Accept-Encoding": "gzip"}, auto_decompress=False
+    )
     assert response.headers.get("Content-Encoding") == "gzip"
-    assert "slo_data_ok" in await response.text()
+    body = await response.read()
+    assert int(response.headers["Content-Length"]) == len(body)
+    assert len(body) < len(plain)
+    slo_lines = [line for line in gzip.decompress(body).splitlines() if line.startswith(b"slo_")]
+    assert slo_lines
+    assert slo_lines == [line for line in plain.splitlines() if line.startswith(b"slo_")]
