@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 import time
@@ -45,10 +46,8 @@ EXIT_STORE = 4
 
 def parse_time(text: str) -> float:
     """``--at``: unix seconds or an RFC 3339 timestamp (``2026-11-27T12:00:00Z``)."""
-    try:
+    with contextlib.suppress(ValueError):
         return float(text)
-    except ValueError:
-        pass
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

@@ -575,8 +575,7 @@ def _read_secret(
 def _readable(name: str, path: YamlPath, base_dir: Path, problems: list[Problem]) -> Path | None:
     file = _resolve(name, base_dir)
     try:
-        with file.open("rb"):
-            pass
+        file.open("rb").close()
     except OSError as error:
         reason = error.strerror or type(error).__name__
         problems.append(Problem(path, f"cannot read {str(file)!r}: {reason}"))

@@ -30,6 +30,7 @@ blanked out: they never carry credentials.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import ssl
@@ -329,10 +330,8 @@ class PromQLClient:
         if isinstance(pair, list) and len(pair) == 2:
             raw = pair[1]
             if isinstance(raw, str | int | float) and not isinstance(raw, bool):
-                try:
+                with contextlib.suppress(ValueError):
                     return float(raw)
-                except ValueError:
-                    pass
         raise BackendResponseError(f"unexpected sample: {self._clip(json.dumps(pair))}")
 
 
