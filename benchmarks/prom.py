@@ -202,6 +202,12 @@ def write_config(path: Path, rule_files: list[Path]) -> None:
         "global:",
         "  evaluation_interval: 1m",
         "scrape_configs: []",
+        "# The backfilled blocks reach hours past now, and Prometheus refuses samples older",
+        '# than its newest block ("out of bounds") unless out-of-order ingestion is on:',
+        "# without this, recording rules would compute and then discard every result.",
+        "storage:",
+        "  tsdb:",
+        "    out_of_order_time_window: 30d",
     ]
     if rule_files:
         lines.append("rule_files:")

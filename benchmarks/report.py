@@ -232,7 +232,8 @@ def notes(results: dict[str, Any]) -> list[str]:
                 f"{size['slos']:,} SLOs, rules: {rules.get('rules', 0):,.0f} rules in "
                 f"{rules.get('groups')} groups, reload {rules.get('reload_seconds')} s, "
                 f"missed iterations {rules.get('missed_iterations', 0):.0f}, failures "
-                f"{rules.get('evaluation_failures', 0):.0f}; mean group "
+                f"{rules.get('evaluation_failures', 0):.0f}, discarded results "
+                f"{rules.get('discarded_results_logged', '?')}; mean group "
                 f"{_ms(rules.get('warm_group_mean_seconds'))} with 30 days of step records, "
                 f"{_ms(rules.get('cold_group_mean_seconds'))} with minutes"
             )

@@ -84,6 +84,7 @@ def measure(
     idle1, idle_t1 = procstat.usage(prometheus.pid), time.monotonic()
     idle_per_minute = (idle1.cpu_seconds - idle0.cpu_seconds) / (idle_t1 - idle_t0) * 60
     result["prometheus_idle_cpu_seconds_per_minute"] = round(idle_per_minute, 3)
+    log_offset = prometheus.log_path.stat().st_size
     result["reload_seconds"] = round(prometheus.load_rules([rules]), 2)
     loaded = time.monotonic()
     first: dict[str, float] | None = None
@@ -108,6 +109,9 @@ def measure(
         end_usage, end_time = procstat.usage(prometheus.pid), time.monotonic()
     finally:
         prometheus.load_rules([])
+    with open(prometheus.log_path, "rb") as log:
+        log.seek(log_offset)
+        result["discarded_results_logged"] = log.read().count(b"Rule evaluation result discarded")
     result["groups"] = len(groups)
     if first is None or start_usage is None:
         result["error"] = f"not every group evaluated within {timeout:.0f} s"

@@ -413,22 +413,20 @@ def test_rate_rounding_and_series_start(prometheus, twin):
 
 def test_float_values_within_1e12_integers_exact(prometheus, twin):
     """Integer counters come back exactly from both; a non-integer value with many digits
-    (a histogram's ``_sum``) comes back exactly from Prometheus but only within 1e-12
-    relative from VictoriaMetrics, which stores values as decimals."""
+    (a histogram's ``_sum``) comes back exactly from Prometheus and within 1e-12 relative
+    from VictoriaMetrics, which stores values as decimals (whether a given value is
+    rounded depends on its digits, so only the bound is asserted)."""
     history = prometheus.history
     (duration_sum,) = history.select("http_request_duration_seconds_sum")
     (duration_count,) = history.select("http_request_duration_seconds_count")
-    rounded = 0
     for i in (1000, 5000, len(history.timestamps) - 1):
         t = history.timestamps[i]
         exact_sum = duration_sum.values()[i]
         got = twin.query_value("http_request_duration_seconds_sum", t)
         assert prometheus.query_value("http_request_duration_seconds_sum", t) == exact_sum
         assert got == pytest.approx(exact_sum, rel=1e-12, abs=0)
-        rounded += got != exact_sum
         count = duration_count.values()[i]
         assert twin.query_value("http_request_duration_seconds_count", t) == count
-    assert rounded > 0
 
 
 # --------------------------------------------------------------------------- latency offset
