@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
 import platform
@@ -147,7 +148,7 @@ def ensure_data(args: argparse.Namespace) -> tuple[synth.DataSpec, Path, dict[st
         if fits:
             for name in set(_ulids(data_dir)) - set(meta["blocks"]):
                 shutil.rmtree(data_dir / name)
-            for name in ("wal", "chunks_head", "lock", "queries.active"):
+            for name in ("wal", "chunks_head", "wbl", "queries.active"):
                 path = data_dir / name
                 if path.is_dir():
                     shutil.rmtree(path)
@@ -216,12 +217,36 @@ def write_results(results: dict[str, Any], out_dir: Path, stamp: str) -> Path:
     return out_dir / f"{stamp}.md"
 
 
+def lock_workdir(workdir: Path) -> int | None:
+    """Hold ``workdir/benchmark.lock`` for the whole run; None when another run holds it.
+
+    Two runs on one workdir would share (and delete) each other's TSDB, stores and logs.
+    """
+    fd = os.open(workdir / "benchmark.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        holder = os.read(fd, 100).decode(errors="replace").strip() or "?"
+        os.close(fd)
+        print(
+            f"{workdir} is in use by another benchmark run (pid {holder}); wait for it to "
+            "finish or give this one its own --workdir (the TSDB is then made again)",
+            file=sys.stderr,
+        )
+        return None
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    return fd
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     modes = [m for m in args.modes.split(",") if m]
     args.workdir = args.workdir.resolve()
     args.workdir.mkdir(parents=True, exist_ok=True)
+    if lock_workdir(args.workdir) is None:
+        return 1
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     results: dict[str, Any] = {
         "started": stamp,
