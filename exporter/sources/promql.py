@@ -1,8 +1,9 @@
 """Counter values (and history for backfill) from a PromQL backend.
 
 :meth:`PromQLSource.snapshot` is the :class:`~exporter.sources.base.Source`
-side: one instant query of each bare selector at T, whose answer is the
-latest raw sample of every matching series. :meth:`PromQLSource.values`
+side: instant queries of the bare selectors at T, many selectors per query
+(:mod:`exporter.promql.batch`), whose answer is the latest raw sample of
+every matching series. :meth:`PromQLSource.values`
 and :meth:`PromQLSource.events` are the range side the store's backfill
 uses (:class:`~exporter.store.fill.RangeSource`): raw values on a grid, or
 an aggregate such as ``sum(increase(sel[1h]))`` at every grid point, as one
@@ -18,7 +19,8 @@ from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from exporter.errors import BackendError
+from exporter.errors import BackendError, BackendResponseError, QueryError
+from exporter.promql import batch
 from exporter.promql.client import Labels, PromQLClient, QueryValue
 from exporter.sources.base import SeriesKey, Snapshot
 from exporter.store.tiers import Grid
@@ -76,17 +78,39 @@ class PromQLSource:
         return {_key(labels): value for labels, value in samples}
 
     async def snapshot(self, selectors: Sequence[str], at: float) -> Snapshot:
-        """The latest value of every series of each selector at ``at``: one query each."""
+        """The latest value of every series of each selector at ``at``: one query per
+        batch of selectors (:mod:`exporter.promql.batch`)."""
         unique = list(dict.fromkeys(selectors))
         answers = await asyncio.gather(
-            *(self._series(s, at) for s in unique), return_exceptions=True
+            *(self._batch(b, at) for b in batch.plan(unique)), return_exceptions=True
         )
         values: dict[str, Mapping[SeriesKey, float]] = {}
-        for selector, answer in zip(unique, answers, strict=True):
+        for answer in answers:
             if isinstance(answer, BaseException):
                 raise answer
-            values[selector] = answer
+            values.update(answer)
         return Snapshot(at=at, values=values)
+
+    async def _batch(self, selectors: list[str], at: float) -> dict[str, dict[SeriesKey, float]]:
+        if len(selectors) == 1:
+            return {selectors[0]: await self._series(selectors[0], at)}
+        try:
+            samples = await self._send("instant", self._client.series(batch.query(selectors), at))
+            per_selector = batch.split(selectors, samples)
+        except QueryError:
+            # The backend refused the batch (a limit, one selector it cannot run):
+            # ask selector by selector, so the error names the one at fault.
+            answers = [await self._series(s, at) for s in selectors]
+            return dict(zip(selectors, answers, strict=True))
+        except ValueError as err:
+            raise BackendResponseError(str(err), query=selectors[0], at=at) from None
+        except BackendError as err:
+            err.query = f"{selectors[0]} (and {len(selectors) - 1} more selectors in one batch)"
+            raise
+        return {
+            s: {_key(labels): value for labels, value in answer}
+            for s, answer in per_selector.items()
+        }
 
     async def values(self, selector: str, points: Grid) -> dict[SeriesKey, dict[int, float]]:
         """Raw value of every series of ``selector`` at each point it had one."""

@@ -1,0 +1,102 @@
+"""A store-backed cycle reads many selectors per instant query, with the same answers.
+
+On each real backend the batched snapshot must give, for every selector,
+exactly the series and values that selector gives alone (overlapping
+selectors, a selector that matches nothing, a name that needs the
+``{__name__=...}`` form); a refused batch falls back to one query per
+selector; an answer the batch cannot be split by is a clear error.
+"""
+
+from __future__ import annotations
+
+import math
+
+import aiohttp
+import pytest
+
+from exporter.errors import BackendResponseError, QueryError
+from exporter.promql import batch
+from exporter.promql.client import PromQLClient
+from exporter.settings import BackendSettings
+from exporter.sources.promql import PromQLSource
+
+SELECTORS = [
+    'http_requests_total{service="checkout"}',
+    'http_requests_total{service="checkout",code=~"5.."}',  # overlaps the first
+    'http_requests_total{service="quiet"}',
+    "search_requests_total",
+    'http_request_duration_seconds_bucket{service="checkout",le="+Inf"}',
+    'http_requests_total{service="nowhere"}',  # matches nothing
+    '{__name__="search_errors_total"}',
+]
+
+
+@pytest.mark.parametrize("per_query", [1, 2, 3, len(SELECTORS)])
+async def test_batched_snapshot_equals_one_query_per_selector(backend, monkeypatch, per_query):
+    """Every selector gets exactly its own series and values, however the batches are cut,
+    and the cycle sends one query per batch."""
+    monkeypatch.setattr(batch, "MAX_SELECTORS", per_query)
+    at = backend.now - 600
+    async with aiohttp.ClientSession() as session:
+        client = PromQLClient(session, BackendSettings(url=backend.url))
+        source = PromQLSource(client, concurrency=4)
+        snapshot = await source.snapshot(SELECTORS, at)
+        assert source.tally.sent == {"instant": math.ceil(len(SELECTORS) / per_query)}
+        for selector in SELECTORS:
+            answer = await client.series(selector, at)
+            alone = {frozenset(labels.items()): v for labels, v in answer}
+            assert snapshot.values[selector] == alone, selector
+    assert snapshot.values['http_requests_total{service="nowhere"}'] == {}
+    assert (
+        len(snapshot.values['http_requests_total{service="checkout"}'])
+        > len(snapshot.values['http_requests_total{service="checkout",code=~"5.."}'])
+        > 0
+    )
+
+
+def test_batches_are_bounded_by_count_and_length(monkeypatch):
+    """A batch holds at most MAX_SELECTORS selectors and stays under the length bound,
+    unless a single selector is longer; order is kept."""
+    selectors = [f'm{{i="{i}"}}' for i in range(250)]
+    batches = batch.plan(selectors)
+    assert [len(b) for b in batches] == [100, 100, 50]
+    assert [s for b in batches for s in b] == selectors
+    monkeypatch.setattr(batch, "MAX_QUERY_CHARS", 300)
+    long = "m{" + 'a="' + "x" * 400 + '"}'
+    batches = batch.plan([selectors[0], long, *selectors[1:6]])
+    assert all(len(batch.query(b)) <= 300 for b in batches if long not in b)
+    assert [long] in batches
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [{"__name__": "m"}, {"__name__": "m", batch.TAG: "7"}, {"__name__": "m", batch.TAG: "x"}],
+)
+def test_an_answer_that_cannot_be_split_is_an_error(labels):
+    """A series without a tag naming one of the batch's selectors is refused, not guessed."""
+    with pytest.raises(ValueError, match=batch.TAG):
+        batch.split(["m", "n"], [(labels, 1.0)])
+
+
+async def test_a_refused_batch_is_retried_selector_by_selector(fake_backend):
+    """When the backend refuses the batch query (a limit, a query error), each selector is
+    asked alone, so one bad selector is named in the error and the others still answer."""
+    async with aiohttp.ClientSession() as session:
+        client = PromQLClient(session, BackendSettings(url=fake_backend.url))
+        source = PromQLSource(client, concurrency=2)
+        fake_backend.mode = "query_error"
+        with pytest.raises(QueryError) as caught:
+            await source.snapshot(["a", "b"], 1_000_000)
+    assert fake_backend.queries[:2] == [batch.query(["a", "b"]), "a"]
+    assert caught.value.query == "a"
+
+
+async def test_a_batch_answer_without_tags_is_a_malformed_answer(fake_backend):
+    """A backend that answers the batch with untagged series gets a BackendResponseError
+    (counted as malformed), not values filed under the wrong selector."""
+    async with aiohttp.ClientSession() as session:
+        client = PromQLClient(session, BackendSettings(url=fake_backend.url))
+        source = PromQLSource(client, concurrency=2)
+        with pytest.raises(BackendResponseError, match=batch.TAG):
+            await source.snapshot(["a", "b"], 1_000_000)
+    assert source.tally.errors == {}
