@@ -16,7 +16,7 @@ import aiohttp
 import structlog
 from aiohttp import web
 
-from exporter.daemon import Daemon
+from exporter.daemon import GZIP_LEVEL, Daemon
 from exporter.selfmetrics import SelfMetrics
 from exporter.settings import Settings
 from exporter.shard import Shard
@@ -47,7 +47,7 @@ async def metrics(request: web.Request) -> web.StreamResponse:
     health = daemon.metrics.render()
     response = web.StreamResponse(headers={"Content-Type": CONTENT_TYPE})
     if "gzip" in request.headers.get("Accept-Encoding", ""):
-        parts = [daemon.exposition_gzip(), gzip.compress(health, compresslevel=6)]
+        parts = [daemon.exposition_gzip(), gzip.compress(health, compresslevel=GZIP_LEVEL)]
         response.headers["Content-Encoding"] = "gzip"
     else:
         parts = [daemon.exposition, health]

@@ -48,6 +48,9 @@ from exporter.store.history import HistoryStore
 
 log = structlog.get_logger("slo_exporter")
 
+GZIP_LEVEL = 6
+"""zlib level of the compressed exposition (about 25:1 on the slo_* series)."""
+
 
 def _client_for(session: aiohttp.ClientSession, settings: Settings) -> PromQLClient | None:
     """The PromQL client of a ``backend:`` config; None for ``source: scrape``."""
@@ -94,6 +97,7 @@ class Daemon:
         self._incremental: IncrementalEvaluator | None = None
         self._background: set[asyncio.Future[None]] = set()
         self._gzipped: tuple[bytes, bytes] | None = None
+        self._renderer = exposition.Renderer()
         self._started = False
         metrics.shard.labels(index=str(self.shard.index), count=str(self.shard.count)).set(1)
         if store is not None:
@@ -148,11 +152,15 @@ class Daemon:
         self.metrics.slos.set(len(self.slos))
         self.exposition = exposition.render(self._served.values())
 
+    def _render(self, entries: list[Served]) -> tuple[bytes, bytes]:
+        text = self._renderer.render(entries)
+        return text, gzip.compress(text, compresslevel=GZIP_LEVEL)
+
     def exposition_gzip(self) -> bytes:
         """:attr:`exposition` gzip-compressed, computed once per published cycle."""
         cached = self._gzipped
         if cached is None or cached[0] is not self.exposition:
-            cached = (self.exposition, gzip.compress(self.exposition, compresslevel=6))
+            cached = (self.exposition, gzip.compress(self.exposition, compresslevel=GZIP_LEVEL))
             self._gzipped = cached
         return cached[1]
 
@@ -188,7 +196,7 @@ class Daemon:
             run = await evaluate_all(self.slos, self._query, at, evaluation.concurrency)
             self.metrics.cycle_queries.labels(path="direct").set(run.queries)
             self.metrics.cycle_slos.labels(path="direct").set(len(self.slos))
-            self._publish(run)
+            await self._publish(run)
             return run
         before = self.tally.copy()
         incremental = await self._incremental.evaluate(
@@ -201,7 +209,7 @@ class Daemon:
             concurrency=evaluation.concurrency,
         )
         self._count_store(incremental, self.tally.since(before))
-        self._publish(incremental.run, ready=incremental.complete)
+        await self._publish(incremental.run, ready=incremental.complete)
         return incremental.run
 
     def _count_store(self, incremental: IncrementalRun, sent: QueryTally) -> None:
@@ -224,7 +232,7 @@ class Daemon:
             m.store_series.set(stats.series)
             m.store_selectors.set(stats.selectors)
 
-    def _publish(self, run: EvaluationRun, *, ready: bool = True) -> None:
+    async def _publish(self, run: EvaluationRun, *, ready: bool = True) -> None:
         now = self._clock()
         for name, result in run.results.items():
             entry = self._served.get(name)
@@ -242,7 +250,10 @@ class Daemon:
                 error=str(error),
                 query=error.query,
             )
-        self.exposition = exposition.render(self._served.values())
+        # Tens of MiB at thousands of SLOs: written and compressed in a worker
+        # thread, so scrapes and probes keep being answered meanwhile.
+        text, packed = await asyncio.to_thread(self._render, list(self._served.values()))
+        self.exposition, self._gzipped = text, (text, packed)
         m = self.metrics
         m.queries.inc(run.queries)
         for reason, count in run.errors.items():

@@ -6,6 +6,7 @@ for SLOs, and integers make window labels and dictionary keys exact.
 
 from __future__ import annotations
 
+import functools
 import re
 
 _UNITS: dict[str, int] = {
@@ -54,6 +55,7 @@ def parse_duration(text: str) -> int:
     return millis // 1000
 
 
+@functools.cache
 def format_duration(seconds: int) -> str:
     """Format whole seconds the short way PromQL accepts: 300 -> ``5m``, 5400 -> ``1h30m``."""
     if seconds <= 0:
