@@ -23,8 +23,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import structlog
 
@@ -46,6 +47,19 @@ log = structlog.get_logger("slo_exporter")
 
 PROGRESS_LOG_SECONDS = 10.0
 """How often a long fill logs its progress."""
+APPEND_BATCH = 500
+"""Streams appended per store transaction in a steady cycle."""
+MAINTAIN_BATCH = 200
+"""Selectors compacted and pruned per store transaction."""
+EVALUATE_BATCH = 100
+"""SLOs summed and evaluated between two yields to the event loop (a few ms)."""
+
+_T = TypeVar("_T")
+
+
+def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 class StoreFailure(BackendError):
@@ -135,16 +149,18 @@ class IncrementalEvaluator:
                     await direct
             raise
         run = await direct if direct is not None else EvaluationRun(at=at)
-        self._maintain(wants, t)
-        for name, (slo, stored) in sorted_.stored.items():
-            error = failed.get(stored.numerator.key) or failed.get(stored.total.key)
-            if error is not None:
-                run.failures[name] = error
-                continue
-            try:
-                run.results[name] = evaluate_slo(slo, self._events(slo, stored, t), at)
-            except BackendError as err:
-                run.failures[name] = err
+        await self._maintain(wants, t)
+        for chunk in _chunks(list(sorted_.stored.values()), EVALUATE_BATCH):
+            for slo, stored in chunk:
+                error = failed.get(stored.numerator.key) or failed.get(stored.total.key)
+                if error is not None:
+                    run.failures[slo.name] = error
+                    continue
+                try:
+                    run.results[slo.name] = evaluate_slo(slo, self._events(slo, stored, t), at)
+                except BackendError as err:
+                    run.failures[slo.name] = err
+            await asyncio.sleep(0)
         run.duration = time.perf_counter() - started
         return IncrementalRun(
             run=run,
@@ -218,16 +234,23 @@ class IncrementalEvaluator:
             failed.update(dict.fromkeys(keys, err))
             return
         seen_at = round(snapshot.at)
-        for key in keys:
-            stream = streams[key]
-            reads = {
-                label_key(series): {seen_at: value}
-                for series, value in snapshot.values.get(stream.selector, {}).items()
-            }
+        for chunk in _chunks(keys, APPEND_BATCH):
             try:
-                self._append(key, reads, seen_at)
-            except StoreError as err:
-                failed[key] = StoreFailure(str(err), query=stream.selector, at=at)
+                with self.store.batch():
+                    for key in chunk:
+                        stream = streams[key]
+                        reads = {
+                            label_key(series): {seen_at: value}
+                            for series, value in snapshot.values.get(stream.selector, {}).items()
+                        }
+                        try:
+                            self._append(key, reads, seen_at)
+                        except StoreError as err:
+                            failed[key] = StoreFailure(str(err), query=stream.selector, at=at)
+            except StoreError as err:  # the commit: nothing of the chunk was kept
+                for key in chunk:
+                    failed[key] = StoreFailure(str(err), query=streams[key].selector, at=at)
+            await asyncio.sleep(0)  # let scrapes and probes in between chunks
 
     def _append(self, key: str, reads: dict[str, dict[int, float]], seen_at: int) -> None:
         state = self.store.state(key)
@@ -303,14 +326,17 @@ class IncrementalEvaluator:
                 done_ratio=round(1 - left / total, 3) if total else 1.0,
             )
 
-    def _maintain(self, wants: Mapping[str, Needs], at: int) -> None:
-        """Compact and prune every 5 minutes (the coarse tier moves by at least that much)."""
+    async def _maintain(self, wants: Mapping[str, Needs], at: int) -> None:
+        """Compact and prune every 5 minutes (the coarse tier moves by at least that much),
+        a slice of selectors per transaction, yielding to the event loop in between."""
         slot = floor_to(at, COARSE_WIDTHS[0])
         if slot == self._maintained_slot:
             return
         policies = {key: Retention(n.fine_span, n.retention, n.coarse) for key, n in wants.items()}
         try:
-            self.store.maintain(policies, at)
+            for chunk in _chunks(self.store.maintenance_rows(), MAINTAIN_BATCH):
+                self.store.maintain(policies, at, chunk)
+                await asyncio.sleep(0)
         except StoreError as err:
             log.error("store_maintenance_failed", error=str(err))
             return

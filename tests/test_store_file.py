@@ -156,6 +156,68 @@ def test_compaction_keeps_every_event_and_the_fine_tier(store):
     assert after[7200] == before[7200], "merging adds, it never loses"
 
 
+FIVE_MIN = Retention(fine_span=1800, retention=86400, coarse=300)
+
+
+def _rows(path: Path, sql: str) -> list[tuple[int, ...]]:
+    with sqlite3.connect(path / FILE_NAME) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_merging_resumes_where_it_stopped_across_a_restart(tmp_path: Path):
+    """How far a selector is merged is kept in the file: after a restart only buckets that
+    aged since are merged, and the sums are those of a store that never restarted."""
+    minute = [Bucket(t, t + 60, float(1 + t % 7)) for t in range(0, 14400, 60)]
+    control = HistoryStore.open(tmp_path / "control")
+    store = HistoryStore.open(tmp_path / "restarted")
+    for opened in (control, store):
+        _fill(opened, minute[:120])
+        opened.maintain({"s": FIVE_MIN}, 7200)
+    assert _rows(tmp_path / "restarted", "SELECT until FROM compaction") == [(5400,)]
+    store.close()
+    store = HistoryStore.open(tmp_path / "restarted")
+    for opened in (control, store):
+        _fill(opened, minute[120:])
+        opened.maintain({"s": FIVE_MIN}, 14400)
+    windows = [60, 1800, 3600, 7200, 14400]
+    assert store.window_sums("s", 14400, windows) == control.window_sums("s", 14400, windows)
+    assert store.stats().buckets == control.stats().buckets == 30 + 12600 // 300
+    assert _rows(tmp_path / "restarted", "SELECT until FROM compaction") == [(12600,)]
+    store.close()
+    control.close()
+
+
+def test_a_store_from_before_the_merge_marks_opens_and_merges(tmp_path: Path):
+    """A version-1 file written before the compaction table existed is opened as is, gets
+    the table, and its selectors are merged from the start once."""
+    store = HistoryStore.open(tmp_path)
+    _fill(store, [Bucket(t, t + 60, 1.0) for t in range(0, 7200, 60)])
+    store.close()
+    with sqlite3.connect(tmp_path / FILE_NAME) as conn:
+        conn.execute("DROP TABLE compaction")
+    store = HistoryStore.open(tmp_path)
+    store.maintain({"s": FIVE_MIN}, 7200)
+    assert store.stats().buckets == 30 + 5400 // 300
+    assert store.window_sums("s", 7200, [7200]) == {7200: 120.0}
+    store.close()
+
+
+def test_a_failed_write_in_a_batch_keeps_the_others(store):
+    """In a batch (one commit for a cycle's appends) a write that is refused leaves the
+    batch's other writes in place; batches do not nest."""
+    store.record("s", [Bucket(0, 60, 1.0)], expect=None, state=StreamState(0, 60, 60))
+    with store.batch():
+        store.record("a", [Bucket(0, 60, 2.0)], expect=None, state=StreamState(0, 60, 60))
+        with pytest.raises(StoreError, match="changed under this process"):
+            store.record("s", [Bucket(60, 120, 5.0)], expect=None, state=StreamState(0, 120, 120))
+        store.record("b", [Bucket(0, 60, 3.0)], expect=None, state=StreamState(0, 60, 60))
+        with pytest.raises(RuntimeError), store.batch():
+            pass
+    sums = {k: store.window_sums(k, 120, [120])[120] for k in ("s", "a", "b")}
+    assert sums == {"s": 1.0, "a": 2.0, "b": 3.0}
+    assert store.state("s") == StreamState(0, 60, 60)
+
+
 def test_retention_drops_old_buckets_and_unused_selectors(store):
     """Buckets past retention go; a selector no SLO used for a week goes entirely."""
     _fill(store, [Bucket(t, t + 3600, 1.0) for t in range(0, 10 * 3600, 3600)])

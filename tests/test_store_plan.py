@@ -21,7 +21,8 @@ NEEDS = Needs(horizon=30 * D, fine_span=3 * D + H, retention=30 * D + H, coarse=
 
 
 def test_cold_start_is_coarse_history_then_raw_values_on_the_evaluation_grid():
-    """A new selector: 20-minute increases back to the period's start, raw values for 3d+1h."""
+    """A new selector: 20-minute increases back to the period's start, raw values for 3d+1h;
+    the coarse part is written aligned, so it never needs merging."""
     plan = plan_fill(None, AT, NEEDS, 60, raw=True)
     fine_start = AT - 3 * D - H
     assert plan.steps == (
@@ -31,6 +32,11 @@ def test_cold_start_is_coarse_history_then_raw_values_on_the_evaluation_grid():
     assert plan.known_from == AT - 30 * D
     assert plan.seconds == 30 * D
     assert not plan.steady
+    assert plan.compacted_until == fine_start
+    assert (
+        plan_fill(StreamState(AT - D, AT - 60, AT - 60), AT, NEEDS, 60, raw=True).compacted_until
+        is None
+    )
 
 
 def test_a_steady_cycle_is_one_read_at_t():

@@ -174,3 +174,5 @@ async def fill(
             await _windowed(source, stream, step, writer, plan, progress)
         else:
             await _raw(source, stream, step, writer, plan, progress)
+    if plan.compacted_until is not None:
+        store.mark_compacted(stream.key, plan.compacted_until)

@@ -71,7 +71,8 @@ class HistoryStore:
         self.path = path
         self._lock = lock
         self._ids: dict[str, int] = {}
-        self._compacted: dict[int, int] = {}
+        self._watermarks: dict[int, int] | None = None
+        self._batched = False
 
     @classmethod
     def open(cls, data_dir: Path) -> HistoryStore:
@@ -104,7 +105,25 @@ class HistoryStore:
             self._lock = None
 
     @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make the writes inside one transaction (a cycle's thousands of small appends
+        cost one commit). Each write keeps its own savepoint: one that fails leaves the
+        others in; a failed commit is a ``StoreError`` and keeps none."""
+        if self._batched:
+            raise RuntimeError("store batches do not nest")
+        with self._transaction():
+            self._batched = True
+            try:
+                yield
+            finally:
+                self._batched = False
+
+    @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        if self._batched:
+            with self._savepoint() as conn:
+                yield conn
+            return
         conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -113,8 +132,26 @@ class HistoryStore:
                 conn.execute("COMMIT")
             except BaseException:
                 self._ids.clear()  # ids of rows inserted by the rolled-back transaction
+                self._watermarks = None
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as err:
+            raise StoreError(f"{self.path}: cannot write the history store: {err}") from None
+
+    @contextlib.contextmanager
+    def _savepoint(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn
+        try:
+            conn.execute("SAVEPOINT write")
+            try:
+                yield conn
+                conn.execute("RELEASE write")
+            except BaseException:
+                self._ids.clear()
+                self._watermarks = None
+                conn.execute("ROLLBACK TO write")
+                conn.execute("RELEASE write")
                 raise
         except sqlite3.Error as err:
             raise StoreError(f"{self.path}: cannot write the history store: {err}") from None
@@ -271,32 +308,73 @@ class HistoryStore:
         top = self._level(sid, at)
         return {w: top - self._level(sid, at - w) for w in windows}
 
-    def maintain(self, policies: Mapping[str, Retention], at: int) -> None:
-        """Merge aged fine buckets into hours, drop what is past retention, forget the unused.
+    def maintenance_rows(self) -> list[tuple[int, str, int]]:
+        """Every stored selector as ``(id, selector, known_until)``, for :meth:`maintain`."""
+        rows = self._conn.execute("SELECT id, selector, known_until FROM selectors")
+        return [(int(a), str(b), int(c)) for a, b, c in rows.fetchall()]
 
-        ``policies`` names every selector the current SLOs use.
+    def maintain(
+        self,
+        policies: Mapping[str, Retention],
+        at: int,
+        rows: Sequence[tuple[int, str, int]] | None = None,
+    ) -> None:
+        """Merge aged fine buckets into coarse ones, drop what is past retention, forget
+        the unused, in one transaction: for ``rows`` of :meth:`maintenance_rows` (a
+        caller may go through them in slices), or every selector.
+
+        ``policies`` names every selector the current SLOs use. Each selector is
+        merged from where its last merge stopped (kept in the file), so only new
+        buckets are looked at.
         """
+        if self._watermarks is None:
+            found = self._conn.execute("SELECT selector_id, until FROM compaction").fetchall()
+            self._watermarks = {int(sid): int(until) for sid, until in found}
+        marks = self._watermarks
         with self._transaction() as conn:
-            rows = conn.execute("SELECT id, selector, known_until FROM selectors").fetchall()
+            if rows is None:
+                rows = self.maintenance_rows()
             for sid, selector, until in rows:
                 policy = policies.get(selector)
                 if policy is None:
                     if until < at - UNUSED_GRACE:
                         conn.execute("DELETE FROM buckets WHERE selector_id = ?", (sid,))
                         conn.execute("DELETE FROM series WHERE selector_id = ?", (sid,))
+                        conn.execute("DELETE FROM compaction WHERE selector_id = ?", (sid,))
                         conn.execute("DELETE FROM selectors WHERE id = ?", (sid,))
                         self._ids.pop(selector, None)
+                        marks.pop(sid, None)
                     continue
                 width = policy.coarse
                 cutoff = floor_to(until - policy.fine_span, width)
-                since = self._compacted.get(sid)
-                self._compact(conn, sid, None if since is None else since - width, cutoff, width)
-                self._compacted[sid] = cutoff
+                since = marks.get(sid)
+                if since is None or since < cutoff:
+                    lo = None if since is None else since - width
+                    self._compact(conn, sid, lo, cutoff, width)
+                    self._set_mark(conn, sid, cutoff)
                 self._prune(conn, sid, floor_to(at - policy.retention, width))
                 conn.execute(
                     "DELETE FROM series WHERE selector_id = ? AND seen_at < ?",
                     (sid, until - STALE_SERIES),
                 )
+
+    def _set_mark(self, conn: sqlite3.Connection, sid: int, until: int) -> None:
+        conn.execute(
+            "INSERT INTO compaction (selector_id, until) VALUES (?, ?)"
+            " ON CONFLICT (selector_id) DO UPDATE SET until = excluded.until",
+            (sid, until),
+        )
+        if self._watermarks is not None:
+            self._watermarks[sid] = until
+
+    def mark_compacted(self, selector: str, until: int) -> None:
+        """Say that ``selector``'s buckets ending at or before ``until`` are already as
+        coarse as they get (a cold fill writes them aligned), so no merge rescans them."""
+        with self._transaction() as conn:
+            sid = self._id(selector)
+            if sid is None:
+                raise StoreError(f"{self.path}: {selector} is not in the store")
+            self._set_mark(conn, sid, until)
 
     @staticmethod
     def _compact(

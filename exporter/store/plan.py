@@ -88,6 +88,8 @@ class FillPlan:
     start: int
     """The steps fill (start, at]: ``known_until`` before them, the horizon when cold."""
     at: int
+    compacted_until: int | None = None
+    """A cold fill writes the coarse tier aligned up to here: nothing there to merge."""
 
     @property
     def seconds(self) -> int:
@@ -157,7 +159,8 @@ def plan_fill(
         if fine_start > horizon_start:
             steps += coarse(horizon_start, fine_start, width)
         steps += fine(fine_start, at, interval, raw=raw, baseline=fine_start)
-        return FillPlan((), tuple(steps), horizon_start, horizon_start, at)
+        merged = fine_start if fine_start > horizon_start else None
+        return FillPlan((), tuple(steps), horizon_start, horizon_start, at, merged)
     prepend: tuple[Windowed, ...] = ()
     if horizon_start < state.known_from:
         prepend = tuple(coarse(horizon_start, state.known_from, width))

@@ -27,6 +27,12 @@ seconds; every count of events is a float.
                                          from an arbitrary origin
       PRIMARY KEY (selector_id, end)) WITHOUT ROWID
 
+    compaction(                          how far each selector's buckets are merged
+      selector_id INTEGER PRIMARY KEY,   (added to version 1 files when opened; older
+      until INTEGER)                     slo-exporters ignore it): buckets ending at or
+                                         before ``until`` need no merging, so a restart
+                                         does not rescan every selector's history
+
     series(                              last value of each series a counter matched,
       selector_id INTEGER, labels TEXT,  for reset-aware deltas; labels are the
       value REAL, seen_at INTEGER,       series' label set as sorted JSON pairs
@@ -82,6 +88,12 @@ CREATE TABLE series (
     seen_at INTEGER NOT NULL,
     PRIMARY KEY (selector_id, labels)
 ) WITHOUT ROWID;
+"""
+_COMPACTION_DDL = """
+CREATE TABLE IF NOT EXISTS compaction (
+    selector_id INTEGER PRIMARY KEY REFERENCES selectors (id) ON DELETE CASCADE,
+    until INTEGER NOT NULL
+);
 """
 
 
@@ -149,6 +161,7 @@ def connect(path: Path) -> sqlite3.Connection:
         else:
             conn.execute("PRAGMA journal_mode = WAL")
             _check(conn, path)
+        conn.execute(_COMPACTION_DDL)
         conn.execute("PRAGMA synchronous = NORMAL")  # WAL: durable against a process crash
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as err:
