@@ -24,6 +24,7 @@ import gzip
 import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -146,9 +147,8 @@ class Daemon:
             if previous is not None and previous.slo == slo:
                 self._served[slo.name] = previous
             else:
-                self._served[slo.name] = Served(slo=slo, result=None, fresh=False)
-        for name in old.keys() - self._served.keys():
-            self.metrics.forget_slo(name)
+                succeeded_at = None if previous is None else previous.succeeded_at
+                self._served[slo.name] = Served(slo, None, fresh=False, succeeded_at=succeeded_at)
         self.metrics.slos.set(len(self.slos))
         self.exposition = exposition.render(self._served.values())
 
@@ -237,12 +237,11 @@ class Daemon:
         for name, result in run.results.items():
             entry = self._served.get(name)
             if entry is not None and entry.slo == result.slo:
-                self._served[name] = Served(slo=entry.slo, result=result, fresh=True)
-                self.metrics.last_success.labels(slo=name).set(now)
+                self._served[name] = Served(entry.slo, result, fresh=True, succeeded_at=now)
         for name, error in run.failures.items():
             entry = self._served.get(name)
             if entry is not None:
-                self._served[name] = Served(slo=entry.slo, result=entry.result, fresh=False)
+                self._served[name] = replace(entry, fresh=False)
             log.warning(
                 "slo_evaluation_failed",
                 slo=name,

@@ -3,6 +3,8 @@
 Rendered once per evaluation cycle and served from memory, so a scrape does
 no computation. Ratios of windows without traffic are left out rather than
 exposed as NaN; ``slo_data_ok`` says whether the SLO's numbers are current.
+The one per-SLO self-metric (the time of each SLO's last success) is written
+here too, so that a scrape of thousands of SLOs formats nothing per SLO.
 """
 
 from __future__ import annotations
@@ -10,12 +12,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from prometheus_client.utils import floatToGoString
 
 from exporter.domain.durations import format_duration
 from exporter.domain.evaluate import SLOResult
 from exporter.domain.model import SLO, BurnRateRule, Status
+
+LAST_SUCCESS = "slo_exporter_last_successful_evaluation_timestamp_seconds"
+"""A self-metric per SLO, labelled ``slo`` only; written with the SLO series, once a cycle."""
 
 _FAMILIES: dict[str, str] = {
     "slo_objective_ratio": "Objective of the SLO as a ratio of good events (0.999 for 99.9 %).",
@@ -41,6 +47,7 @@ _FAMILIES: dict[str, str] = {
     "slo_alert_burn_rate_threshold": "Burn rate both windows must exceed for the condition.",
     "slo_data_ok": "1 when the last evaluation succeeded and the period had traffic.",
     "slo_evaluation_timestamp_seconds": "Evaluation time T the SLO's numbers describe.",
+    LAST_SUCCESS: "Wall-clock time of the SLO's last successful evaluation.",
 }
 
 
@@ -55,16 +62,21 @@ class Served:
     slo: SLO
     result: SLOResult | None
     fresh: bool
+    succeeded_at: float | None = None
+    """Wall-clock time of the last successful evaluation (None: never)."""
 
 
-LabelKey = tuple[str, str] | BurnRateRule | None
+LabelKey = tuple[str, str] | BurnRateRule | None | Literal["name"]
 """Which of an SLO's label sets a sample has: None for the SLO's own labels,
 ``("window", "5m")`` or ``("status", "healthy")`` for one more label, a rule
-for its ``severity``, ``long_window`` and ``short_window``."""
+for its ``severity``, ``long_window`` and ``short_window``, ``"name"`` for
+``slo`` alone."""
 
 
 def labels_of(slo: SLO, key: LabelKey) -> dict[str, str]:
     """The full label set ``key`` names for ``slo``."""
+    if key == "name":
+        return {"slo": slo.name}
     base = {**slo.labels, "slo": slo.name, "service": slo.service}
     if key is None:
         return base
@@ -91,6 +103,8 @@ def samples(entry: Served) -> Iterator[tuple[str, LabelKey, float]]:
     data_ok = entry.fresh and result is not None and result.data_ok
     yield "slo_data_ok", None, 1.0 if data_ok else 0.0
     if result is None:
+        if entry.succeeded_at is not None:
+            yield LAST_SUCCESS, "name", entry.succeeded_at
         return
     yield "slo_evaluation_timestamp_seconds", None, result.evaluated_at
     yield "slo_period_start_timestamp_seconds", None, result.bounds.start
@@ -119,6 +133,8 @@ def samples(entry: Served) -> Iterator[tuple[str, LabelKey, float]]:
         yield "slo_status", ("status", status.value), float(status is result.status)
     for condition in result.alerts:
         yield "slo_alert_condition", condition.rule, float(condition.firing)
+    if entry.succeeded_at is not None:
+        yield LAST_SUCCESS, "name", entry.succeeded_at
 
 
 def _go_float(value: float) -> str:

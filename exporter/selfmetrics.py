@@ -53,12 +53,6 @@ class SelfMetrics:
         )
         for reason in ("timeout", "connection", "http", "malformed", "query"):
             self.query_errors.labels(reason=reason)
-        self.last_success = Gauge(
-            "slo_exporter_last_successful_evaluation_timestamp_seconds",
-            "Wall-clock time of the SLO's last successful evaluation.",
-            ["slo"],
-            registry=r,
-        )
         self.backend_up = Gauge(
             "slo_exporter_backend_up",
             "1 when the last cycle reached the backend without failures.",
@@ -145,13 +139,6 @@ class SelfMetrics:
             "Selectors the history store keeps a history for.",
             registry=r,
         )
-
-    def forget_slo(self, name: str) -> None:
-        """Drop the per-SLO series of an SLO that left the config."""
-        try:
-            self.last_success.remove(name)
-        except KeyError:
-            return
 
     def render(self) -> bytes:
         """Text exposition of the self-metrics."""
