@@ -1,6 +1,7 @@
 """An in-process fake PromQL HTTP API, for fault injection.
 
-It answers ``<prefix>/api/v1/query`` (GET or POST) on 127.0.0.1 and records
+It answers ``<prefix>/api/v1/query`` and ``query_range`` (GET or POST; a range
+query gets the same answers, so give it a matrix ``dict``) on 127.0.0.1 and records
 every request. What it answers is set by :attr:`FakeBackend.mode`, which
 tests may flip at any time:
 
@@ -136,6 +137,7 @@ class FakeBackend:
         """An application serving this fake, e.g. for ``aiohttp_server``."""
         app = web.Application()
         app.router.add_route("*", self.prefix.rstrip("/") + "/api/v1/query", self._handle)
+        app.router.add_route("*", self.prefix.rstrip("/") + "/api/v1/query_range", self._handle)
         return app
 
     async def start(self) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from fake_backend import Answer, FakeBackend, Mode, scalar, vector
+from fake_backend import Answer, Data, FakeBackend, Mode, scalar, vector
 
 from exporter.errors import (
     BackendError,
@@ -389,3 +389,46 @@ async def test_tls_settings(
     else:
         with pytest.raises(BackendUnavailable, match="certificate verify failed"):
             await client.instant(QUERY, AT)
+
+
+def matrix(*values: list[object]) -> Data:
+    """A range answer: one series (``job="a"``) with these ``[time, value]`` pairs."""
+    return {"resultType": "matrix", "result": [{"metric": {"job": "a"}, "values": list(values)}]}
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (
+            matrix([60, "1"], [120.5, "2.5"], [180, "1e3"]),
+            [(60.0, 1.0), (120.5, 2.5), (180.0, 1e3)],
+        ),
+        (matrix(), []),
+        (matrix([60, 3]), [(60.0, 3.0)]),  # a number where the API writes a string
+        (matrix([60, "NaN"]), QueryError),
+        (matrix([60, "1"], [120, "+Inf"]), QueryError),
+        (matrix([60, "lots"]), BackendResponseError),
+        (matrix([60, True]), BackendResponseError),
+        (matrix(["60", "1"]), BackendResponseError),
+        (matrix([False, "1"]), BackendResponseError),
+        (matrix([60, "1", "extra"]), BackendResponseError),
+        (matrix([60]), BackendResponseError),
+        (matrix({"t": 60, "v": "1"}), BackendResponseError),
+    ],
+)
+async def test_range_answers_are_read_exactly_or_refused(
+    fake_backend: FakeBackend,
+    session: aiohttp.ClientSession,
+    answer: Data,
+    expected: list[tuple[float, float]] | type[BackendError],
+) -> None:
+    """A range answer's pairs become (time, value) floats; a non-finite value, a value or
+    a time that is no number, or a pair of the wrong shape is an error naming the query."""
+    fake_backend.answers[QUERY] = answer
+    client = make_client(session, fake_backend.url)
+    if isinstance(expected, list):
+        assert await client.range_series(QUERY, 60, 180, 60) == [({"job": "a"}, expected)]
+        return
+    with pytest.raises(expected) as caught:
+        await client.range_series(QUERY, 60, 180, 60)
+    assert caught.value.query == QUERY

@@ -314,6 +314,19 @@ class PromQLClient:
         if not isinstance(values, list):
             what = self._clip(json.dumps(series))
             raise BackendResponseError(f"unexpected matrix series: {what}")
+        # The fast path: a backfill reads millions of well-formed pairs.
+        try:
+            out = [(float(stamp), float(value)) for stamp, value in values]
+        except (TypeError, ValueError):
+            return self._checked_samples(values)
+        if any(type(s) not in _NUMBERS or type(v) is bool for s, v in values) or not all(
+            math.isfinite(v) for _, v in out
+        ):
+            return self._checked_samples(values)
+        return out
+
+    def _checked_samples(self, values: list[Any]) -> list[tuple[float, float]]:
+        """Each pair checked on its own: the error names the first bad one."""
         out: list[tuple[float, float]] = []
         for pair in values:
             value = _finite(self._sample(pair))
@@ -333,6 +346,9 @@ class PromQLClient:
                 with contextlib.suppress(ValueError):
                     return float(raw)
         raise BackendResponseError(f"unexpected sample: {self._clip(json.dumps(pair))}")
+
+
+_NUMBERS = (int, float)
 
 
 def _finite(value: float) -> float:
