@@ -10,6 +10,8 @@ import asyncio
 import contextlib
 import gzip
 import signal
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -21,6 +23,7 @@ from exporter.selfmetrics import SelfMetrics
 from exporter.settings import Settings
 from exporter.shard import Shard
 from exporter.store.history import HistoryStore
+from exporter.store.schema import StoreError
 from exporter.watch import watch_file
 
 log = structlog.get_logger("slo_exporter")
@@ -79,6 +82,17 @@ async def index(request: web.Request) -> web.Response:
     return web.Response(text=_INDEX, content_type="text/html")
 
 
+async def _verify(store: HistoryStore, on_damaged: Callable[[StoreError], None]) -> None:
+    started = time.perf_counter()
+    try:
+        await asyncio.to_thread(store.verify)
+    except StoreError as err:
+        log.error("store_damaged", error=str(err))
+        on_damaged(err)
+        return
+    log.info("store_checked", duration_seconds=round(time.perf_counter() - started, 3))
+
+
 def create_app(
     settings: Settings,
     *,
@@ -87,11 +101,15 @@ def create_app(
     handle_signals: bool = False,
     store: HistoryStore | None = None,
     shard: Shard | None = None,
+    on_damaged_store: Callable[[StoreError], None] | None = None,
 ) -> web.Application:
     """Build the application; the daemon starts with the app and stops with it.
 
     With a ``store`` the daemon is store-backed; the app closes the store when
-    it stops. ``shard`` picks this replica's share of the SLOs.
+    it stops. ``shard`` picks this replica's share of the SLOs. With
+    ``on_damaged_store`` the store's pages are checked in a thread once the app
+    serves (a large store takes minutes, during which probes must answer), and
+    the callback gets the error if the file is damaged.
     """
     app = web.Application()
     app.router.add_get("/", index)
@@ -105,6 +123,8 @@ def create_app(
             app[DAEMON] = daemon
             await daemon.start()
             tasks: list[asyncio.Task[None]] = [asyncio.create_task(daemon.run())]
+            if store is not None and on_damaged_store is not None:
+                tasks.append(asyncio.create_task(_verify(store, on_damaged_store)))
             if config_path is not None:
 
                 def reload() -> None:

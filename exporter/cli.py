@@ -11,6 +11,8 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -177,13 +179,29 @@ def cmd_run(
         return EXIT_CONFIG
     if data_dir is not None:
         try:
-            store = HistoryStore.open(data_dir)
+            store = HistoryStore.open(data_dir, deep_check=False)
         except StoreError as err:
             print(err, file=sys.stderr)
             return EXIT_STORE
-    app = create_app(settings, config_path=config, handle_signals=True, store=store, shard=shard)
+    damaged: list[StoreError] = []
+
+    def stop(err: StoreError) -> None:
+        damaged.append(err)
+        os.kill(os.getpid(), signal.SIGTERM)  # run_app stops cleanly on it
+
+    app = create_app(
+        settings,
+        config_path=config,
+        handle_signals=True,
+        store=store,
+        shard=shard,
+        on_damaged_store=stop,
+    )
     structlog.get_logger("slo_exporter").info("listening", host=host, port=port)
     web.run_app(app, host=host, port=port, print=None, access_log=None)
+    if damaged:
+        print(damaged[0], file=sys.stderr)
+        return EXIT_STORE
     return 0
 
 

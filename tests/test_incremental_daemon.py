@@ -21,6 +21,7 @@ from history import History
 from history_values import HistoryValues
 from incremental_truth import DIRECT, SELECTORS, mismatches, write_store_config
 from metrics_text import one, parse, pick
+from store_files import damage_store
 from truth import TRUTH, write_config
 
 from exporter.app import DAEMON, create_app
@@ -264,3 +265,26 @@ def test_run_refuses_an_unusable_store_in_one_line(tmp_path: Path, content: byte
     assert len(lines) == 1, result.stderr
     assert str(data / FILE_NAME) in lines[0]
     assert "move it away" in lines[0]
+
+
+def test_run_serves_while_checking_the_store_and_exits_on_damage(tmp_path: Path):
+    """The page-by-page check of the store runs once the exporter serves (a large store
+    takes minutes; probes must answer meanwhile); a damaged file then stops it with exit 4
+    and a last line naming the file."""
+    config = write_config(tmp_path, DEAD)
+    data = tmp_path / "data"
+    data.mkdir()
+    damage_store(data / FILE_NAME)
+    result = subprocess.run(
+        [*EXPORTER, "run", "-c", str(config), "--data-dir", str(data), "--listen", "127.0.0.1:0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 4, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert "listening" in lines[0]
+    assert str(data / FILE_NAME) in lines[-1]
+    assert "damaged history store" in lines[-1]
+    assert "move it away" in lines[-1]

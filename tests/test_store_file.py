@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from store_files import damage_store
 
 from exporter.store.history import Bucket, HistoryStore, Retention
 from exporter.store.plan import StreamState
@@ -39,31 +40,13 @@ def _newer(path: Path) -> None:
         conn.execute("UPDATE schema_version SET version = 99")
 
 
-def _damaged(path: Path) -> None:
-    store = HistoryStore.open(path.parent)
-    store.record(
-        "x",
-        [Bucket(t, t + 60, 1.0) for t in range(0, 600_000, 60)],
-        expect=None,
-        state=StreamState(0, 600_000, None),
-    )
-    store.close()
-    with sqlite3.connect(path) as conn:  # fold the write-ahead log into the file
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    data = bytearray(path.read_bytes())
-    page = 4096
-    for offset in range(2 * page, len(data) - page, 3 * page):
-        data[offset + 16 : offset + 400] = os.urandom(384)
-    path.write_bytes(bytes(data))
-
-
 @pytest.mark.parametrize(
     ("make", "says"),
     [
         (_garbage, "not a usable history store (file is not a database)"),
         (_foreign, "not a slo-exporter history store"),
         (_newer, "schema version 99"),
-        (_damaged, "history store"),
+        (damage_store, "history store"),
     ],
     ids=["garbage", "foreign-sqlite", "newer-schema", "damaged"],
 )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exporter.sources.base import SeriesKey
+from exporter.store import schema
 from exporter.store.plan import StreamState
 from exporter.store.schema import FILE_NAME, StoreError, connect
 from exporter.store.tiers import HOUR, floor_to
@@ -75,8 +76,11 @@ class HistoryStore:
         self._batched = False
 
     @classmethod
-    def open(cls, data_dir: Path) -> HistoryStore:
-        """Open (or create) the store in ``data_dir``; ``StoreError`` (one line) if unusable."""
+    def open(cls, data_dir: Path, *, deep_check: bool = True) -> HistoryStore:
+        """Open (or create) the store in ``data_dir``; ``StoreError`` (one line) if unusable.
+
+        ``deep_check=False`` defers the page-by-page check to :meth:`verify`.
+        """
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
             lock = os.open(data_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
@@ -91,11 +95,15 @@ class HistoryStore:
                 "give every replica its own --data-dir"
             ) from None
         try:
-            conn = connect(data_dir / FILE_NAME)
+            conn = connect(data_dir / FILE_NAME, deep=deep_check)
         except BaseException:
             os.close(lock)
             raise
         return cls(conn, data_dir / FILE_NAME, lock)
+
+    def verify(self) -> None:
+        """Check every page of the file (safe in another thread); ``StoreError`` if damaged."""
+        schema.deep_check(self.path)
 
     def close(self) -> None:
         """Close the database and release the directory."""

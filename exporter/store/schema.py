@@ -118,7 +118,7 @@ def _create(conn: sqlite3.Connection) -> None:
     )
 
 
-def _check(conn: sqlite3.Connection, path: Path) -> None:
+def _check(conn: sqlite3.Connection, path: Path, *, deep: bool) -> None:
     rows = conn.execute("SELECT version FROM schema_version").fetchall()
     if len(rows) != 1:
         raise _unusable(path, "history store without a schema version")
@@ -129,6 +129,11 @@ def _check(conn: sqlite3.Connection, path: Path) -> None:
             f"version {SCHEMA_VERSION}; use the matching slo-exporter, or move the file away "
             "to start a new store"
         )
+    if deep:
+        _quick_check(conn, path)
+
+
+def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
     problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)").fetchall()]
     if problems != ["ok"]:
         words = " ".join(" ".join(problems).replace("*** in database main ***", "").split())
@@ -136,12 +141,29 @@ def _check(conn: sqlite3.Connection, path: Path) -> None:
         raise _unusable(path, f"damaged history store ({clipped})")
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def deep_check(path: Path) -> None:
+    """Check every page of the store at ``path`` (``PRAGMA quick_check``) over a read-only
+    connection of its own, so it may run in a thread while the store is in use: about
+    10 s per GB. ``StoreError`` (one line) for a damaged file."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as err:
+        raise StoreError(f"{path}: cannot open the history store: {err}") from None
+    try:
+        _quick_check(conn, path)
+    except sqlite3.DatabaseError as err:
+        raise _unusable(path, f"not a usable history store ({err})") from None
+    finally:
+        conn.close()
+
+
+def connect(path: Path, *, deep: bool = True) -> sqlite3.Connection:
     """Open (or create) the store at ``path``, checked; ``StoreError`` if unusable.
 
     A file that is not SQLite, a SQLite file of another program, a store of
     another schema version and a damaged store are all refused with one line
-    that names the file.
+    that names the file. ``deep=False`` leaves out the page-by-page check
+    (:func:`deep_check`), whose time grows with the file.
     """
     try:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -160,7 +182,7 @@ def connect(path: Path) -> sqlite3.Connection:
             raise _unusable(path, "not a slo-exporter history store (another program's SQLite)")
         else:
             conn.execute("PRAGMA journal_mode = WAL")
-            _check(conn, path)
+            _check(conn, path, deep=deep)
         conn.execute(_COMPACTION_DDL)
         conn.execute("PRAGMA synchronous = NORMAL")  # WAL: durable against a process crash
         conn.execute("PRAGMA foreign_keys = ON")
