@@ -47,6 +47,8 @@ class Limits:
     scrape_seconds: float = 45.0
     profile_seconds: float = 0.0
     py_spy: Path | None = None
+    keep_store: bool = False
+    """Start store mode on the store an earlier run left (a restart, not a cold start)."""
 
 
 class LogTail:
@@ -227,10 +229,13 @@ def run_exporter(
     cmd = [python, "-m", "exporter", "--log-format", "json", "run", "-c", str(config)]
     cmd += ["--listen", f"127.0.0.1:{port}"]
     store_dir = workdir / f"store-{slos}"
+    reused = mode == "store" and limits.keep_store and store_dir.exists()
     if mode == "store":
-        shutil.rmtree(store_dir, ignore_errors=True)
+        if not reused:
+            shutil.rmtree(store_dir, ignore_errors=True)
         cmd += ["--data-dir", str(store_dir)]
     result: dict[str, Any] = {"mode": mode, "slos": slos, "command": " ".join(cmd)}
+    result["store_reused"] = reused
     queries_before = prometheus.api_queries()
     with open(log_path, "wb") as log:
         process = subprocess.Popen(

@@ -87,7 +87,8 @@ def exporter_table(results: dict[str, Any]) -> list[str]:
                         _num(s["prometheus_cpu_seconds_per_cycle"]),
                         f"{_mib(s['rss_bytes'])} / {_mib(r.get('peak_rss_bytes'))}",
                         "–" if store is None else f"{store / 1024:,.1f} KiB",
-                        _num(r.get("cold_start_seconds"), 1, " s"),
+                        _num(r.get("cold_start_seconds"), 1, " s")
+                        + (" (restart)" if r.get("store_reused") else ""),
                         f"{_num(gz.get('p50_ms'), 1)} / {_num(gz.get('p99_ms'), 1)} ms",
                         f"{_num(plain.get('p50_ms'), 1)} / {_num(plain.get('p99_ms'), 1)} ms",
                         _mib(plain.get("body_bytes")),
@@ -177,6 +178,11 @@ def setup_lines(results: dict[str, Any]) -> list[str]:
 
 def _exporter_notes(n: int, mode: str, r: dict[str, Any]) -> list[str]:
     out = []
+    if r.get("store_reused"):
+        out.append(
+            f"{n:,} SLOs, {mode}: started on the store an earlier run filled (--keep-store): "
+            "the start time is a restart's (gap filling), not a cold start's"
+        )
     probes = r.get("readyz_during_cold_start")
     if probes and r.get("cold_start_seconds") is not None:
         out.append(

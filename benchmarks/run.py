@@ -73,6 +73,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-slo-generator", action="store_true")
     p.add_argument("--slo-generator-budget", type=float, default=300.0, help="seconds per size")
     p.add_argument("--no-rules", action="store_true")
+    p.add_argument(
+        "--keep-store",
+        action="store_true",
+        help="store mode: start on the store an earlier run left (a restart, not a cold start)",
+    )
     p.add_argument("--rules-timeout", type=float, default=480.0)
     return p.parse_args(argv)
 
@@ -281,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
             scrape_seconds=args.scrape_seconds,
             profile_seconds=args.profile_seconds,
             py_spy=slo_generator_run.py_spy() if args.profile_seconds > 0 else None,
+            keep_store=args.keep_store,
         )
         for n in sizes:
             entry = run_size(args, n, modes, spec, server, limits)

@@ -38,7 +38,7 @@ from exporter.sources.base import Source
 from exporter.store.deltas import counter_deltas
 from exporter.store.fill import Progress, RangeSource, fill
 from exporter.store.history import Bucket, HistoryStore, Retention, label_key
-from exporter.store.plan import FillPlan, Needs, StreamState, plan_fill
+from exporter.store.plan import FillPlan, Needs, Raw, StreamState, plan_fill
 from exporter.store.schema import StoreError
 from exporter.store.streams import StoredSLI, Stream, needs, stored_sli
 from exporter.store.tiers import COARSE_WIDTHS, floor_to
@@ -47,6 +47,8 @@ log = structlog.get_logger("slo_exporter")
 
 PROGRESS_LOG_SECONDS = 10.0
 """How often a long fill logs its progress."""
+CATCH_UP_POINTS = 10
+"""Missed evaluation times read by snapshots (beyond that, by range queries)."""
 APPEND_BATCH = 500
 """Streams appended per store transaction in a steady cycle."""
 MAINTAIN_BATCH = 200
@@ -55,6 +57,17 @@ EVALUATE_BATCH = 100
 """SLOs summed and evaluated between two yields to the event loop (a few ms)."""
 
 _T = TypeVar("_T")
+
+
+def _catch_up(plan: FillPlan) -> tuple[int, ...] | None:
+    """The evaluation times a plan reads from the stored last values, when there are at
+    most :data:`CATCH_UP_POINTS` of them and nothing else to read."""
+    if plan.prepend or len(plan.steps) != 1:
+        return None
+    step = plan.steps[0]
+    if isinstance(step, Raw) and step.baseline is None and len(step.points) <= CATCH_UP_POINTS:
+        return tuple(step.points.points)
+    return None
 
 
 def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
@@ -185,18 +198,33 @@ class IncrementalEvaluator:
             key: plan_fill(self.store.state(key), at, wants[key], interval, raw=streams[key].raw)
             for key in streams
         }
+        failed: dict[str, BackendError] = {}
+        tasks: list[asyncio.Future[None]] = []
         if history is None:
             steady = [k for k, p in plans.items() if p.steps]
+            if steady:
+                tasks.append(asyncio.ensure_future(self._read(streams, steady, at, source, failed)))
             quiet: list[str] = []
             filling: list[str] = []
         else:
-            steady = [k for k, p in plans.items() if p.steady and streams[k].raw]
+            # A few missed points (a slow cycle, a short outage) are read like a steady
+            # cycle, one batched snapshot per point, not one range query per selector.
+            points: dict[tuple[int, ...], list[str]] = {}
+            for key, plan in plans.items():
+                grid = _catch_up(plan) if streams[key].raw else None
+                if grid is not None:
+                    points.setdefault(grid, []).append(key)
+            caught = {key for keys in points.values() for key in keys}
+            tasks.extend(
+                asyncio.ensure_future(self._read_points(streams, keys, grid, source, failed))
+                for grid, keys in points.items()
+            )
             quiet = [k for k, p in plans.items() if p.steady and not streams[k].raw]
-            filling = [k for k, p in plans.items() if not p.steady and (p.steps or p.prepend)]
-        failed: dict[str, BackendError] = {}
-        tasks: list[asyncio.Future[None]] = []
-        if steady:
-            tasks.append(asyncio.ensure_future(self._read(streams, steady, at, source, failed)))
+            filling = [
+                k
+                for k, p in plans.items()
+                if k not in caught and not p.steady and (p.steps or p.prepend)
+            ]
         if history is not None:
             # a gauge's steady cycle is one windowed count; it is no backfill
             tasks.extend(
@@ -217,6 +245,23 @@ class IncrementalEvaluator:
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
         return failed
+
+    async def _read_points(
+        self,
+        streams: Mapping[str, Stream],
+        keys: list[str],
+        points: tuple[int, ...],
+        source: Source,
+        failed: dict[str, BackendError],
+    ) -> None:
+        """Catch up point by point: a snapshot at each missed evaluation time, in order."""
+        for t in points:
+            live = [key for key in keys if key not in failed]
+            if not live:
+                return
+            await self._read(streams, live, t, source, failed)
+        if len(points) > 1:
+            self.progress.filled += (len(points) - 1) * (points[1] - points[0]) * len(keys)
 
     async def _read(
         self,

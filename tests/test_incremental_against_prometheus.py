@@ -151,6 +151,20 @@ async def test_steady_cycles_read_each_selector_once(prometheus, harness):
         assert mismatches(prometheus.history, run.run.results) == []
 
 
+@pytest.mark.parametrize("missed", [1, 4, 9])
+async def test_a_few_missed_cycles_are_read_point_by_point_in_batches(prometheus, harness, missed):
+    """Cycles that ran late (or a short outage) leave a few evaluation times unread: the
+    next cycle reads each with one batched snapshot, not one range query per counter
+    selector (only the gauge's 2 streams use range queries), and is exact."""
+    start = offset(prometheus, -HOUR)
+    await harness.cycle(start)
+    at = start + (missed + 1) * MINUTE
+    run, sent = await harness.cycle(at)
+    assert sent.sent == {"instant": missed + 1, "range": 2}
+    assert run.complete
+    assert mismatches(prometheus.history, run.run.results) == []
+
+
 async def test_a_restart_fills_only_the_gap(prometheus, harness):
     """A new process on the same data directory reads only (known_until, T], once per
     selector, and is exact again."""
