@@ -242,6 +242,18 @@ async def test_the_period_outlives_the_backends_retention(
 EXPORTER = [sys.executable, "-m", "exporter"]
 
 
+def run_on_store(tmp_path: Path, data: Path) -> subprocess.CompletedProcess[str]:
+    """``slo-exporter run --data-dir data`` on a config whose backend is down, to its end."""
+    config = write_config(tmp_path, DEAD)
+    return subprocess.run(
+        [*EXPORTER, "run", "-c", str(config), "--data-dir", str(data), "--listen", "127.0.0.1:0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 @pytest.mark.parametrize(
     "content",
     [b"definitely not sqlite" * 100, b"SQLite format 3\x00" + b"\x00" * 200],
@@ -249,17 +261,10 @@ EXPORTER = [sys.executable, "-m", "exporter"]
 )
 def test_run_refuses_an_unusable_store_in_one_line(tmp_path: Path, content: bytes):
     """`run --data-dir` on a broken store exits 4 with one line naming the file."""
-    config = write_config(tmp_path, DEAD)
     data = tmp_path / "data"
     data.mkdir()
     (data / FILE_NAME).write_bytes(content)
-    result = subprocess.run(
-        [*EXPORTER, "run", "-c", str(config), "--data-dir", str(data), "--listen", "127.0.0.1:0"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_on_store(tmp_path, data)
     assert result.returncode == 4
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -271,17 +276,10 @@ def test_run_serves_while_checking_the_store_and_exits_on_damage(tmp_path: Path)
     """The page-by-page check of the store runs once the exporter serves (a large store
     takes minutes; probes must answer meanwhile); a damaged file then stops it with exit 4
     and a last line naming the file."""
-    config = write_config(tmp_path, DEAD)
     data = tmp_path / "data"
     data.mkdir()
     damage_store(data / FILE_NAME)
-    result = subprocess.run(
-        [*EXPORTER, "run", "-c", str(config), "--data-dir", str(data), "--listen", "127.0.0.1:0"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_on_store(tmp_path, data)
     assert result.returncode == 4, result.stderr
     lines = result.stderr.strip().splitlines()
     assert "listening" in lines[0]
