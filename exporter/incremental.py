@@ -54,14 +54,15 @@ APPEND_BATCH = 100
 MAINTAIN_BATCH = 50
 """Selectors compacted and pruned per store transaction."""
 PAUSE_AFTER = 0.01
-"""Seconds of summing and evaluating between two yields to the event loop."""
+"""Seconds of store work between two yields to the event loop."""
 
 _T = TypeVar("_T")
 
 
 class _Pauser:
     """Yields to the event loop once :data:`PAUSE_AFTER` seconds of work went by, so
-    scrapes and probes wait at most about that long behind a cycle's thousands of SLOs."""
+    scrapes and probes wait at most about that long behind a cycle's thousands of SLOs
+    (appending, maintaining, summing and evaluating all pause through it)."""
 
     def __init__(self) -> None:
         self._since = time.perf_counter()
@@ -268,13 +269,15 @@ class IncrementalEvaluator:
         failed: dict[str, BackendError],
     ) -> None:
         """Catch up point by point: a snapshot at each missed evaluation time, in order."""
+        previous = points[0] - (points[1] - points[0]) if len(points) > 1 else None
         for t in points:
             live = [key for key in keys if key not in failed]
             if not live:
                 return
             await self._read(streams, live, t, source, failed)
-        if len(points) > 1:
-            self.progress.filled += (len(points) - 1) * (points[1] - points[0]) * len(keys)
+        if previous is not None:  # a gap, counted like one a range query fills
+            done = sum(1 for key in keys if key not in failed)
+            self.progress.filled += (points[-1] - previous) * done
 
     async def _read(
         self,
@@ -292,6 +295,7 @@ class IncrementalEvaluator:
             failed.update(dict.fromkeys(keys, err))
             return
         seen_at = round(snapshot.at)
+        pause = _Pauser()
         for chunk in _chunks(keys, APPEND_BATCH):
             try:
                 with self.store.batch():
@@ -308,7 +312,7 @@ class IncrementalEvaluator:
             except StoreError as err:  # the commit: nothing of the chunk was kept
                 for key in chunk:
                     failed[key] = StoreFailure(str(err), query=streams[key].selector, at=at)
-            await asyncio.sleep(0)  # let scrapes and probes in between chunks
+            await pause.maybe()
 
     def _append(self, key: str, reads: dict[str, dict[int, float]], seen_at: int) -> None:
         state = self.store.state(key)
@@ -391,10 +395,11 @@ class IncrementalEvaluator:
         if slot == self._maintained_slot:
             return
         policies = {key: Retention(n.fine_span, n.retention, n.coarse) for key, n in wants.items()}
+        pause = _Pauser()
         try:
             for chunk in _chunks(self.store.maintenance_rows(), MAINTAIN_BATCH):
                 self.store.maintain(policies, at, chunk)
-                await asyncio.sleep(0)
+                await pause.maybe()
         except StoreError as err:
             log.error("store_maintenance_failed", error=str(err))
             return

@@ -155,14 +155,16 @@ async def test_steady_cycles_read_each_selector_once(prometheus, harness):
 async def test_a_few_missed_cycles_are_read_point_by_point_in_batches(prometheus, harness, missed):
     """Cycles that ran late (or a short outage) leave a few evaluation times unread: the
     next cycle reads each with one batched snapshot, not one range query per counter
-    selector (only the gauge's 2 streams use range queries), and is exact."""
-    start = offset(prometheus, -HOUR)
+    selector (only the gauge's 2 streams use range queries), and is exact (at a whole
+    hour, so that the period's edge cuts no coarse bucket)."""
+    at = prometheus.now // HOUR * HOUR - HOUR
+    start = at - (missed + 1) * MINUTE
     await harness.cycle(start)
-    at = start + (missed + 1) * MINUTE
     run, sent = await harness.cycle(at)
     assert sent.sent == {"instant": missed + 1, "range": 2}
     assert run.complete
-    assert mismatches(prometheus.history, run.run.results) == []
+    assert run.filled_seconds == SELECTORS * (at - start), "counted like a range-filled gap"
+    assert mismatches(prometheus.history, run.run.results, period_rel=1e-12) == []
 
 
 async def test_a_restart_fills_only_the_gap(prometheus, harness):

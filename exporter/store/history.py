@@ -139,13 +139,17 @@ class HistoryStore:
                 yield conn
                 conn.execute("COMMIT")
             except BaseException:
-                self._ids.clear()  # ids of rows inserted by the rolled-back transaction
-                self._watermarks = None
+                self._forget()
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
         except sqlite3.Error as err:
             raise StoreError(f"{self.path}: cannot write the history store: {err}") from None
+
+    def _forget(self) -> None:
+        """Drop what is cached from the file: a rolled-back write may have changed it."""
+        self._ids.clear()
+        self._watermarks = None
 
     @contextlib.contextmanager
     def _savepoint(self) -> Iterator[sqlite3.Connection]:
@@ -156,8 +160,7 @@ class HistoryStore:
                 yield conn
                 conn.execute("RELEASE write")
             except BaseException:
-                self._ids.clear()
-                self._watermarks = None
+                self._forget()
                 conn.execute("ROLLBACK TO write")
                 conn.execute("RELEASE write")
                 raise
