@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import aiohttp
+import promql_parser
 import pytest
 
 from exporter.errors import BackendResponseError, QueryError
@@ -66,6 +67,26 @@ def test_batches_are_bounded_by_count_and_length(monkeypatch):
     batches = batch.plan([selectors[0], long, *selectors[1:6]])
     assert all(len(batch.query(b)) <= 300 for b in batches if long not in b)
     assert [long] in batches
+
+
+def _depth(expr: object) -> int:
+    """How many ``or`` operators deep the deepest selector of a parsed batch sits."""
+    if isinstance(expr, promql_parser.ParenExpr):
+        return _depth(expr.expr)
+    if isinstance(expr, promql_parser.BinaryExpr):
+        assert str(expr.op) == "or"
+        return 1 + max(_depth(expr.lhs), _depth(expr.rhs))
+    return 0
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7, 64, 100])
+def test_a_batch_is_a_balanced_tree_of_or(count):
+    """The branches are joined as a balanced tree (log2 n deep, not a chain n deep, which
+    costs the backend n^2/2 lookups), every selector once, in order."""
+    selectors = [f'm{{i="{i}"}}' for i in range(count)]
+    text = batch.query(selectors)
+    assert _depth(promql_parser.parse(text)) == math.ceil(math.log2(count))
+    assert [text.index(s) for s in selectors] == sorted(text.index(s) for s in selectors)
 
 
 @pytest.mark.parametrize(
