@@ -38,6 +38,7 @@ from exporter.evaluator import EvaluationRun, evaluate_all
 from exporter.exposition import Served
 from exporter.incremental import IncrementalEvaluator, IncrementalRun
 from exporter.promql.client import PromQLClient, QueryValue
+from exporter.schedule import evaluation_time, next_cycle
 from exporter.selfmetrics import SelfMetrics
 from exporter.settings import Settings
 from exporter.shard import Shard
@@ -60,15 +61,6 @@ def _client_for(session: aiohttp.ClientSession, settings: Settings) -> PromQLCli
     if settings.scrape is not None:
         return None
     return PromQLClient(session, settings.backend)
-
-
-def evaluation_time(now: float, interval: int, delay: int) -> float:
-    """T for a cycle: ``now`` aligned down to the interval grid, minus the delay.
-
-    Aligned times make successive cycles (and ``eval --at``) describe the
-    same instants whatever the moment the process started.
-    """
-    return math.floor(now / interval) * interval - delay
 
 
 class Daemon:
@@ -301,15 +293,27 @@ class Daemon:
         self._wake.set()
 
     async def run(self) -> None:
-        """Evaluate on every tick of the interval grid until cancelled."""
+        """Evaluate on every tick of the interval grid until cancelled (the rule for a
+        cycle that runs past a tick is :mod:`exporter.schedule`'s)."""
+        evaluation = self.settings.evaluation
+        at = evaluation_time(self._clock(), evaluation.interval, evaluation.delay)
         while True:
             self._wake.clear()
             try:
-                await self.evaluate_once()
+                await self.evaluate_once(at)
             except Exception:  # a bug must not stop the loop; it is logged with its traceback
                 log.exception("evaluation_crashed")
-            interval = self.settings.evaluation.interval
-            now = self._clock()
-            next_tick = math.floor(now / interval) * interval + interval
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=max(next_tick - now, 0.0))
+            evaluation = self.settings.evaluation
+            upcoming = next_cycle(at, self._clock(), evaluation.interval, evaluation.delay)
+            if upcoming.missed:
+                self.metrics.missed_ticks.inc(upcoming.missed)
+            woken = False
+            if upcoming.wait_seconds > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=upcoming.wait_seconds)
+                    woken = True
+            evaluation = self.settings.evaluation
+            current = evaluation_time(self._clock(), evaluation.interval, evaluation.delay)
+            # woken by a reload: the current tick again, with the new config; otherwise
+            # the tick waited for (a timer firing a hair early must not repeat the last)
+            at = current if woken else max(upcoming.at, current)

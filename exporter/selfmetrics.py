@@ -42,6 +42,11 @@ class SelfMetrics:
             ["result"],
             registry=r,
         )
+        self.missed_ticks = Counter(
+            "slo_exporter_evaluation_ticks_missed",
+            "Ticks of the interval grid that got no cycle because the one before ran past them.",
+            registry=r,
+        )
         self.queries = Counter(
             "slo_exporter_queries", "PromQL queries sent to the backend.", registry=r
         )

@@ -16,7 +16,6 @@ from processes import free_port
 from truth import write_config
 
 from exporter.cli import main, parse_time
-from exporter.daemon import evaluation_time
 
 EXPORTER = [sys.executable, "-m", "exporter"]
 
@@ -101,20 +100,6 @@ def test_eval_with_backend_down_exits_3(tmp_path: Path, capsys):
 def test_at_formats(text: str, expected: float):
     """--at takes unix seconds or RFC 3339 with a zone."""
     assert parse_time(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("now", "interval", "delay", "expected"),
-    [
-        (1000.0, 30, 0, 990.0),
-        (990.0, 30, 0, 990.0),
-        (1019.9, 60, 0, 960.0),
-        (1000.0, 30, 120, 870.0),
-    ],
-)
-def test_evaluation_time_is_aligned(now: float, interval: int, delay: int, expected: float):
-    """The daemon evaluates at now aligned down to the interval grid, minus the delay."""
-    assert evaluation_time(now, interval, delay) == expected
 
 
 def test_run_serves_and_stops_on_sigterm(prometheus, tmp_path: Path):

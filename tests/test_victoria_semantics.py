@@ -48,7 +48,6 @@ from victoria_server import (
     start_victoria_server,
 )
 
-from exporter.daemon import evaluation_time
 from exporter.domain.budgeting import Budgeting, Method
 from exporter.domain.model import (
     SLI,
@@ -62,6 +61,7 @@ from exporter.domain.model import (
 )
 from exporter.promql.client import PromQLClient
 from exporter.promql.queries import window_queries
+from exporter.schedule import evaluation_time
 from exporter.settings import BackendSettings
 
 Labels = dict[str, LabelMatcher]
