@@ -201,6 +201,27 @@ def test_a_failed_write_in_a_batch_keeps_the_others(store):
     assert store.state("s") == StreamState(0, 60, 60)
 
 
+def test_a_rolled_back_batch_is_not_remembered(store):
+    """The store remembers each selector's state and newest bucket between cycles; when a
+    batch is rolled back as a whole, what it wrote is forgotten with it, so the next write
+    continues from what the file holds (else a window would count undone events)."""
+    store.record("s", [Bucket(0, 60, 1.0)], expect=None, state=StreamState(0, 60, 60))
+    with pytest.raises(KeyboardInterrupt), store.batch():
+        store.record(
+            "s", [Bucket(60, 120, 5.0)], expect=store.state("s"), state=StreamState(0, 120, 120)
+        )
+        raise KeyboardInterrupt
+    assert store.state("s") == StreamState(0, 60, 60)
+    store.record(
+        "s", [Bucket(60, 120, 2.0)], expect=store.state("s"), state=StreamState(0, 120, 120)
+    )
+    assert store.window_sums("s", 120, [60, 120]) == {60: 2.0, 120: 3.0}
+    assert _rows(store.path.parent, "SELECT end, cumulative FROM buckets") == [
+        (60, 1.0),
+        (120, 3.0),
+    ]
+
+
 def test_retention_drops_old_buckets_and_unused_selectors(store):
     """Buckets past retention go; a selector no SLO used for a week goes entirely."""
     _fill(store, [Bucket(t, t + 3600, 1.0) for t in range(0, 10 * 3600, 3600)])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import os
 import sqlite3
@@ -59,8 +60,10 @@ class StoreStats:
     series: int
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def label_key(labels: SeriesKey) -> str:
-    """A series' label set as the store writes it: sorted ``[name, value]`` pairs in JSON."""
+    """A series' label set as the store writes it: sorted ``[name, value]`` pairs in JSON
+    (remembered: the same series come back every cycle)."""
     return json.dumps(sorted(labels), separators=(",", ":"), ensure_ascii=False)
 
 
@@ -71,7 +74,12 @@ class HistoryStore:
         self._conn = conn
         self.path = path
         self._lock = lock
+        # What this process last read or wrote (the lock keeps other writers out):
+        # a steady cycle would otherwise read each selector's state three times and
+        # its newest bucket once more, for every selector.
         self._ids: dict[str, int] = {}
+        self._states: dict[str, StreamState | None] = {}
+        self._tops: dict[int, tuple[int, float]] = {}
         self._watermarks: dict[int, int] | None = None
         self._batched = False
 
@@ -149,6 +157,8 @@ class HistoryStore:
     def _forget(self) -> None:
         """Drop what is cached from the file: a rolled-back write may have changed it."""
         self._ids.clear()
+        self._states.clear()
+        self._tops.clear()
         self._watermarks = None
 
     @contextlib.contextmanager
@@ -180,11 +190,15 @@ class HistoryStore:
 
     def state(self, selector: str) -> StreamState | None:
         """What the store holds for ``selector``, or None when it never saw it."""
+        if selector in self._states:
+            return self._states[selector]
         row = self._conn.execute(
             "SELECT known_from, known_until, values_at FROM selectors WHERE selector = ?",
             (selector,),
         ).fetchone()
-        return None if row is None else StreamState(*row)
+        state = None if row is None else StreamState(*row)
+        self._states[selector] = state
+        return state
 
     def last_values(self, selector: str) -> dict[str, float]:
         """The last value of every series ``selector`` matched, by :func:`label_key`."""
@@ -254,21 +268,26 @@ class HistoryStore:
                     " DO UPDATE SET value = excluded.value, seen_at = excluded.seen_at",
                     ((sid, key, value, seen) for key, (value, seen) in values.items()),
                 )
+            self._states[selector] = state  # a failed commit forgets it again
 
     def _insert(self, conn: sqlite3.Connection, sid: int, buckets: list[Bucket]) -> None:
         """Insert buckets that all follow, or all precede, the selector's others."""
         if not buckets:
             return
-        last = conn.execute(
-            "SELECT end, cumulative FROM buckets WHERE selector_id = ? ORDER BY end DESC LIMIT 1",
-            (sid,),
-        ).fetchone()
+        last = self._tops.get(sid)
+        if last is None:
+            last = conn.execute(
+                "SELECT end, cumulative FROM buckets WHERE selector_id = ?"
+                " ORDER BY end DESC LIMIT 1",
+                (sid,),
+            ).fetchone()
         rows: list[tuple[int, int, int, float, float]] = []
         if last is None or buckets[0].start >= last[0]:
             level = 0.0 if last is None else last[1]
             for b in buckets:
                 level += b.events
                 rows.append((sid, b.start, b.end, b.events, level))
+            self._tops[sid] = (buckets[-1].end, level)
         else:
             first = conn.execute(
                 "SELECT start, cumulative - events FROM buckets WHERE selector_id = ?"
@@ -354,6 +373,8 @@ class HistoryStore:
                         conn.execute("DELETE FROM compaction WHERE selector_id = ?", (sid,))
                         conn.execute("DELETE FROM selectors WHERE id = ?", (sid,))
                         self._ids.pop(selector, None)
+                        self._states.pop(selector, None)
+                        self._tops.pop(sid, None)
                         marks.pop(sid, None)
                     continue
                 width = policy.coarse
@@ -363,7 +384,9 @@ class HistoryStore:
                     lo = None if since is None else since - width
                     self._compact(conn, sid, lo, cutoff, width)
                     self._set_mark(conn, sid, cutoff)
-                self._prune(conn, sid, floor_to(at - policy.retention, width))
+                if self._prune(conn, sid, floor_to(at - policy.retention, width)):
+                    self._states.pop(selector, None)
+                    self._tops.pop(sid, None)
                 conn.execute(
                     "DELETE FROM series WHERE selector_id = ? AND seen_at < ?",
                     (sid, until - STALE_SERIES),
@@ -418,7 +441,8 @@ class HistoryStore:
             )
 
     @staticmethod
-    def _prune(conn: sqlite3.Connection, sid: int, keep_from: int) -> None:
+    def _prune(conn: sqlite3.Connection, sid: int, keep_from: int) -> bool:
+        """Drop the buckets ending at or before ``keep_from``; whether there were any."""
         deleted = conn.execute(
             "DELETE FROM buckets WHERE selector_id = ? AND end <= ?", (sid, keep_from)
         ).rowcount
@@ -427,6 +451,7 @@ class HistoryStore:
                 "UPDATE selectors SET known_from = max(known_from, ?) WHERE id = ?",
                 (keep_from, sid),
             )
+        return bool(deleted)
 
     def stats(self) -> StoreStats:
         """File size (with the write-ahead log) and row counts."""
