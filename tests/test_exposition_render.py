@@ -20,13 +20,14 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 from exporter import exposition
 from exporter.config.loader import load_config
 from exporter.domain.budget import WindowEvents
 from exporter.domain.evaluate import evaluate_slo
 from exporter.domain.model import SLO
-from exporter.exposition import Served
+from exporter.exposition import Served, _go_float
 
 CONFIGS = Path(__file__).parent.parent / "config"
 AT = 1_795_000_000
@@ -114,3 +115,33 @@ def test_empty_families_keep_their_help():
     text = exposition.render([]).decode()
     assert text == oracle([]).decode()
     assert text.count("# TYPE ") == len(exposition.family_names())
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        0.1,
+        1 / 3,
+        1e-07,
+        5e-324,
+        999999.0,
+        999999.5,
+        1234567.0,
+        -1234567.0,
+        2592000,
+        2592000.0,
+        12345678.25,
+        1.5e13,
+        1e22,
+        -1e22,
+        1.7976931348623157e308,
+    ],
+)
+def test_values_are_written_as_go_writes_them(value: float):
+    """Every value, a count of millions of events included, is printed as prometheus-client
+    prints it (Go's format: exponents from seven integer digits on)."""
+    assert _go_float(value) == floatToGoString(value)

@@ -206,11 +206,16 @@ def test_a_rolled_back_batch_is_not_remembered(store):
     batch is rolled back as a whole, what it wrote is forgotten with it, so the next write
     continues from what the file holds (else a window would count undone events)."""
     store.record("s", [Bucket(0, 60, 1.0)], expect=None, state=StreamState(0, 60, 60))
-    with pytest.raises(KeyboardInterrupt), store.batch():
-        store.record(
-            "s", [Bucket(60, 120, 5.0)], expect=store.state("s"), state=StreamState(0, 120, 120)
-        )
-        raise KeyboardInterrupt
+
+    def undone() -> None:
+        with store.batch():
+            store.record(
+                "s", [Bucket(60, 120, 5.0)], expect=store.state("s"), state=StreamState(0, 120, 120)
+            )
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        undone()
     assert store.state("s") == StreamState(0, 60, 60)
     store.record(
         "s", [Bucket(60, 120, 2.0)], expect=store.state("s"), state=StreamState(0, 120, 120)
