@@ -125,10 +125,13 @@ def create_app(
             tasks: list[asyncio.Task[None]] = [asyncio.create_task(daemon.run())]
             if store is not None and on_damaged_store is not None:
                 tasks.append(asyncio.create_task(_verify(store, on_damaged_store)))
+            reloads: set[asyncio.Task[bool]] = set()
             if config_path is not None:
 
                 def reload() -> None:
-                    daemon.reload(config_path)
+                    task = asyncio.create_task(daemon.reload(config_path))
+                    reloads.add(task)
+                    task.add_done_callback(reloads.discard)
 
                 tasks.append(asyncio.create_task(watch_file(config_path, reload, watch_interval)))
                 if handle_signals:
@@ -147,9 +150,10 @@ def create_app(
             yield
             if handle_signals and config_path is not None:
                 asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
-            for task in tasks:
+            running = [*tasks, *reloads]
+            for task in running:
                 task.cancel()
-            for task in tasks:
+            for task in running:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await daemon.close()

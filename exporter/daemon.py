@@ -103,6 +103,8 @@ class Daemon:
             metrics.backfill_remaining.set_function(lambda: progress.remaining)
         self._scrape: ScrapeSource | None = None
         self._apply(settings, _client_for(session, settings))
+        self.exposition = exposition.render(self._served.values())
+        self._reloading = asyncio.Lock()
         self.metrics.reload_ok.set(1)
         self.metrics.reload_time.set(clock())
 
@@ -145,7 +147,6 @@ class Daemon:
                 succeeded_at = None if previous is None else previous.succeeded_at
                 self._served[slo.name] = Served(slo, None, fresh=False, succeeded_at=succeeded_at)
         self.metrics.slos.set(len(self.slos))
-        self.exposition = exposition.render(self._served.values())
 
     def _render(self, entries: list[Served]) -> tuple[bytes, bytes]:
         text = self._renderer.render(entries)
@@ -270,23 +271,36 @@ class Daemon:
             duration_seconds=round(run.duration, 3),
         )
 
-    def reload(self, path: Path) -> bool:
-        """Load ``path`` again; keep the running config when the new one is invalid."""
-        try:
-            settings = load_config(path)
-            client = _client_for(self._session, settings)
-        except ConfigError as exc:
-            self.metrics.reload_ok.set(0)
-            log.error("config_reload_failed", path=str(path), problems=list(exc.problems))
-            return False
-        self._apply(settings, client)
-        self.metrics.reload_ok.set(1)
-        self.metrics.reload_time.set(self._clock())
-        log.info(
-            "config_reloaded", path=str(path), slos=len(settings.slos), shard_slos=len(self.slos)
-        )
-        self.wake()
-        return True
+    async def reload(self, path: Path) -> bool:
+        """Load ``path`` again; keep the running config when the new one is invalid.
+
+        Parsing (tens of seconds at 10,000 SLOs) and the first rendering of the new
+        SLOs run in a worker thread, so scrapes and probes are answered meanwhile;
+        two reloads never overlap.
+        """
+        async with self._reloading:
+            try:
+                settings = await asyncio.to_thread(load_config, path)
+                client = _client_for(self._session, settings)
+            except ConfigError as exc:
+                self.metrics.reload_ok.set(0)
+                log.error("config_reload_failed", path=str(path), problems=list(exc.problems))
+                return False
+            self._apply(settings, client)
+            cycles = self.cycles
+            text = await asyncio.to_thread(exposition.render, list(self._served.values()))
+            if self.cycles == cycles:  # else a cycle published a newer text meanwhile
+                self.exposition = text
+            self.metrics.reload_ok.set(1)
+            self.metrics.reload_time.set(self._clock())
+            log.info(
+                "config_reloaded",
+                path=str(path),
+                slos=len(settings.slos),
+                shard_slos=len(self.slos),
+            )
+            self.wake()
+            return True
 
     def wake(self) -> None:
         """Start the next cycle now instead of at the next tick."""

@@ -188,12 +188,32 @@ async def test_reload_applies_a_valid_config(aiohttp_client, config_file, backen
     app, client = await started(aiohttp_client, config_file)
     config_file.write_text(CONFIG.format(url=backend_answers.url, extra=EXTRA_SLO))
     previous = app[DAEMON].cycles
-    assert app[DAEMON].reload(config_file) is True  # reloading wakes the loop
+    assert await app[DAEMON].reload(config_file) is True  # reloading wakes the loop
     await wait_cycles(app, previous + 1)
     samples = await scrape(client)
     assert one(samples, "slo_data_ok", slo="search-availability") == 1
     assert one(samples, "slo_exporter_slos") == 2
     assert one(samples, "slo_exporter_config_last_reload_successful") == 1
+
+
+async def test_probes_and_scrapes_answer_while_a_reload_reads_the_config(
+    aiohttp_client, config_file, backend_answers, tmp_path
+):
+    """A reload reads and checks the file in a worker thread (tens of seconds at 10,000
+    SLOs): until the file is there, /healthz and /metrics keep answering with the old
+    config; then the new one applies."""
+    app, client = await started(aiohttp_client, config_file)
+    pipe = tmp_path / "slos-pipe.yaml"
+    os.mkfifo(pipe)  # reading it blocks until a writer delivers the text
+    reload = asyncio.ensure_future(app[DAEMON].reload(pipe))
+    await asyncio.sleep(0.05)
+    assert not reload.done()
+    assert (await client.get("/healthz")).status == 200
+    assert one(await scrape(client), "slo_exporter_slos") == 1
+    text = CONFIG.format(url=backend_answers.url, extra=EXTRA_SLO)
+    await asyncio.to_thread(pipe.write_text, text)
+    assert await asyncio.wait_for(reload, 10) is True
+    assert one(await scrape(client), "slo_exporter_slos") == 2
 
 
 async def test_invalid_reload_keeps_the_old_config(
@@ -203,7 +223,7 @@ async def test_invalid_reload_keeps_the_old_config(
     app, client = await started(aiohttp_client, config_file)
     before = await scrape(client)
     config_file.write_text(CONFIG.format(url=backend_answers.url, extra="").replace("99", "100"))
-    assert app[DAEMON].reload(config_file) is False
+    assert await app[DAEMON].reload(config_file) is False
     await next_cycle(app)
     after = await scrape(client)
     assert one(after, "slo_exporter_config_last_reload_successful") == 0

@@ -109,7 +109,7 @@ async def test_not_ready_until_the_backfill_is_done(prometheus, tmp_path, aiohtt
     assert one(samples, "slo_data_ok", slo="checkout-availability") == 0
 
     write_store_config(tmp_path, prometheus.url)
-    assert app[DAEMON].reload(path)
+    assert await app[DAEMON].reload(path)
 
     async def ready() -> bool:
         return (await client.get("/readyz")).status == 200
@@ -170,7 +170,7 @@ async def test_an_outage_is_filled_point_by_point_once_the_backend_is_back(prome
     start = prometheus.now - 2 * HOUR
     await daemon.evaluate_once(start)
     write_store_config(driven.config.parent, DEAD)
-    assert daemon.reload(driven.config)
+    assert await daemon.reload(driven.config)
     for k in range(1, 11):
         run = await daemon.evaluate_once(start + k * MINUTE)
         assert set(run.failures) == {slo.name for slo in daemon.slos}
@@ -180,7 +180,7 @@ async def test_an_outage_is_filled_point_by_point_once_the_backend_is_back(prome
     assert one(samples, "slo_exporter_query_errors_total", reason="connection") > 0
 
     write_store_config(driven.config.parent, prometheus.url)
-    assert daemon.reload(driven.config)
+    assert await daemon.reload(driven.config)
     back = start + 11 * MINUTE
     run = await daemon.evaluate_once(back)
     assert run.failures == {}
@@ -223,7 +223,7 @@ async def test_the_period_outlives_the_backends_retention(
             start = prometheus.now - HOUR
             await daemon.evaluate_once(start)
             write_config(tmp_path, fake_backend.url)
-            assert daemon.reload(path)
+            assert await daemon.reload(path)
             for k in range(1, 4):
                 run = await daemon.evaluate_once(start + k * MINUTE)
                 stored = {n: r for n, r in run.results.items() if n in TRUTH and n not in DIRECT}
