@@ -47,6 +47,8 @@ log = structlog.get_logger("slo_exporter")
 
 PROGRESS_LOG_SECONDS = 10.0
 """How often a long fill logs its progress."""
+FILL_STREAMS = 4
+"""Streams backfilled at once (fewer when ``evaluation.concurrency`` is lower)."""
 CATCH_UP_POINTS = 10
 """Missed evaluation times read by snapshots (beyond that, by range queries)."""
 APPEND_BATCH = 100
@@ -175,7 +177,9 @@ class IncrementalEvaluator:
         if sorted_.direct:
             direct = asyncio.ensure_future(evaluate_all(sorted_.direct, query, at, concurrency))
         try:
-            failed = await self._update(sorted_.streams, wants, t, source, history, interval)
+            failed = await self._update(
+                sorted_.streams, wants, t, source, history, interval, concurrency
+            )
         except BaseException:
             if direct is not None:
                 direct.cancel()
@@ -222,6 +226,7 @@ class IncrementalEvaluator:
         source: Source,
         history: RangeSource | None,
         interval: int,
+        concurrency: int,
     ) -> dict[str, BackendError]:
         """Bring every stream up to ``at``; the streams that failed, with their error."""
         plans: dict[str, FillPlan] = {}
@@ -266,7 +271,9 @@ class IncrementalEvaluator:
             )
             if filling:
                 tasks.append(
-                    asyncio.ensure_future(self._fill_all(streams, plans, filling, history, failed))
+                    asyncio.ensure_future(
+                        self._fill_all(streams, plans, filling, history, failed, concurrency)
+                    )
                 )
         try:
             await asyncio.gather(*tasks)
@@ -353,21 +360,29 @@ class IncrementalEvaluator:
         keys: list[str],
         history: RangeSource,
         failed: dict[str, BackendError],
+        concurrency: int,
     ) -> None:
-        """Backfill and gap filling, every stream concurrently, progress logged."""
+        """Backfill and gap filling, a few streams at a time, progress logged.
+
+        :data:`FILL_STREAMS` streams at a time: a fill is bound by this process'
+        parsing and writing, not by the backend, and every stream with an answer in
+        hand takes its turn on the event loop before a probe's next step does, so
+        thousands at once (or even 32) kept probes waiting for seconds.
+        """
         seconds = sum(plans[key].seconds for key in keys)
         cold = sum(1 for key in keys if self.store.state(key) is None)
         self.progress.remaining = float(seconds)
         log.info("history_fill_started", selectors=len(keys), new=cold, seconds=seconds)
         started = time.perf_counter()
         reporter = asyncio.ensure_future(self._report(seconds))
+        turns = asyncio.Semaphore(min(FILL_STREAMS, concurrency))
+
+        async def one(key: str) -> None:
+            async with turns:
+                await self._fill_one(streams[key], plans[key], history, self.progress, failed)
+
         try:
-            await asyncio.gather(
-                *(
-                    self._fill_one(streams[key], plans[key], history, self.progress, failed)
-                    for key in keys
-                )
-            )
+            await asyncio.gather(*(one(key) for key in keys))
         finally:
             reporter.cancel()
             with contextlib.suppress(asyncio.CancelledError):

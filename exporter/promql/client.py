@@ -30,7 +30,6 @@ blanked out: they never carry credentials.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import math
@@ -61,8 +60,6 @@ MAX_RANGE_POINTS = 11_000
 
 Labels = dict[str, str]
 """A series' labels as the API gives them, the metric name under ``__name__``."""
-LARGE_ANSWER = 256 * 1024
-"""Answers longer than this (bytes) are decoded in a worker thread."""
 _CLIP = 200
 _QUERY_ERROR_STATUSES = frozenset({400, 422})
 
@@ -176,16 +173,10 @@ class PromQLClient:
                 raise BackendResponseError(
                     f"the range query gave a {data.get('resultType')} result, not a matrix"
                 )
-            # Tens of thousands of pairs: converted in a worker thread, which hands the
-            # interpreter back every few milliseconds, so probes and scrapes are not
-            # held up behind a backfill's answers.
-            return await asyncio.to_thread(self._matrix, data["result"])
+            return [(self._labels(s), self._range_samples(s)) for s in data["result"]]
         except BackendError as err:
             err.query, err.at = query, end
             raise
-
-    def _matrix(self, result: list[Any]) -> list[tuple[Labels, list[tuple[float, float]]]]:
-        return [(self._labels(s), self._range_samples(s)) for s in result]
 
     async def _post(self, url: URL, form: dict[str, str], query: str, at: float) -> dict[str, Any]:
         """POST ``form`` to ``url``; the answer's ``data`` object, or a ``BackendError``."""
@@ -202,10 +193,6 @@ class PromQLClient:
                 status = response.status
                 location = response.headers.get("Location", "")
                 body = await response.read()
-                if len(body) > LARGE_ANSWER:  # decoded off the event loop, see range_series
-                    payload = await asyncio.to_thread(_json, body)
-                else:
-                    payload = _json(body)
         except (TimeoutError, aiohttp.ClientError) as err:
             failure = self._transport_error(err)
         if failure is not None:
@@ -215,7 +202,7 @@ class PromQLClient:
             failure.query, failure.at = query, at
             raise failure
         try:
-            return self._data(status, location, body, payload)
+            return self._data(status, location, body)
         except BackendError as err:
             err.query, err.at = query, at
             raise
@@ -242,7 +229,8 @@ class PromQLClient:
         text = " ".join(text.split())
         return text if len(text) <= _CLIP else text[:_CLIP] + "…"
 
-    def _data(self, status: int, location: str, body: bytes, payload: object) -> dict[str, Any]:
+    def _data(self, status: int, location: str, body: bytes) -> dict[str, Any]:
+        payload = _json(body)
         if status != 200:
             raise self._http_error(status, location, body, payload)
         if not isinstance(payload, dict):
