@@ -221,21 +221,34 @@ def run_exporter(
     prometheus: prom.Prometheus,
     slos: int,
     limits: Limits,
+    data_stamp: str = "",
 ) -> dict[str, Any]:
-    """One mode at one size; every number the benchmark reports about our daemon."""
+    """One mode at one size; every number the benchmark reports about our daemon.
+
+    ``data_stamp`` names the synthetic history in Prometheus: with ``--keep-store`` a
+    store is reused only when it was filled from that same history (the history is
+    placed around the moment it was made, so a store filled from an earlier one holds
+    other numbers).
+    """
     port = prom.free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = workdir / f"exporter-{mode}-{slos}.log"
     cmd = [python, "-m", "exporter", "--log-format", "json", "run", "-c", str(config)]
     cmd += ["--listen", f"127.0.0.1:{port}"]
     store_dir = workdir / f"store-{slos}"
-    reused = mode == "store" and limits.keep_store and store_dir.exists()
+    stamp_path = workdir / f"store-{slos}.data"
+    filled_from = stamp_path.read_text(encoding="utf-8") if stamp_path.exists() else None
+    kept = mode == "store" and limits.keep_store and store_dir.exists()
+    reused = kept and filled_from == data_stamp
     if mode == "store":
         if not reused:
             shutil.rmtree(store_dir, ignore_errors=True)
+            stamp_path.write_text(data_stamp, encoding="utf-8")
         cmd += ["--data-dir", str(store_dir)]
     result: dict[str, Any] = {"mode": mode, "slos": slos, "command": " ".join(cmd)}
     result["store_reused"] = reused
+    if kept and not reused:
+        result["store_dropped"] = "it was filled from another synthetic history"
     queries_before = prometheus.api_queries()
     with open(log_path, "wb") as log:
         process = subprocess.Popen(

@@ -183,6 +183,11 @@ def _exporter_notes(n: int, mode: str, r: dict[str, Any]) -> list[str]:
             f"{n:,} SLOs, {mode}: started on the store an earlier run filled (--keep-store): "
             "the start time is a restart's (gap filling), not a cold start's"
         )
+    if r.get("store_dropped"):
+        out.append(
+            f"{n:,} SLOs, {mode}: --keep-store, but the kept store was dropped and filled "
+            f"again: {r['store_dropped']}"
+        )
     probes = r.get("readyz_during_cold_start")
     if probes and r.get("cold_start_seconds") is not None:
         out.append(

@@ -316,7 +316,7 @@ def run_size(
     for mode in modes:
         _log(f"{n} SLOs: exporter, {mode} mode")
         entry["modes"][mode] = exporter_run.run_exporter(
-            args.python, config, mode, args.workdir, server, n, limits
+            args.python, config, mode, args.workdir, server, n, limits, json.dumps(spec.to_json())
         )
     if not args.no_slo_generator:
         _log(f"{n} SLOs: slo-generator (budget {args.slo_generator_budget:.0f} s)")
