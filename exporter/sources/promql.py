@@ -48,12 +48,6 @@ def _key(labels: Labels) -> SeriesKey:
     return frozenset(labels.items())
 
 
-def _by_time(
-    matrix: list[tuple[Labels, list[tuple[float, float]]]],
-) -> dict[SeriesKey, dict[int, float]]:
-    return {_key(labels): {round(t): v for t, v in samples} for labels, samples in matrix}
-
-
 class PromQLSource:
     """Reads counter values from a backend through a :class:`PromQLClient`."""
 
@@ -126,7 +120,7 @@ class PromQLSource:
         matrix = await self._send(
             "range", self._client.range_series(selector, points.first, points.last, points.step)
         )
-        return _by_time(matrix)
+        return {_key(labels): {round(t): v for t, v in samples} for labels, samples in matrix}
 
     async def events(self, query: str, ends: Grid) -> dict[int, float]:
         """The value of the aggregate ``query`` at each end (0 where it had none)."""
