@@ -18,8 +18,9 @@ import aiohttp
 import structlog
 from aiohttp import web
 
-from exporter.daemon import GZIP_LEVEL, Daemon
+from exporter.daemon import Daemon
 from exporter.selfmetrics import SelfMetrics
+from exporter.serving import GZIP_LEVEL
 from exporter.settings import Settings
 from exporter.shard import Shard
 from exporter.store.history import HistoryStore
@@ -39,6 +40,29 @@ _INDEX = """<html><head><title>slo-exporter</title></head><body>
 """
 
 
+def accepts_gzip(header: str) -> bool:
+    """Whether an ``Accept-Encoding`` header allows gzip: listed (or ``*``) with q > 0.
+
+    ``gzip;q=0`` refuses it; an entry for ``gzip`` itself outranks ``*``; a q that
+    is no number counts as 0.
+    """
+    weights: dict[str, float] = {}
+    for entry in header.split(","):
+        coding, *params = (part.strip() for part in entry.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if coding:
+            weights[coding.lower()] = weight
+    weight = weights.get("gzip", weights.get("*", 0.0))
+    return weight > 0
+
+
 async def metrics(request: web.Request) -> web.StreamResponse:
     """The last evaluation's series plus the self-metrics; no computation here.
 
@@ -49,7 +73,7 @@ async def metrics(request: web.Request) -> web.StreamResponse:
     daemon = request.app[DAEMON]
     health = daemon.metrics.render()
     response = web.StreamResponse(headers={"Content-Type": CONTENT_TYPE})
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
+    if accepts_gzip(request.headers.get("Accept-Encoding", "")):
         parts = [daemon.exposition_gzip(), gzip.compress(health, compresslevel=GZIP_LEVEL)]
         response.headers["Content-Encoding"] = "gzip"
     else:

@@ -28,12 +28,13 @@ from exporter import __version__, logs
 from exporter.app import create_app
 from exporter.config.loader import effective_config, load_config
 from exporter.config.schema import config_schema
+from exporter.counters import Counters
 from exporter.dashboards import command as dashboard_command
 from exporter.errors import ConfigError
-from exporter.evaluator import EvaluationRun, evaluate_all
+from exporter.eval_output import to_json, to_table
 from exporter.openslo import command as openslo_command
-from exporter.promql.client import PromQLClient
-from exporter.report import to_json, to_table
+from exporter.pipeline.cycle import EvaluationRun, Pipeline
+from exporter.pipeline.generation import build_generation, secrets_of
 from exporter.rules import command as rules_command
 from exporter.settings import Settings
 from exporter.shard import Shard, parse_shard
@@ -138,19 +139,32 @@ def _load(path: Path) -> Settings | None:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return None
-    logs.set_secrets(settings.backend.secret_headers.values())
+    logs.add_secrets(secrets_of(settings.backend))
     return settings
 
 
 async def _evaluate(settings: Settings, at: float) -> EvaluationRun:
     async with aiohttp.ClientSession() as session:
-        client = PromQLClient(session, settings.backend)
-        return await evaluate_all(settings.slos, client.query, at, settings.evaluation.concurrency)
+        generation = build_generation(settings, session)
+        pipeline = Pipeline(generation.slos, Counters(session, None).for_generation(generation))
+        return await pipeline.evaluate(at)
 
 
-def cmd_eval(settings: Settings, at: float | None, fmt: str) -> int:
+def cmd_eval(settings: Settings, config: Path, at: float | None, fmt: str) -> int:
     """Evaluate once at ``at`` (default now) and print JSON or a table; exit 3 if any SLO failed."""
-    run = asyncio.run(_evaluate(settings, time.time() if at is None else at))
+    if settings.scrape is not None:
+        print(
+            f"{config}: source: scrape has no PromQL backend for eval to query; eval needs a "
+            "'backend:' config (run scrapes the targets with --data-dir)",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    try:
+        run = asyncio.run(_evaluate(settings, time.time() if at is None else at))
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_CONFIG
     if fmt == "json":
         print(to_json(settings.slos, run))
     else:
@@ -234,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "rules":
         return rules_command.cmd_rules(settings, args)
     if args.command == "eval":
-        return cmd_eval(settings, args.at, args.format)
+        return cmd_eval(settings, args.config, args.at, args.format)
     return cmd_run(settings, args.config, args.listen, args.data_dir, args.shard)
 
 

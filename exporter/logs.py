@@ -18,9 +18,12 @@ REDACTED = "<redacted>"
 _secrets: list[str] = []
 
 
-def set_secrets(values: Iterable[str]) -> None:
-    """Remember secret values (auth headers) that must never appear in a log line."""
-    _secrets[:] = sorted({v for v in values if v}, key=len, reverse=True)
+def add_secrets(values: Iterable[str]) -> None:
+    """Remember secret values (auth headers, URL passwords) that must never appear in a
+    log line. Each config generation adds its own; those of earlier generations stay
+    redacted, since a line about the old config may still be written after a reload."""
+    known = {*_secrets, *(v for v in values if v)}
+    _secrets[:] = sorted(known, key=len, reverse=True)
 
 
 def _scrub(value: Any) -> Any:

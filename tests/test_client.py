@@ -59,7 +59,7 @@ async def test_instant_values(
     """A vector gives the sum of its samples (0.0 when empty), a scalar its value."""
     fake_backend.answers[QUERY] = answer
     client = make_client(session, fake_backend.url)
-    assert await client.instant(QUERY, AT) == expected
+    assert (await client.query(QUERY, AT)).value == expected
 
 
 async def test_empty_mode_is_zero(
@@ -67,7 +67,7 @@ async def test_empty_mode_is_zero(
 ) -> None:
     """A selector matching no series means zero events, not an error."""
     fake_backend.mode = "empty"
-    assert await make_client(session, fake_backend.url).instant(QUERY, AT) == 0.0
+    assert (await make_client(session, fake_backend.url).query(QUERY, AT)).value == 0.0
 
 
 @pytest.mark.parametrize(
@@ -78,7 +78,7 @@ async def test_request_form(
     fake_backend: FakeBackend, session: aiohttp.ClientSession, at: float, sent: str
 ) -> None:
     """The query is POSTed as a form with the exact evaluation time."""
-    await make_client(session, fake_backend.url).instant(QUERY, at)
+    await make_client(session, fake_backend.url).query(QUERY, at)
     (request,) = fake_backend.requests
     assert request.method == "POST"
     assert request.path == "/api/v1/query"
@@ -91,7 +91,7 @@ async def test_long_query_is_sent_whole(
 ) -> None:
     """A query longer than any URL limit arrives intact, special characters included."""
     query = " + ".join(f'sum(x{{a="{i}&b=%20#?"}})' for i in range(2000))
-    await make_client(session, fake_backend.url).instant(query, AT)
+    await make_client(session, fake_backend.url).query(query, AT)
     assert fake_backend.queries == [query]
 
 
@@ -99,7 +99,7 @@ async def test_long_query_is_sent_whole(
 async def test_path_prefix_is_kept(session: aiohttp.ClientSession, suffix: str) -> None:
     """A backend URL with a path prefix gets /api/v1/query appended under it."""
     async with FakeBackend(prefix="/thanos/prefix") as backend:
-        await make_client(session, backend.url + suffix).instant(QUERY, AT)
+        await make_client(session, backend.url + suffix).query(QUERY, AT)
         assert [r.path for r in backend.requests] == ["/thanos/prefix/api/v1/query"]
 
 
@@ -111,7 +111,7 @@ async def test_headers_are_sent(fake_backend: FakeBackend, session: aiohttp.Clie
         headers={"X-Scope-OrgID": "tenant-1"},
         secret_headers={"Authorization": f"Bearer {SECRET}"},
     )
-    await client.instant(QUERY, AT)
+    await client.query(QUERY, AT)
     (request,) = fake_backend.requests
     assert request.headers["X-Scope-OrgID"] == "tenant-1"
     assert request.headers["Authorization"] == f"Bearer {SECRET}"
@@ -138,7 +138,7 @@ async def test_fault_modes(
     """Each kind of bad answer raises its own error class, carrying the query and time."""
     fake_backend.mode = mode
     with pytest.raises(error, match=message) as caught:
-        await make_client(session, fake_backend.url).instant(QUERY, AT)
+        await make_client(session, fake_backend.url).query(QUERY, AT)
     assert type(caught.value) is error
     assert (caught.value.query, caught.value.at) == (QUERY, AT)
 
@@ -147,7 +147,7 @@ async def test_http_error_status(fake_backend: FakeBackend, session: aiohttp.Cli
     """An HTTP error carries its status code."""
     fake_backend.mode = "http500"
     with pytest.raises(BackendHTTPError) as caught:
-        await make_client(session, fake_backend.url).instant(QUERY, AT)
+        await make_client(session, fake_backend.url).query(QUERY, AT)
     assert caught.value.status == 500
 
 
@@ -174,7 +174,7 @@ async def test_api_errors(
     fake_backend.query_error_status, fake_backend.query_error_type = status, error_type
     fake_backend.query_error_message = "too many samples"
     with pytest.raises(error, match="too many samples") as caught:
-        await make_client(session, fake_backend.url).instant(QUERY, AT)
+        await make_client(session, fake_backend.url).query(QUERY, AT)
     assert type(caught.value) is error
     assert (caught.value.query, caught.value.at) == (QUERY, AT)
 
@@ -209,7 +209,7 @@ async def test_unusable_results(
     """Non-finite values, non-instant results and broken samples are errors, never numbers."""
     fake_backend.answers[QUERY] = answer
     with pytest.raises(error, match=message) as caught:
-        await make_client(session, fake_backend.url).instant(QUERY, AT)
+        await make_client(session, fake_backend.url).query(QUERY, AT)
     assert (caught.value.query, caught.value.at) == (QUERY, AT)
 
 
@@ -219,7 +219,7 @@ async def test_hang_times_out(fake_backend: FakeBackend, session: aiohttp.Client
     client = make_client(session, fake_backend.url, timeout=0.2)
     async with asyncio.timeout(30):  # only guards the suite against a hang
         with pytest.raises(BackendTimeout, match=r"within 0\.2s") as caught:
-            await client.instant(QUERY, AT)
+            await client.query(QUERY, AT)
     assert (caught.value.query, caught.value.at) == (QUERY, AT)
     assert caught.value.reason == "timeout"
 
@@ -235,7 +235,7 @@ async def test_connection_refused(session: aiohttp.ClientSession) -> None:
     """Nothing listening gives BackendUnavailable."""
     client = make_client(session, f"http://127.0.0.1:{_closed_port()}")
     with pytest.raises(BackendUnavailable, match="cannot reach") as caught:
-        await client.instant(QUERY, AT)
+        await client.query(QUERY, AT)
     assert (caught.value.query, caught.value.at) == (QUERY, AT)
 
 
@@ -262,7 +262,7 @@ async def test_no_secret_in_errors(
     url = fake_backend.url.replace("http://", f"http://user:{SECRET}-pw@")
     client = make_client(session, url, timeout=0.2, secret_headers={"X-Api-Key": f"Key {SECRET}"})
     with pytest.raises(BackendError) as caught:
-        await client.instant(QUERY, AT)
+        await client.query(QUERY, AT)
     assert SECRET not in _messages(caught.value)
 
 
@@ -274,7 +274,7 @@ async def test_no_secret_when_unreachable(session: aiohttp.ClientSession) -> Non
         secret_headers={"X-Api-Key": SECRET},
     )
     with pytest.raises(BackendUnavailable) as caught:
-        await client.instant(QUERY, AT)
+        await client.query(QUERY, AT)
     assert SECRET not in _messages(caught.value)
     assert "http://127.0.0.1:" in str(caught.value)
 
@@ -286,7 +286,7 @@ async def test_echoed_bodies_are_clipped(
     fake_backend.mode = "http500"
     fake_backend.error_body = "boom\n" * 2000
     with pytest.raises(BackendHTTPError) as caught:
-        await make_client(session, fake_backend.url).instant(QUERY, AT)
+        await make_client(session, fake_backend.url).query(QUERY, AT)
     message = str(caught.value)
     assert len(message) < 300
     assert "\n" not in message
@@ -299,9 +299,9 @@ async def test_mode_can_change_between_queries(
     client = make_client(session, fake_backend.url)
     fake_backend.mode = "http500"
     with pytest.raises(BackendHTTPError):
-        await client.instant(QUERY, AT)
+        await client.query(QUERY, AT)
     fake_backend.mode = "ok"
-    assert await client.instant(QUERY, AT) == 1.0
+    assert (await client.query(QUERY, AT)).value == 1.0
     assert fake_backend.queries == [QUERY, QUERY]
 
 
@@ -385,10 +385,10 @@ async def test_tls_settings(
         session, backend.url, tls_verify=tls_verify, ca_file=ca_file if with_ca else None
     )
     if works:
-        assert await client.instant(QUERY, AT) == 1.0
+        assert (await client.query(QUERY, AT)).value == 1.0
     else:
         with pytest.raises(BackendUnavailable, match="certificate verify failed"):
-            await client.instant(QUERY, AT)
+            await client.query(QUERY, AT)
 
 
 def matrix(*values: list[object]) -> Data:

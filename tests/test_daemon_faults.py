@@ -69,13 +69,14 @@ def config_file(tmp_path: Path, backend_answers: FakeBackend, monkeypatch) -> Pa
 
 
 @pytest.fixture
-def log_output():
-    """Capture JSON log lines for the test, restore console logging afterwards."""
+def log_output(monkeypatch):
+    """Capture JSON log lines for the test, restore console logging afterwards (the
+    secrets the test's daemons add are forgotten with the test)."""
     stream = io.StringIO()
     logs.configure("json", "debug", stream=stream)
-    logs.set_secrets([f"Bearer {SECRET}", SECRET])
+    monkeypatch.setattr(logs, "_secrets", [])
+    logs.add_secrets([f"Bearer {SECRET}", SECRET])
     yield stream
-    logs.set_secrets([])
     logs.configure("console", "info")
 
 

@@ -1,6 +1,6 @@
 """The store-backed evaluation on a real Prometheus: backfill, steady cycles, restarts.
 
-The incremental evaluator is driven directly at chosen aligned times (as
+The pipeline with a store counter is driven directly at chosen aligned times (as
 the daemon drives it at each tick) and every window of every SLO is
 compared with the generator's exact increments (``tests/truth.py``) and,
 for windows of an hour and more, with ``eval --at``'s direct
@@ -16,13 +16,16 @@ from pathlib import Path
 import aiohttp
 import pytest
 from incremental_truth import DIRECT, SELECTORS, mismatches, write_store_config
+from pipelines import evaluate_direct, pipeline, stored
 
 from exporter.config.loader import load_config
-from exporter.evaluator import evaluate_all
-from exporter.incremental import IncrementalEvaluator, IncrementalRun
+from exporter.pipeline.cycle import EvaluationRun
+from exporter.pipeline.direct import DirectCounter
+from exporter.pipeline.stored import HistoryKeeper
 from exporter.promql.client import PromQLClient
+from exporter.promql.gate import QueryGate, QueryTally
 from exporter.settings import Settings
-from exporter.sources.promql import PromQLSource, QueryTally
+from exporter.sources.promql import PromQLSource
 from exporter.store.history import HistoryStore
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
@@ -31,35 +34,57 @@ STEADY_QUERIES = 3
 
 
 @dataclass
+class Outcome:
+    """One cycle's run and what its store side did."""
+
+    run: EvaluationRun
+    filled_seconds: float
+
+    @property
+    def complete(self) -> bool:
+        return self.run.complete
+
+    @property
+    def stored_slos(self) -> int:
+        return self.run.paths["store"].slos
+
+
+@dataclass
 class Harness:
-    """A store, its evaluator and a PromQL source, as the daemon wires them."""
+    """A store and the production pipeline over a PromQL backend, as the daemon wires them."""
 
     settings: Settings
     client: PromQLClient
-    source: PromQLSource
     data_dir: Path
     store: HistoryStore
-    evaluator: IncrementalEvaluator
+    keeper: HistoryKeeper
 
-    async def cycle(self, at: int) -> tuple[IncrementalRun, QueryTally]:
+    async def cycle(self, at: int) -> tuple[Outcome, QueryTally]:
         """One cycle at ``at``; what it returned and the store-side queries it sent."""
-        before = self.source.tally.copy()
-        run = await self.evaluator.evaluate(
-            self.settings.slos,
-            at,
-            source=self.source,
-            history=self.source,
-            interval=self.settings.evaluation.interval,
-            query=self.source.query,
-            concurrency=self.settings.evaluation.concurrency,
-        )
-        return run, self.source.tally.since(before)
+        gate = QueryGate(self.client, self.settings.evaluation.concurrency)
+        tally = QueryTally()
+        source = PromQLSource(gate.counting(tally))
+        counters = [
+            stored(
+                self.keeper,
+                source,
+                source,
+                tally=tally,
+                interval=self.settings.evaluation.interval,
+                concurrency=self.settings.evaluation.concurrency,
+            ),
+            DirectCounter(gate),
+        ]
+        filled = self.keeper.progress.filled
+        run = await pipeline(self.settings.slos, counters).evaluate(at)
+        assert run.paths["store"].tally == tally
+        return Outcome(run, self.keeper.progress.filled - filled), tally
 
     def restart(self) -> None:
-        """A new process on the same data directory: a new store object and evaluator."""
+        """A new process on the same data directory: a new store object and keeper."""
         self.store.close()
         self.store = HistoryStore.open(self.data_dir)
-        self.evaluator = IncrementalEvaluator(self.store)
+        self.keeper = HistoryKeeper(self.store)
 
 
 @pytest.fixture
@@ -68,22 +93,15 @@ async def harness(prometheus, tmp_path: Path) -> AsyncIterator[Harness]:
     async with aiohttp.ClientSession() as session:
         client = PromQLClient(session, settings.backend)
         store = HistoryStore.open(tmp_path / "data")
-        harness = Harness(
-            settings,
-            client,
-            PromQLSource(client, settings.evaluation.concurrency),
-            tmp_path / "data",
-            store,
-            IncrementalEvaluator(store),
-        )
+        harness = Harness(settings, client, tmp_path / "data", store, HistoryKeeper(store))
         yield harness
         harness.store.close()
 
 
-async def agrees_with_eval(harness: Harness, run: IncrementalRun, at: int) -> list[str]:
+async def agrees_with_eval(harness: Harness, run: Outcome, at: int) -> list[str]:
     """Windows of an hour or more that differ from direct queries by more than 0.1 %."""
-    direct = await evaluate_all(
-        harness.settings.slos, harness.client.query, at, harness.settings.evaluation.concurrency
+    direct = await evaluate_direct(
+        harness.settings.slos, harness.client, at, harness.settings.evaluation.concurrency
     )
     assert not direct.failures
     out = []

@@ -21,6 +21,7 @@ from history import History
 from history_values import HistoryValues
 from incremental_truth import DIRECT, SELECTORS, mismatches, write_store_config
 from metrics_text import one, parse, pick
+from pipelines import pipeline, stored
 from store_files import damage_store
 from truth import TRUTH, write_config
 
@@ -28,7 +29,7 @@ from exporter.app import DAEMON, create_app
 from exporter.config.loader import load_config
 from exporter.daemon import Daemon
 from exporter.domain.durations import parse_duration
-from exporter.incremental import IncrementalEvaluator
+from exporter.pipeline.stored import HistoryKeeper
 from exporter.selfmetrics import SelfMetrics
 from exporter.store.history import HistoryStore
 from exporter.store.schema import FILE_NAME
@@ -148,19 +149,14 @@ class NoReads:
     async def events(self, query, ends):
         raise AssertionError(f"replaying from the store read {query}")
 
-    async def query(self, promql, at):
-        raise AssertionError(f"replaying from the store sent {promql}")
-
 
 async def replay(store: HistoryStore, slos, at: int):
     """Evaluate the store-backed SLOs from the store alone at ``at`` (no later than it holds)."""
-    evaluator = IncrementalEvaluator(store)
-    stored = [slo for slo in slos if slo.name not in DIRECT]
+    kept = [slo for slo in slos if slo.name not in DIRECT]
     none = NoReads()
-    run = await evaluator.evaluate(
-        stored, at, source=none, history=none, interval=60, query=none.query, concurrency=1
-    )
-    return run.run.results
+    counter = stored(HistoryKeeper(store), none, none, concurrency=1)
+    run = await pipeline(kept, [counter]).evaluate(at)
+    return run.results
 
 
 async def test_an_outage_is_filled_point_by_point_once_the_backend_is_back(prometheus, driven):

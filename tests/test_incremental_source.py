@@ -12,14 +12,17 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
+import aiohttp
 import pytest
 from history import History, build_history
 from history_values import HistoryValues
+from pipelines import direct, pipeline, stored
 from truth import TRUTH, write_config
 
 from exporter.config.loader import load_config
 from exporter.errors import BackendUnavailable
-from exporter.incremental import IncrementalEvaluator
+from exporter.pipeline.stored import HistoryKeeper
+from exporter.promql.client import PromQLClient
 from exporter.sources.base import Snapshot
 from exporter.store.history import HistoryStore
 
@@ -43,8 +46,8 @@ class HistorySource:
         return Snapshot(at=at, values=values)
 
 
-async def no_backend(promql: str, at: float):
-    raise BackendUnavailable("no PromQL backend here", query=promql, at=at)
+DEAD = "http://127.0.0.1:9"
+"""A backend address nothing listens on: its queries fail to connect."""
 
 
 @pytest.fixture(scope="module")
@@ -53,29 +56,21 @@ def history() -> History:
 
 
 @pytest.fixture
-def setup(tmp_path: Path, history: History):
-    settings = load_config(write_config(tmp_path, "http://127.0.0.1:9"))
+async def setup(tmp_path: Path, history: History):
+    settings = load_config(write_config(tmp_path, DEAD))
     store = HistoryStore.open(tmp_path / "data")
     source = HistorySource(history)
-    evaluator = IncrementalEvaluator(store)
-
-    async def cycle(at: int):
-        return await evaluator.evaluate(
-            settings.slos,
-            at,
-            source=source,
-            history=None,
-            interval=60,
-            query=no_backend,
-            concurrency=4,
+    async with aiohttp.ClientSession() as session:
+        client = PromQLClient(session, settings.backend)
+        evaluate = pipeline(
+            settings.slos, [stored(HistoryKeeper(store), source, None), direct(client)]
         )
-
-    yield cycle, source
+        yield evaluate.evaluate, source
     store.close()
 
 
 def events(run, name: str, window: int) -> float:
-    return run.run.results[name].windows[window].events.total
+    return run.results[name].windows[window].events.total
 
 
 async def test_history_starts_at_the_first_snapshot(setup, history):
@@ -93,7 +88,7 @@ async def test_history_starts_at_the_first_snapshot(setup, history):
     at = start + 5 * MINUTE
     for window in (300, 3600, 30 * 86400):
         assert events(run, "checkout-availability", window) == truth.total(history, at, 300)
-    assert run.run.failures.keys() == {"search-availability"}, "query templates need PromQL"
+    assert run.failures.keys() == {"search-availability"}, "query templates need PromQL"
 
 
 async def test_a_gap_becomes_one_bucket_shared_linearly(setup, history):
@@ -135,32 +130,25 @@ async def test_backfill_progress_is_visible_and_a_failed_backfill_fails_its_slos
 ):
     """While the backfill runs, the seconds still to read are known; if the backend goes
     away meanwhile, the store-backed SLOs fail this cycle and nothing is left pending."""
-    settings = load_config(write_config(tmp_path, "http://127.0.0.1:9"))
+    settings = load_config(write_config(tmp_path, DEAD))
     store = HistoryStore.open(tmp_path / "data")
     source = GatedRanges(history)
-    evaluator = IncrementalEvaluator(store)
+    keeper = HistoryKeeper(store)
     try:
-        cycle = asyncio.ensure_future(
-            evaluator.evaluate(
-                settings.slos,
-                history.now,
-                source=source,
-                history=source,
-                interval=60,
-                query=no_backend,
-                concurrency=4,
-            )
-        )
-        for _ in range(500):
-            if source.waiting:
-                break
-            await asyncio.sleep(0.01)
-        assert evaluator.progress.remaining >= 30 * 86400
-        source.gate.set()
-        run = await cycle
+        async with aiohttp.ClientSession() as session:
+            client = PromQLClient(session, settings.backend)
+            evaluate = pipeline(settings.slos, [stored(keeper, source, source), direct(client)])
+            cycle = asyncio.ensure_future(evaluate.evaluate(history.now))
+            for _ in range(500):
+                if source.waiting:
+                    break
+                await asyncio.sleep(0.01)
+            assert keeper.progress.remaining >= 30 * 86400
+            source.gate.set()
+            run = await cycle
     finally:
         store.close()
-    assert evaluator.progress.remaining == 0
+    assert keeper.progress.remaining == 0
     assert not run.complete
-    assert set(run.run.failures) == {slo.name for slo in settings.slos}
-    assert all(e.reason in {"connection"} for e in run.run.failures.values())
+    assert set(run.failures) == {slo.name for slo in settings.slos}
+    assert all(e.reason in {"connection"} for e in run.failures.values())

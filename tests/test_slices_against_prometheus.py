@@ -1,9 +1,10 @@
 """Time slices, calendar periods, per-slice SLI kinds and no-data policies on a real Prometheus.
 
-Each SLO below is built directly from the domain model, evaluated with ``evaluate_all`` and
-the real ``PromQLClient`` at several explicit times, and every number the exporter would
-expose (each window's events, SLI and burn rate; the period's bounds and budget; the alert
-conditions) is compared with :mod:`slice_truth`, which recomputes it from the generator's
+Each SLO below is built directly from the domain model, evaluated with the direct
+pipeline (what ``eval`` runs) and the real ``PromQLClient`` at several explicit times,
+and every number the exporter would expose (each window's events, SLI and burn rate; the
+period's bounds and budget; the alert conditions) is compared with :mod:`slice_truth`,
+which recomputes it from the generator's
 own increments and gauge samples.  Counts must match exactly, ratios to 1e-6.
 """
 
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 from history import DAY, HOUR, MINUTE, History, LabelMatcher
+from pipelines import evaluate_direct
 from prometheus_server import PrometheusServer
 from slice_truth import (
     CounterSum,
@@ -53,7 +55,7 @@ from exporter.domain.model import (
     ThresholdSLI,
     ThroughputSLI,
 )
-from exporter.evaluator import EvaluationRun, evaluate_all
+from exporter.pipeline.cycle import EvaluationRun
 from exporter.promql.client import PromQLClient
 from exporter.settings import BackendSettings
 
@@ -459,7 +461,7 @@ async def _evaluate(url: str, slos: list[SLO], times: dict[str, int]) -> dict[st
     async with aiohttp.ClientSession() as session:
         client = PromQLClient(session, BackendSettings(url=url, timeout=60))
         return {
-            label: await evaluate_all(slos, client.instant, at, concurrency=8)
+            label: await evaluate_direct(slos, client, at, concurrency=8)
             for label, at in times.items()
         }
 

@@ -18,6 +18,7 @@ import pytest
 from exporter.errors import BackendResponseError, QueryError
 from exporter.promql import batch
 from exporter.promql.client import PromQLClient
+from exporter.promql.gate import QueryGate
 from exporter.settings import BackendSettings
 from exporter.sources.promql import PromQLSource
 
@@ -40,7 +41,7 @@ async def test_batched_snapshot_equals_one_query_per_selector(backend, monkeypat
     at = backend.now - 600
     async with aiohttp.ClientSession() as session:
         client = PromQLClient(session, BackendSettings(url=backend.url))
-        source = PromQLSource(client, concurrency=4)
+        source = PromQLSource(QueryGate(client, 4))
         snapshot = await source.snapshot(SELECTORS, at)
         assert source.tally.sent == {"instant": math.ceil(len(SELECTORS) / per_query)}
         for selector in SELECTORS:
@@ -104,7 +105,7 @@ async def test_a_refused_batch_is_retried_selector_by_selector(fake_backend):
     asked alone, so one bad selector is named in the error and the others still answer."""
     async with aiohttp.ClientSession() as session:
         client = PromQLClient(session, BackendSettings(url=fake_backend.url))
-        source = PromQLSource(client, concurrency=2)
+        source = PromQLSource(QueryGate(client, 2))
         fake_backend.mode = "query_error"
         with pytest.raises(QueryError) as caught:
             await source.snapshot(["a", "b"], 1_000_000)
@@ -117,7 +118,7 @@ async def test_a_batch_answer_without_tags_is_a_malformed_answer(fake_backend):
     (counted as malformed), not values filed under the wrong selector."""
     async with aiohttp.ClientSession() as session:
         client = PromQLClient(session, BackendSettings(url=fake_backend.url))
-        source = PromQLSource(client, concurrency=2)
+        source = PromQLSource(QueryGate(client, 2))
         with pytest.raises(BackendResponseError, match=batch.TAG):
             await source.snapshot(["a", "b"], 1_000_000)
     assert source.tally.errors == {}

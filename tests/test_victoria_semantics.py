@@ -453,11 +453,11 @@ async def test_default_victoria_moves_recent_evaluation_times(client):
     gets an earlier time back: it answers instant queries within 30 s of its clock
     (``-search.latencyOffset``) at its clock minus 30 s, so results would not be at T."""
     at = float(math.floor(time.time()))
-    assert await client.instant("time()", at) < at
+    assert (await client.query("time()", at)).value < at
 
 
 async def test_thirty_seconds_of_evaluation_delay_keeps_t_on_victoria(client):
     """With ``evaluation.delay: 30s`` the daemon's T is at least 30 s old, and a default
     VictoriaMetrics evaluates exactly at T."""
     at = evaluation_time(time.time(), 60, 30)
-    assert await client.instant("time()", at) == at
+    assert (await client.query("time()", at)).value == at

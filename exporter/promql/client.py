@@ -1,6 +1,6 @@
 """Queries against a PromQL HTTP API (Prometheus, Thanos, Mimir, VictoriaMetrics).
 
-One call, :meth:`PromQLClient.instant`, gives one number: the sum of the
+One call, :meth:`PromQLClient.query`, gives one number: the sum of the
 result vector's samples (0.0 for an empty vector: no series, no events) or
 the scalar. :meth:`PromQLClient.series` gives the samples of an instant
 vector one by one, with their labels, and :meth:`PromQLClient.range_series`
@@ -117,10 +117,6 @@ class PromQLClient:
         self._ssl = _ssl_option(backend)
         self._timeout = aiohttp.ClientTimeout(total=backend.timeout)
         self._secrets = _secret_fragments(backend)
-
-    async def instant(self, query: str, at: float) -> float:
-        """The value of ``query`` at Unix time ``at`` (see :meth:`query`)."""
-        return (await self.query(query, at)).value
 
     async def query(self, query: str, at: float) -> QueryValue:
         """The value of ``query`` at Unix time ``at``, and how many series made it.

@@ -25,7 +25,6 @@ matched by the regex ``\\+Inf``.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -50,10 +49,13 @@ from exporter.promql.selectors import MatchOp, Selector, parse_selector, render_
 __all__ = [
     "INF_REGEX",
     "CounterSelectors",
+    "SLIQueries",
     "WindowQueries",
     "counter_selectors",
+    "increase",
     "le_regex",
     "le_spellings",
+    "over_time",
     "window_queries",
 ]
 
@@ -173,10 +175,6 @@ def le_regex(threshold: float) -> str:
     return "|".join(_quote_meta(s) for s in le_spellings(threshold))
 
 
-def _increase(selector: Selector, window: str) -> str:
-    return f"sum(increase({selector.render()}[{window}]))"
-
-
 def _numerator(sli: RatioSLI | QuerySLI) -> tuple[str, bool]:
     """The good (or else bad) selector or template, and whether it counts bad events."""
     if sli.good is not None:
@@ -218,33 +216,63 @@ def counter_selectors(sli: RatioSLI | LatencySLI) -> CounterSelectors:
     return CounterSelectors(parse_selector(numerator), parse_selector(sli.total), counts_bad)
 
 
-def _counted(sli: RatioSLI | LatencySLI, window: str) -> WindowQueries:
-    selectors = counter_selectors(sli)
+def _bare(selector: str) -> str:
+    return parse_selector(selector).render()
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """An SLI's selectors, parsed and rendered once: the roles its kind has."""
+
+    numerator: str = ""
+    total: str = ""
+    counts_bad: bool = False
+    metric: str = ""
+    """The one selector of a native histogram, a 0/1 gauge, a throughput counter or a
+    freshness timestamp."""
+
+
+def _parse(sli: SLI) -> _Parsed:
+    match sli:
+        case RatioSLI() | LatencySLI() if not (isinstance(sli, LatencySLI) and sli.native):
+            selectors = counter_selectors(sli)
+            return _Parsed(
+                selectors.numerator.render(), selectors.total.render(), selectors.counts_bad
+            )
+        case LatencySLI():
+            return _Parsed(metric=_bare(sli.histogram))
+        case BoolGaugeSLI():
+            return _Parsed(metric=_bare(sli.metric))
+        case ThroughputSLI():
+            return _Parsed(metric=_bare(sli.counter))
+        case FreshnessSLI():
+            return _Parsed(metric=_bare(sli.timestamp))
+        case _:
+            return _Parsed()
+
+
+def increase(selector: str, window: str) -> str:
+    """``sum(increase(<selector>[<window>]))``: a counter's events in the window."""
+    return f"sum(increase({selector}[{window}]))"
+
+
+def over_time(function: str, selector: str, window: int) -> str:
+    """``sum(<function>(<selector>[<window - 1ms>]))``: a gauge's samples in (T - W, T].
+
+    One millisecond short, so a sample exactly at T - W belongs to the window before
+    (the same rule as time slices).
+    """
+    return f"sum({function}({selector}[{window * 1000 - 1}ms]))"
+
+
+def _native_latency(sli: LatencySLI, histogram: str, window: str) -> WindowQueries:
+    counted = increase(histogram, window)
+    count = f"histogram_count({counted})"
     return WindowQueries(
-        numerator=_increase(selectors.numerator, window),
-        total=_increase(selectors.total, window),
-        counts_bad=selectors.counts_bad,
-    )
-
-
-def _ratio(sli: RatioSLI, window: str) -> WindowQueries:
-    return _counted(sli, window)
-
-
-def _native_latency(sli: LatencySLI, window: str) -> WindowQueries:
-    increase = _increase(parse_selector(sli.histogram), window)
-    count = f"histogram_count({increase})"
-    return WindowQueries(
-        numerator=f"histogram_fraction(0, {sli.threshold!r}, {increase}) * {count}",
+        numerator=f"histogram_fraction(0, {sli.threshold!r}, {counted}) * {count}",
         total=count,
         counts_bad=False,
     )
-
-
-def _latency(sli: LatencySLI, window: str) -> WindowQueries:
-    if sli.native:
-        return _native_latency(sli, window)
-    return _counted(sli, window)
 
 
 def _query(sli: QuerySLI, window: str) -> WindowQueries:
@@ -256,43 +284,34 @@ def _query(sli: QuerySLI, window: str) -> WindowQueries:
     )
 
 
-def _over_time(function: str, selector: str, window: int) -> str:
-    # W - 1ms: leave out the sample exactly at T - W, as for slices.
-    return f"sum({function}({parse_selector(selector).render()}[{window * 1000 - 1}ms]))"
-
-
-def _bool_gauge(sli: BoolGaugeSLI, window: int) -> WindowQueries:
-    return WindowQueries(
-        numerator=_over_time("sum_over_time", sli.metric, window),
-        total=_over_time("count_over_time", sli.metric, window),
-        counts_bad=False,
-    )
-
-
-def _event_queries(
-    sli: RatioSLI | LatencySLI | QuerySLI | BoolGaugeSLI, window: int
-) -> WindowQueries:
+def _event_queries(sli: SLI, parsed: _Parsed, window: int) -> WindowQueries:
     """Occurrence counting: the events themselves over the window."""
     duration = format_duration(window)
     match sli:
-        case RatioSLI():
-            return _ratio(sli, duration)
-        case LatencySLI():
-            return _latency(sli, duration)
+        case LatencySLI() if sli.native:
+            return _native_latency(sli, parsed.metric, duration)
+        case RatioSLI() | LatencySLI():
+            return WindowQueries(
+                increase(parsed.numerator, duration),
+                increase(parsed.total, duration),
+                parsed.counts_bad,
+            )
         case QuerySLI():
             return _query(sli, duration)
         case BoolGaugeSLI():
-            return _bool_gauge(sli, window)
+            return WindowQueries(
+                over_time("sum_over_time", parsed.metric, window),
+                over_time("count_over_time", parsed.metric, window),
+                False,
+            )
         case _:
-            assert_never(sli)
+            raise TypeError(f"{type(sli).__name__} is judged per time slice")
 
 
-def _timesliced(
-    sli: RatioSLI | LatencySLI | QuerySLI | BoolGaugeSLI, window: int, budgeting: Budgeting
-) -> WindowQueries:
+def _timesliced(sli: SLI, parsed: _Parsed, window: int, budgeting: Budgeting) -> WindowQueries:
     """Event SLIs under timeslice budgeting: each slice's own SLI, judged or averaged."""
     step = budgeting.slice
-    per_slice = _event_queries(sli, step)
+    per_slice = _event_queries(sli, parsed, step)
     if isinstance(sli, QuerySLI):  # a template may return labelled series: one number per slice
         per_slice = WindowQueries(
             f"sum({per_slice.numerator})", f"sum({per_slice.total})", per_slice.counts_bad
@@ -308,7 +327,10 @@ def _timesliced(
 
 
 def _per_slice(
-    sli: ThresholdSLI | RawSLI | ThroughputSLI | FreshnessSLI, window: int, step: int
+    sli: ThresholdSLI | RawSLI | ThroughputSLI | FreshnessSLI,
+    parsed: _Parsed,
+    window: int,
+    step: int,
 ) -> WindowQueries:
     """The SLI kinds that are judged per time slice whatever the budgeting."""
     duration = format_duration(step)
@@ -317,10 +339,10 @@ def _per_slice(
             value = slices.numbers_only(sli.query)
             judged = slices.compare_bool(value, sli.op, sli.value)
         case ThroughputSLI():
-            value = f"sum(rate({parse_selector(sli.counter).render()}[{duration}]))"
+            value = f"sum(rate({parsed.metric}[{duration}]))"
             judged = slices.at_least_bool(value, sli.floor)
         case FreshnessSLI():
-            value = f"time() - max({parse_selector(sli.timestamp).render()})"
+            value = f"time() - max({parsed.metric})"
             judged = slices.at_most_bool(value, float(sli.max_age))
         case RawSLI():
             value = slices.numbers_only(sli.query)
@@ -336,17 +358,29 @@ def _per_slice(
     )
 
 
-@functools.lru_cache(maxsize=4096)
-def window_queries(sli: SLI, window: int, budgeting: Budgeting | None = None) -> WindowQueries:
-    """The numerator and total queries of ``sli`` over ``window`` seconds.
+class SLIQueries:
+    """The window queries of one SLI, with its selectors parsed once.
 
-    Selectors are parsed again here, so an invalid one raises ``ValueError``
-    (the config loader has checked them already). Results are cached: every
-    evaluation asks for the same few.
+    Built when a config is loaded (an invalid selector raises ``ValueError``, which
+    the config loader has ruled out already); :meth:`window` then only writes text.
     """
-    budgeting = budgeting or Budgeting()
-    if isinstance(sli, ThresholdSLI | RawSLI | ThroughputSLI | FreshnessSLI):
-        return _per_slice(sli, window, budgeting.slice)
-    if budgeting.sliced:
-        return _timesliced(sli, window, budgeting)
-    return _event_queries(sli, window)
+
+    def __init__(self, sli: SLI, budgeting: Budgeting | None = None) -> None:
+        self.sli = sli
+        self.budgeting = budgeting or Budgeting()
+        self._parsed = _parse(sli)
+
+    def window(self, window: int) -> WindowQueries:
+        """The numerator and total queries over ``window`` seconds."""
+        sli = self.sli
+        if isinstance(sli, ThresholdSLI | RawSLI | ThroughputSLI | FreshnessSLI):
+            return _per_slice(sli, self._parsed, window, self.budgeting.slice)
+        if self.budgeting.sliced:
+            return _timesliced(sli, self._parsed, window, self.budgeting)
+        return _event_queries(sli, self._parsed, window)
+
+
+def window_queries(sli: SLI, window: int, budgeting: Budgeting | None = None) -> WindowQueries:
+    """The numerator and total queries of ``sli`` over ``window`` seconds (one-off: a
+    caller that asks for many windows keeps an :class:`SLIQueries`)."""
+    return SLIQueries(sli, budgeting).window(window)

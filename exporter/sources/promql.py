@@ -3,45 +3,26 @@
 :meth:`PromQLSource.snapshot` is the :class:`~exporter.sources.base.Source`
 side: instant queries of the bare selectors at T, many selectors per query
 (:mod:`exporter.promql.batch`), whose answer is the latest raw sample of
-every matching series. :meth:`PromQLSource.values`
-and :meth:`PromQLSource.events` are the range side the store's backfill
-uses (:class:`~exporter.store.fill.RangeSource`): raw values on a grid, or
-an aggregate such as ``sum(increase(sel[1h]))`` at every grid point, as one
-range query per call. Every query goes through one semaphore, so backfill,
-cycles and direct window queries together respect ``evaluation.concurrency``.
+every matching series. :meth:`PromQLSource.values` and
+:meth:`PromQLSource.events` are the range side the store's backfill uses
+(:class:`~exporter.store.fill.RangeSource`): raw values on a grid, or an
+aggregate such as ``sum(increase(sel[1h]))`` at every grid point, as one
+range query per call. Every query passes the generation's
+:class:`~exporter.promql.gate.QueryGate`, whose limit the direct window
+queries share.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
-from collections.abc import Awaitable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TypeVar
+from collections.abc import Mapping, Sequence
 
 from exporter.errors import BackendError, BackendResponseError, QueryError
 from exporter.promql import batch
-from exporter.promql.client import Labels, PromQLClient, QueryValue
+from exporter.promql.client import Labels
+from exporter.promql.gate import QueryGate, QueryTally
 from exporter.sources.base import SeriesKey, Snapshot
 from exporter.store.tiers import Grid
-
-T = TypeVar("T")
-
-
-@dataclass
-class QueryTally:
-    """Queries a source sent, by kind (``instant`` or ``range``), and failures by reason."""
-
-    sent: Counter[str] = field(default_factory=Counter)
-    errors: Counter[str] = field(default_factory=Counter)
-
-    def copy(self) -> QueryTally:
-        """A frozen copy, to subtract from later."""
-        return QueryTally(Counter(self.sent), Counter(self.errors))
-
-    def since(self, earlier: QueryTally) -> QueryTally:
-        """What was sent and failed after ``earlier``."""
-        return QueryTally(self.sent - earlier.sent, self.errors - earlier.errors)
 
 
 def _key(labels: Labels) -> SeriesKey:
@@ -49,32 +30,18 @@ def _key(labels: Labels) -> SeriesKey:
 
 
 class PromQLSource:
-    """Reads counter values from a backend through a :class:`PromQLClient`."""
+    """Reads counter values from a backend through a :class:`QueryGate`."""
 
-    def __init__(
-        self, client: PromQLClient, concurrency: int, tally: QueryTally | None = None
-    ) -> None:
-        self._client = client
-        self._semaphore = asyncio.Semaphore(concurrency)
-        self.tally = tally if tally is not None else QueryTally()
+    def __init__(self, gate: QueryGate) -> None:
+        self._gate = gate
 
-    async def _send(self, kind: str, coro: Awaitable[T]) -> T:
-        async with self._semaphore:
-            self.tally.sent[kind] += 1
-            try:
-                return await coro
-            except BackendError as err:
-                self.tally.errors[err.reason] += 1
-                raise
-
-    async def query(self, promql: str, at: float) -> QueryValue:
-        """One direct window query: it shares the concurrency limit, not the tally
-        (the evaluator counts its own queries)."""
-        async with self._semaphore:
-            return await self._client.query(promql, at)
+    @property
+    def tally(self) -> QueryTally:
+        """What this source sent and what failed."""
+        return self._gate.tally
 
     async def _series(self, selector: str, at: float) -> dict[SeriesKey, float]:
-        samples = await self._send("instant", self._client.series(selector, at))
+        samples = await self._gate.series(selector, at)
         return {_key(labels): value for labels, value in samples}
 
     async def snapshot(self, selectors: Sequence[str], at: float) -> Snapshot:
@@ -95,7 +62,7 @@ class PromQLSource:
         if len(selectors) == 1:
             return {selectors[0]: await self._series(selectors[0], at)}
         try:
-            samples = await self._send("instant", self._client.series(batch.query(selectors), at))
+            samples = await self._gate.series(batch.query(selectors), at)
             per_selector = batch.split(selectors, samples)
         except QueryError:
             # The backend refused the batch (a limit, one selector it cannot run):
@@ -117,19 +84,15 @@ class PromQLSource:
         if len(points) == 1:
             single = await self._series(selector, points.first)
             return {key: {points.first: value} for key, value in single.items()}
-        matrix = await self._send(
-            "range", self._client.range_series(selector, points.first, points.last, points.step)
-        )
+        matrix = await self._gate.range_series(selector, points.first, points.last, points.step)
         return {_key(labels): {round(t): v for t, v in samples} for labels, samples in matrix}
 
     async def events(self, query: str, ends: Grid) -> dict[int, float]:
         """The value of the aggregate ``query`` at each end (0 where it had none)."""
         if len(ends) == 1:
-            answer = await self._send("instant", self._client.query(query, ends.first))
+            answer = await self._gate.query(query, ends.first)
             return {ends.first: answer.value}
-        matrix = await self._send(
-            "range", self._client.range_series(query, ends.first, ends.last, ends.step)
-        )
+        matrix = await self._gate.range_series(query, ends.first, ends.last, ends.step)
         out = dict.fromkeys(ends.points, 0.0)
         for _, samples in matrix:
             for t, v in samples:

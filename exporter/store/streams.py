@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from exporter.domain.calendar import CalendarUnit
 from exporter.domain.durations import format_duration
 from exporter.domain.model import SLO, BoolGaugeSLI, LatencySLI, RatioSLI
-from exporter.promql.queries import counter_selectors
+from exporter.promql.queries import counter_selectors, increase, over_time
 from exporter.promql.selectors import parse_selector
 from exporter.store.plan import Needs
 from exporter.store.tiers import HOUR, coarse_width
@@ -66,9 +66,8 @@ class Stream:
     def windowed(self, seconds: int) -> str:
         """PromQL for the stream's events in (t - seconds, t], evaluated at t."""
         if self.kind is Kind.COUNTER:
-            return f"sum(increase({self.selector}[{format_duration(seconds)}]))"
-        # 1 ms short, so a sample exactly at t - seconds belongs to the bucket before.
-        return f"sum({self.kind.value}({self.selector}[{seconds * 1000 - 1}ms]))"
+            return increase(self.selector, format_duration(seconds))
+        return over_time(self.kind.value, self.selector, seconds)
 
 
 @dataclass(frozen=True)
@@ -81,12 +80,15 @@ class StoredSLI:
     bucket_check: bool
     """A latency SLI: a threshold that is no bucket bound must be reported."""
 
+    @property
+    def needs_range_reads(self) -> bool:
+        """A 0/1 gauge's samples are counted by the backend (``sum_over_time``), so only
+        a source that can read the past (a PromQL backend) can keep it."""
+        return not self.numerator.raw
 
-def stored_sli(slo: SLO, *, gauges: bool) -> StoredSLI | None:
-    """The streams of ``slo``'s events, or None when it needs direct window queries.
 
-    ``gauges`` says whether 0/1 gauges can be stored (they need a PromQL backend).
-    """
+def stored_sli(slo: SLO) -> StoredSLI | None:
+    """The streams of ``slo``'s events, or None when it needs direct window queries."""
     if slo.sliced:
         return None
     sli = slo.sli
@@ -98,7 +100,7 @@ def stored_sli(slo: SLO, *, gauges: bool) -> StoredSLI | None:
             counts_bad=selectors.counts_bad,
             bucket_check=isinstance(sli, LatencySLI),
         )
-    if isinstance(sli, BoolGaugeSLI) and gauges:
+    if isinstance(sli, BoolGaugeSLI):
         selector = parse_selector(sli.metric).render()
         return StoredSLI(
             numerator=Stream(selector, Kind.GAUGE_SUM),

@@ -9,7 +9,7 @@ from typing import Any
 
 from exporter.domain.durations import format_duration
 from exporter.domain.model import SLO, Status
-from exporter.evaluator import EvaluationRun
+from exporter.pipeline.cycle import EvaluationRun
 
 
 def rfc3339(ts: float) -> str:

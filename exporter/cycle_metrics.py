@@ -1,0 +1,59 @@
+"""A finished cycle, written into the self-metrics."""
+
+from __future__ import annotations
+
+import math
+
+from exporter.pipeline.cycle import EvaluationRun
+from exporter.selfmetrics import SelfMetrics
+from exporter.store.fill import Progress
+from exporter.store.history import HistoryStore
+
+STORE_STATS_SECONDS = 300.0
+"""How often the store's size and row counts are refreshed in the self-metrics."""
+
+
+def record_cycle(metrics: SelfMetrics, run: EvaluationRun) -> None:
+    """Queries, failures, backend state, duration and result of one cycle."""
+    metrics.queries.inc(run.queries)
+    for reason, count in run.errors.items():
+        metrics.query_errors.labels(reason=reason).inc(count)
+    metrics.backend_up.set(1 if run.backend_reachable else 0)
+    metrics.evaluation_duration.observe(run.duration)
+    metrics.evaluations.labels(result="failure" if run.failures else "success").inc()
+    for path, done in run.paths.items():
+        metrics.cycle_queries.labels(path=path).set(done.tally.total)
+        metrics.cycle_slos.labels(path=path).set(done.slos)
+
+
+class StoreMetrics:
+    """The history store's self-metrics: what a cycle filled, and the file's size."""
+
+    def __init__(self, metrics: SelfMetrics, store: HistoryStore, progress: Progress) -> None:
+        self._metrics = metrics
+        self._store = store
+        self._progress = progress
+        self._counted_at = -math.inf
+        self._filled = progress.filled
+        self._resets = progress.resets
+        metrics.enable_store()
+        metrics.backfill_remaining.set_function(lambda: progress.remaining)
+
+    def record(self, run: EvaluationRun, now: float) -> None:
+        """Range queries, filled seconds and resets of the cycle; size every 5 minutes."""
+        m, progress = self._metrics, self._progress
+        stored = run.paths.get("store")
+        if stored is not None:
+            m.range_queries.inc(stored.tally.sent["range"])
+        m.filled.inc(progress.filled - self._filled)
+        m.resets.inc(progress.resets - self._resets)
+        self._filled, self._resets = progress.filled, progress.resets
+        # Counting rows reads whole tables (tens of millions of buckets at 10,000 SLOs):
+        # every 5 minutes, like the store's maintenance, not every cycle.
+        if now - self._counted_at >= STORE_STATS_SECONDS:
+            stats = self._store.stats()
+            m.store_size.set(stats.size_bytes)
+            m.store_buckets.set(stats.buckets)
+            m.store_series.set(stats.series)
+            m.store_selectors.set(stats.selectors)
+            self._counted_at = now

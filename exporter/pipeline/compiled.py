@@ -1,0 +1,48 @@
+"""An SLO as the pipeline uses it: its queries and its store streams worked out once.
+
+A config generation compiles every SLO when it is loaded, so no cycle parses
+a selector or writes the query of a fixed window again. Only the window of a
+calendar period changes length from cycle to cycle; its queries are written
+when asked, from the selectors parsed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from exporter.domain.model import SLO
+from exporter.promql.queries import SLIQueries, WindowQueries
+from exporter.store.streams import StoredSLI, stored_sli
+
+
+@dataclass(frozen=True)
+class CompiledSLO:
+    """One SLO with its window queries and the store streams of its events."""
+
+    slo: SLO
+    sli_queries: SLIQueries
+    fixed: Mapping[int, WindowQueries]
+    stored: StoredSLI | None
+    """The streams the history store counts it from (None: it cannot)."""
+
+    @property
+    def name(self) -> str:
+        """The SLO's name."""
+        return self.slo.name
+
+    def queries(self, window: int) -> WindowQueries:
+        """The numerator and total queries over ``window`` seconds."""
+        found = self.fixed.get(window)
+        return found if found is not None else self.sli_queries.window(window)
+
+
+def compile_slo(slo: SLO) -> CompiledSLO:
+    """Parse ``slo``'s selectors and write the queries of its fixed windows."""
+    queries = SLIQueries(slo.sli, slo.budgeting)
+    return CompiledSLO(
+        slo=slo,
+        sli_queries=queries,
+        fixed={window: queries.window(window) for window in slo.windows},
+        stored=stored_sli(slo),
+    )

@@ -1,0 +1,72 @@
+"""What every way of counting events has in common: the seam of the pipeline.
+
+An :class:`EventCounter` says which SLOs it can count and counts the good
+and total events of every window of those SLOs at one time T. The direct
+counter asks the backend one query per window; the store counter sums
+buckets it keeps. Whatever counts them, the rules below are the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from exporter.domain.budget import WindowEvents, events_from_bad
+from exporter.domain.model import SLO, LatencySLI
+from exporter.errors import BackendError, QueryError
+from exporter.pipeline.compiled import CompiledSLO
+from exporter.promql.gate import QueryTally
+
+WindowCounts = Mapping[int, WindowEvents]
+"""Events per window (seconds) of one SLO at T."""
+
+
+@dataclass
+class Counted:
+    """What one counter found at T: events per SLO, or why an SLO could not be counted."""
+
+    events: dict[str, WindowCounts] = field(default_factory=dict)
+    failures: dict[str, BackendError] = field(default_factory=dict)
+    tally: QueryTally = field(default_factory=QueryTally)
+    """The requests sent for this count."""
+    complete: bool = True
+    """False while the counter's own history is incomplete (the store's backfill)."""
+
+
+class EventCounter(Protocol):
+    """A way of counting an SLO's window events at T."""
+
+    path: str
+    """Its name in the self-metrics (``slo_exporter_cycle_queries{path=...}``)."""
+
+    def can_count(self, slo: CompiledSLO) -> bool:
+        """True when this counter can count every window of ``slo``."""
+        ...
+
+    async def count(self, slos: Sequence[CompiledSLO], at: float) -> Counted:
+        """Events of every window of every SLO at ``at`` (``slo.windows_at(at)``)."""
+        ...
+
+
+def window_events(numerator: float, total: float, *, counts_bad: bool) -> WindowEvents:
+    """Good and total events from a numerator that counts good or, else, bad events."""
+    return events_from_bad(numerator, total) if counts_bad else WindowEvents(numerator, total)
+
+
+def check_threshold_bucket(slo: SLO, bucket_series: int, total: float, at: float) -> None:
+    """Refuse a latency threshold that is no bucket bound of the histogram.
+
+    No series at the threshold while the ``+Inf`` bucket counted requests would
+    count every request as slow, so such an SLO fails (a ``QueryError``) instead.
+    """
+    sli = slo.sli
+    if not isinstance(sli, LatencySLI) or sli.native or slo.sliced:
+        return
+    if bucket_series == 0 and total > 0:
+        raise QueryError(
+            f"no bucket with le={sli.threshold:g} in {sli.histogram}: the threshold must be "
+            "one of the histogram's bucket bounds (see the service's /metrics)",
+            query=sli.histogram,
+            at=at,
+        )

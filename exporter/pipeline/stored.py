@@ -1,0 +1,207 @@
+"""Counting events from the history store, keeping it filled from a source.
+
+At T, for the distinct streams (selectors) of the SLOs it counts:
+
+1. plan what each stream lacks (:func:`~exporter.store.plan.plan_fill`): in a
+   steady cycle that is the one point T;
+2. read the steady streams with one snapshot (:mod:`~exporter.pipeline.store_reads`)
+   and fill everything else, cold starts, gaps after a restart or an outage and
+   history a longer period now needs, from the range side of the source, exactly
+   (:mod:`~exporter.pipeline.store_fills`);
+3. sum every window, the period included, from the store.
+
+A stream whose reads fail fails its SLOs for this cycle only: ``known_until``
+stays, and the next good cycle fills the gap, so no bucket swallows an outage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from exporter.errors import BackendError
+from exporter.pipeline.compiled import CompiledSLO
+from exporter.pipeline.counts import Counted, WindowCounts, check_threshold_bucket, window_events
+from exporter.pipeline.pause import Pauser
+from exporter.pipeline.store_fills import RangeFills
+from exporter.pipeline.store_reads import SnapshotReads, catch_up_points
+from exporter.pipeline.store_upkeep import Upkeep
+from exporter.promql.gate import QueryTally
+from exporter.sources.base import Source
+from exporter.store.fill import Progress, RangeSource
+from exporter.store.history import HistoryStore
+from exporter.store.plan import FillPlan, Needs, plan_fill
+from exporter.store.streams import StoredSLI, Stream, needs
+
+
+class HistoryKeeper:
+    """What outlives a config generation: the store, fill progress and maintenance."""
+
+    def __init__(self, store: HistoryStore, progress: Progress | None = None) -> None:
+        self.store = store
+        self.progress = progress if progress is not None else Progress()
+        self.upkeep = Upkeep(store)
+
+
+@dataclass
+class _Streams:
+    """The SLOs a store counter counts and the streams they read."""
+
+    slos: list[tuple[CompiledSLO, StoredSLI]] = field(default_factory=list)
+    streams: dict[str, Stream] = field(default_factory=dict)
+    users: dict[str, list[CompiledSLO]] = field(default_factory=dict)
+
+
+def _streams_of(slos: Sequence[CompiledSLO]) -> _Streams:
+    out = _Streams()
+    for slo in slos:
+        stored = slo.stored
+        assert stored is not None, "the router gives a store counter only SLOs it can count"
+        out.slos.append((slo, stored))
+        for stream in (stored.numerator, stored.total):
+            out.streams[stream.key] = stream
+            out.users.setdefault(stream.key, []).append(slo)
+    return out
+
+
+class StoreCounter:
+    """Counts the SLOs whose events the store can keep, from ``source`` (and, for
+    backfill and gaps, its range side ``history``; None: a gap becomes one bucket)."""
+
+    path = "store"
+
+    def __init__(
+        self,
+        keeper: HistoryKeeper,
+        source: Source,
+        history: RangeSource | None,
+        tally: QueryTally,
+        *,
+        interval: int,
+        concurrency: int,
+    ) -> None:
+        self.keeper = keeper
+        self._source = source
+        self._history = history
+        self._tally = tally
+        self._interval = interval
+        self._concurrency = concurrency
+        self._sorted: tuple[Sequence[CompiledSLO], _Streams] | None = None
+
+    def can_count(self, slo: CompiledSLO) -> bool:
+        """SLOs of counters; of 0/1 gauges too when the source can read the past."""
+        stored = slo.stored
+        return stored is not None and (self._history is not None or not stored.needs_range_reads)
+
+    async def count(self, slos: Sequence[CompiledSLO], at: float) -> Counted:
+        """Bring every stream up to ``at`` (whole seconds), then sum its windows."""
+        if at != int(at):
+            raise ValueError(f"the store evaluates at whole seconds, not {at}")
+        t = int(at)
+        before = self._tally.copy()
+        sorted_ = self._sort(slos)
+        pause = Pauser()
+        wants: dict[str, Needs] = {}
+        for key, users in sorted_.users.items():
+            wants[key] = needs((u.slo for u in users), t, self._interval)
+            await pause.maybe()
+        failed = await self._update(sorted_.streams, wants, t)
+        await self.keeper.upkeep.run(wants, t, self._interval)
+        counted = Counted(complete=not failed)
+        for slo, stored in sorted_.slos:
+            error = failed.get(stored.numerator.key) or failed.get(stored.total.key)
+            if error is not None:
+                counted.failures[slo.name] = error
+                continue
+            try:
+                counted.events[slo.name] = self._events(slo, stored, t)
+            except BackendError as err:
+                counted.failures[slo.name] = err
+            await pause.maybe()
+        counted.tally = self._tally.since(before)
+        return counted
+
+    def _sort(self, slos: Sequence[CompiledSLO]) -> _Streams:
+        """The streams of ``slos``, kept while the router passes the same SLOs."""
+        cached = self._sorted
+        if cached is not None and cached[0] is slos:
+            return cached[1]
+        sorted_ = _streams_of(slos)
+        self._sorted = (slos, sorted_)
+        return sorted_
+
+    async def _update(
+        self, streams: Mapping[str, Stream], wants: Mapping[str, Needs], at: int
+    ) -> dict[str, BackendError]:
+        """Bring every stream up to ``at``; the streams that failed, with their error."""
+        store, progress = self.keeper.store, self.keeper.progress
+        plans: dict[str, FillPlan] = {}
+        pause = Pauser()
+        for key, stream in streams.items():
+            plans[key] = plan_fill(store.state(key), at, wants[key], self._interval, raw=stream.raw)
+            await pause.maybe()
+        failed: dict[str, BackendError] = {}
+        reads = SnapshotReads(store, self._source, progress, failed)
+        if self._history is None:
+            steady = [k for k, p in plans.items() if p.steps]
+            jobs: list[Coroutine[Any, Any, None]] = (
+                [reads.read(streams, steady, at)] if steady else []
+            )
+        else:
+            jobs = self._reads_and_fills(
+                streams, plans, reads, RangeFills(store, self._history, progress, failed)
+            )
+        tasks = [asyncio.ensure_future(job) for job in jobs]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        return failed
+
+    def _reads_and_fills(
+        self,
+        streams: Mapping[str, Stream],
+        plans: Mapping[str, FillPlan],
+        reads: SnapshotReads,
+        fills: RangeFills,
+    ) -> list[Coroutine[Any, Any, None]]:
+        """Snapshot reads for the steady and the few missed points, range fills for the rest."""
+        points: dict[tuple[int, ...], list[str]] = {}
+        for key, plan in plans.items():
+            grid = catch_up_points(plan) if streams[key].raw else None
+            if grid is not None:
+                points.setdefault(grid, []).append(key)
+        caught = {key for keys in points.values() for key in keys}
+        jobs: list[Coroutine[Any, Any, None]] = [
+            reads.points(streams, keys, grid) for grid, keys in points.items()
+        ]
+        # a gauge's steady cycle is one windowed count; it is no backfill
+        quiet = [k for k, p in plans.items() if p.steady and not streams[k].raw]
+        jobs.extend(fills.one(streams[k], plans[k], Progress()) for k in quiet)
+        filling = [
+            k
+            for k, p in plans.items()
+            if k not in caught and not p.steady and (p.steps or p.prepend)
+        ]
+        if filling:
+            jobs.append(fills.all(streams, plans, filling, self._concurrency))
+        return jobs
+
+    def _events(self, slo: CompiledSLO, stored: StoredSLI, at: int) -> WindowCounts:
+        store = self.keeper.store
+        windows = slo.slo.windows_at(at)
+        numerator = store.window_sums(stored.numerator.key, at, windows)
+        total = store.window_sums(stored.total.key, at, windows)
+        if stored.bucket_check:
+            longest = total[max(windows)]
+            if longest > 0:
+                series = store.series_count(stored.numerator.selector)
+                check_threshold_bucket(slo.slo, series, longest, at)
+        return {
+            w: window_events(numerator[w], total[w], counts_bad=stored.counts_bad) for w in windows
+        }

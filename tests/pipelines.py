@@ -1,0 +1,53 @@
+"""Tests build the production pipeline the way the daemon and ``eval`` do, with a few lines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from exporter.domain.model import SLO
+from exporter.pipeline.compiled import compile_slo
+from exporter.pipeline.counts import EventCounter
+from exporter.pipeline.cycle import EvaluationRun, Pipeline
+from exporter.pipeline.direct import DirectCounter
+from exporter.pipeline.stored import HistoryKeeper, StoreCounter
+from exporter.promql.client import PromQLClient
+from exporter.promql.gate import QueryGate, QueryTally
+from exporter.sources.base import Source
+from exporter.store.fill import RangeSource
+
+
+def pipeline(slos: Sequence[SLO], counters: Sequence[EventCounter]) -> Pipeline:
+    """``slos`` compiled and routed to ``counters`` (the first that can count each)."""
+    return Pipeline([compile_slo(slo) for slo in slos], counters)
+
+
+def direct(client: PromQLClient, concurrency: int = 16) -> DirectCounter:
+    """The direct counter over ``client``, as ``eval`` builds it."""
+    return DirectCounter(QueryGate(client, concurrency))
+
+
+async def evaluate_direct(
+    slos: Sequence[SLO], client: PromQLClient, at: float, concurrency: int = 16
+) -> EvaluationRun:
+    """What ``eval --at`` computes: every window a direct query."""
+    return await pipeline(slos, [direct(client, concurrency)]).evaluate(at)
+
+
+def stored(
+    keeper: HistoryKeeper,
+    source: Source,
+    history: RangeSource | None,
+    *,
+    tally: QueryTally | None = None,
+    interval: int = 60,
+    concurrency: int = 4,
+) -> StoreCounter:
+    """A store counter reading ``source`` (and ``history`` for fills)."""
+    return StoreCounter(
+        keeper,
+        source,
+        history,
+        tally if tally is not None else QueryTally(),
+        interval=interval,
+        concurrency=concurrency,
+    )
