@@ -14,9 +14,10 @@ itself. The rules are PromQL's:
   ``[[:digit:]]`` work inside brackets and ``\\z`` ends the text. Unicode
   classes (``\\pL``) are not available and are refused with a clear error.
 
-Python's ``re`` runs the regexes; the config loader already refused
-everything RE2 rejects (look-arounds, back-references), so what remains
-has the same meaning in both.
+Python's ``re`` runs the regexes. The PromQL parser behind
+:func:`~exporter.promql.selectors.parse_selector` refuses everything RE2
+rejects (look-arounds, back-references) before a selector gets here, so
+what remains has the same meaning in both.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ a selector that cannot be applied       ScrapeSelectorError    query
 ======================================  =====================  ============
 
 Counter resets are not this module's business: a value that went down is
-the store's to read as a reset (see :mod:`exporter.sources.increments`).
+the store's to read as a reset (see :mod:`exporter.store.deltas`).
 """
 
 from __future__ import annotations
