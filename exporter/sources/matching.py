@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from exporter.promql.selectors import Matcher, MatchOp, Selector
 from exporter.sources.base import SeriesKey
 
-__all__ = ["CompiledSelector", "compile_regex", "compile_selector", "matches", "series_key"]
+__all__ = ["CompiledSelector", "compile_regex", "compile_selector", "series_key"]
 
 # RE2's ASCII classes, written for a Python character set (inside [...]).
 _POSIX_CLASSES = {
@@ -183,11 +183,6 @@ class CompiledSelector:
 def compile_selector(selector: Selector) -> CompiledSelector:
     """``selector`` ready to match samples; ``ValueError`` if one of its regexes cannot be used."""
     return CompiledSelector(selector, tuple(_check(m) for m in selector.matchers))
-
-
-def matches(selector: Selector, name: str, labels: Mapping[str, str]) -> bool:
-    """Whether ``selector`` selects the sample ``name{labels}``, by PromQL's rules."""
-    return compile_selector(selector)(name, labels)
 
 
 def series_key(name: str, labels: Iterable[tuple[str, str]]) -> SeriesKey:
