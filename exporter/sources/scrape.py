@@ -236,11 +236,6 @@ class ScrapeSource:
 
     # ---- reading -----------------------------------------------------------------
 
-    @property
-    def results(self) -> tuple[ScrapeResult | None, ...]:
-        """The last scrape of each target, in config order (``None``: not scraped yet)."""
-        return tuple(target.latest for target in self._targets)
-
     async def scrape(self) -> tuple[ScrapeResult, ...]:
         """Scrape every target once, now, and keep the results as the latest."""
         return tuple(await asyncio.gather(*(self._scrape(t) for t in self._targets)))
