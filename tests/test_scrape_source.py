@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import itertools
 import socket
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from types import ModuleType
@@ -473,6 +475,31 @@ async def test_started_source_reports_a_failing_target_until_it_recovers(session
     assert healed.values["x_total"] == {key("x_total"): 1.0}
     events = [(e["event"], e.get("reason")) for e in logs if e["event"].startswith("scrape_")]
     assert events[:2] == [("scrape_failed", "http"), ("scrape_recovered", None)]
+
+
+async def test_a_scrape_that_crashes_fails_the_snapshot_and_scraping_goes_on(
+    session, fault: Target
+):
+    """A bug inside a background scrape is a logged, malformed failure, and the loop goes on."""
+    calls = itertools.count()
+
+    def clock() -> float:
+        if next(calls) == 0:
+            raise RuntimeError("the clock broke")
+        return time.time()
+
+    reader = source(session, target(fault.url, interval=0.05, timeout=0.05), clock=clock)
+    with capture_logs() as logs:
+        async with reader:
+            with pytest.raises(
+                ScrapeResponseError, match="scrape crashed: the clock broke"
+            ) as caught:
+                await reader.snapshot(["x_total"], 0)
+            healed = await settled(reader, ["x_total"], lambda s: True)
+    assert caught.value.reason == "malformed"
+    assert caught.value.target == fault.url
+    assert healed.values == {"x_total": {key("x_total"): 1.0}}
+    assert [e["target"] for e in logs if e["event"] == "scrape_crashed"] == [fault.url]
 
 
 async def test_closed_source_scrapes_on_demand(session, demo: Service):
