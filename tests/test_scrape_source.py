@@ -528,6 +528,23 @@ async def test_a_series_that_appears_later_comes_with_its_whole_value(session, f
     }
 
 
+async def test_each_snapshot_answers_exactly_the_selectors_it_asks(session, fault: Target):
+    """Repeated, new and dropped selectors: each snapshot maps just its own, once each."""
+    fault.body = 'x_total{code="200"} 5\nx_total{code="500"} 1\n'
+    reader = source(session, target(fault.url))
+    good, bad = 'x_total{code="200"}', 'x_total{code="500"}'
+    first = await reader.snapshot([good, good, "x_total"], 0)
+    second = await reader.snapshot([bad, good], 0)
+    assert first.values == {
+        good: {key("x_total", code="200"): 5.0},
+        "x_total": {key("x_total", code="200"): 5.0, key("x_total", code="500"): 1.0},
+    }
+    assert second.values == {
+        bad: {key("x_total", code="500"): 1.0},
+        good: {key("x_total", code="200"): 5.0},
+    }
+
+
 async def test_reads_and_failures_are_tallied_like_queries(session, fault: Target):
     """With a tally, each snapshot counts as a scrape sent and each failure under its reason."""
     tally = QueryTally()

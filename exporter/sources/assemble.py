@@ -1,8 +1,9 @@
 """A :class:`~exporter.sources.base.Snapshot` from the latest scrape of every target.
 
 The selectors are compiled (:mod:`exporter.sources.matching`, PromQL's
-rules) and matched against each scrape's samples; every series a selector
-matches on any target maps to its value. The snapshot is all targets or
+rules), kept from one snapshot to the next by :class:`SelectorCache`, and
+matched against each scrape's samples; every series a selector matches on
+any target maps to its value. The snapshot is all targets or
 nothing: a failed scrape raises its error, as a partial sum would
 undercount the events. Its ``at`` is the start of the oldest scrape used.
 """
@@ -17,12 +18,28 @@ from exporter.sources.failures import ScrapeSelectorError
 from exporter.sources.matching import CompiledSelector, compile_selector, series_key
 from exporter.sources.scraper import ScrapeResult
 
-__all__ = ["assemble", "compile_selectors"]
+__all__ = ["SelectorCache", "assemble"]
 
 
-def compile_selectors(selectors: Sequence[str], at: float) -> dict[str, CompiledSelector]:
-    """Each distinct selector, compiled; ScrapeSelectorError (carrying ``at``) for a bad one."""
-    return {text: _compile(text, at) for text in dict.fromkeys(selectors)}
+class SelectorCache:
+    """Selectors compiled once and reused for as long as each snapshot asks for them.
+
+    It holds the selectors of the last snapshot only, so it never grows
+    past one snapshot's worth when the config changes.
+    """
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, CompiledSelector] = {}
+
+    def compile(self, selectors: Sequence[str], at: float) -> dict[str, CompiledSelector]:
+        """Each distinct selector, compiled; ScrapeSelectorError (carrying ``at``) for a bad one."""
+        known = self._compiled
+        compiled = {
+            text: known[text] if text in known else _compile(text, at)
+            for text in dict.fromkeys(selectors)
+        }
+        self._compiled = compiled
+        return compiled
 
 
 def _compile(text: str, at: float) -> CompiledSelector:

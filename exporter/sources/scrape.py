@@ -51,7 +51,7 @@ from typing import Protocol
 import aiohttp
 
 from exporter.settings import ScrapeSettings
-from exporter.sources.assemble import assemble, compile_selectors
+from exporter.sources.assemble import SelectorCache, assemble
 from exporter.sources.base import Snapshot
 from exporter.sources.failures import (
     ScrapeError,
@@ -117,6 +117,7 @@ class ScrapeSource:
             )
             for target in settings.targets
         ]
+        self._selectors = SelectorCache()
         self.tally = tally
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -177,7 +178,7 @@ class ScrapeSource:
             raise
 
     async def _snapshot(self, selectors: Sequence[str], at: float) -> Snapshot:
-        compiled = compile_selectors(selectors, at)
+        compiled = self._selectors.compile(selectors, at)
         if self._tasks:
             await asyncio.gather(*(s.attempted() for s in self._scrapers))
         else:
