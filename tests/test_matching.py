@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from exporter.promql.selectors import parse_selector
-from exporter.sources.matching import compile_regex, matches, series_key
+from exporter.sources.matching import compile_regex, compile_selector, series_key
 
 # (selector, sample name, sample labels, selected?)
 CASES = [
@@ -79,7 +79,7 @@ def test_selector_selects_like_prometheus(
     selector: str, name: str, labels: dict[str, str], selected: bool
 ):
     """A sample is selected exactly when Prometheus would select its series."""
-    assert matches(parse_selector(selector), name, labels) is selected
+    assert compile_selector(parse_selector(selector))(name, labels) is selected
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,12 @@ target whose answer each test picks (errors, hangs, garbage).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
+import itertools
 import socket
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from types import ModuleType
@@ -21,6 +24,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from prometheus_client import generate_latest
+from structlog.testing import capture_logs
 
 from exporter.errors import BackendError
 from exporter.promql.queries import INF_REGEX, le_regex
@@ -331,8 +335,12 @@ FAULTS = [
 async def test_a_failed_scrape_raises_a_backend_error_then_recovers(
     session, fault: Target, mode: str, error: type[ScrapeError], reason: str, fragment: str
 ):
-    """Each failure raises its BackendError subclass naming the target; a good scrape heals it."""
-    reader = source(session, target(fault.url, timeout=0.2), body_limit=1_000_000)
+    """Each failure raises its BackendError subclass naming the target; a good scrape heals it.
+
+    The failure is counted once under its ``reason``, as self-metrics show it.
+    """
+    tally = QueryTally()
+    reader = source(session, target(fault.url, timeout=0.2), body_limit=1_000_000, tally=tally)
     fault.mode = mode
     with pytest.raises(error) as caught:
         await reader.snapshot(["x_total"], at=123.0)
@@ -343,12 +351,13 @@ async def test_a_failed_scrape_raises_a_backend_error_then_recovers(
     assert fragment in str(caught.value)
     assert fault.url in str(caught.value)
     assert "\n" not in str(caught.value)
-    assert reader.results[0] is not None
-    assert reader.results[0].reason == reason
+    assert tally.errors == {reason: 1}
     fault.release.set()
     fault.mode = "ok"
     snapshot = await reader.snapshot(["x_total"], at=124.0)
     assert snapshot.values == {"x_total": {key("x_total"): 1.0}}
+    assert tally.sent == {"scrape": 2}
+    assert tally.errors == {reason: 1}
 
 
 async def test_a_refused_connection_is_unavailable(session):
@@ -361,13 +370,17 @@ async def test_a_refused_connection_is_unavailable(session):
 
 
 async def test_one_failing_target_fails_the_snapshot(session, demo: Service):
-    """A snapshot is all targets or nothing: a partial sum would undercount the events."""
+    """A snapshot is all targets or nothing: a partial sum would undercount the events.
+
+    Only the dead target is named, in the error and in the warning logged.
+    """
     url = f"http://127.0.0.1:{free_port()}/metrics"
     reader = source(session, target(demo.url), target(url))
-    with pytest.raises(ScrapeUnavailable, match=url):
+    with capture_logs() as logs, pytest.raises(ScrapeUnavailable, match=url) as caught:
         await reader.snapshot([TOTAL], 0)
-    assert reader.results[0] is not None
-    assert reader.results[0].ok
+    assert demo.url not in str(caught.value)
+    warnings = [(e["event"], e["target"]) for e in logs if e["log_level"] == "warning"]
+    assert warnings == [("scrape_failed", url)]
 
 
 async def test_a_target_s_own_instance_label_moves_aside(session, fault: Target, demo: Service):
@@ -417,6 +430,22 @@ async def wait_for(condition: Callable[[], bool]) -> None:
     pytest.fail("condition not reached")
 
 
+async def settled(
+    reader: ScrapeSource, selectors: list[str], condition: Callable[[Snapshot], bool]
+) -> Snapshot:
+    """The first snapshot for which ``condition`` holds (fails after a generous 10 s).
+
+    A snapshot that raises a ScrapeError has not settled yet.
+    """
+    for _ in range(1000):
+        with contextlib.suppress(ScrapeError):
+            snapshot = await reader.snapshot(selectors, 0)
+            if condition(snapshot):
+                return snapshot
+        await asyncio.sleep(0.01)
+    pytest.fail("condition not reached")
+
+
 async def test_started_source_scrapes_on_its_interval(session, demo: Service):
     """Once started, snapshots come from the background scrapes, which keep up with the service."""
     reader = source(session, target(demo.url, interval=0.05, timeout=0.05))
@@ -424,26 +453,53 @@ async def test_started_source_scrapes_on_its_interval(session, demo: Service):
         first = await reader.snapshot([ALL], 0)
         assert sum(first.values[ALL].values()) == 1000
         demo.serve(250)
-        await wait_for(
-            lambda: reader.results[0] is not None and reader.results[0].started > first.at
-        )
-        await wait_for(lambda: sum(s.value for s in reader.results[0].samples
-                                   if s.name.endswith("_count")) == 1250)  # fmt: skip
-        later = await reader.snapshot([ALL], 0)
+        later = await settled(reader, [ALL], lambda s: sum(s.values[ALL].values()) == 1250)
     assert later.at > first.at
     assert sum(later.values[ALL].values()) == 1250
 
 
 async def test_started_source_reports_a_failing_target_until_it_recovers(session, fault: Target):
-    """A background scrape's failure is raised by the next snapshot; a later success clears it."""
+    """A background scrape's failure is raised by the next snapshot; a later success clears it.
+
+    The failure and the recovery are logged once each, not at every scrape.
+    """
     reader = source(session, target(fault.url, interval=0.05, timeout=0.05))
     fault.mode = "http500"
-    async with reader:
-        with pytest.raises(ScrapeHTTPError):
-            await reader.snapshot(["x_total"], 0)
-        fault.mode = "ok"
-        await wait_for(lambda: reader.results[0] is not None and reader.results[0].ok)
-        assert (await reader.snapshot(["x_total"], 0)).values["x_total"] == {key("x_total"): 1.0}
+    with capture_logs() as logs:
+        async with reader:
+            with pytest.raises(ScrapeHTTPError):
+                await reader.snapshot(["x_total"], 0)
+            await wait_for(lambda: len(fault.headers) >= 3)  # a few failed scrapes in a row
+            fault.mode = "ok"
+            healed = await settled(reader, ["x_total"], lambda s: True)
+    assert healed.values["x_total"] == {key("x_total"): 1.0}
+    events = [(e["event"], e.get("reason")) for e in logs if e["event"].startswith("scrape_")]
+    assert events[:2] == [("scrape_failed", "http"), ("scrape_recovered", None)]
+
+
+async def test_a_scrape_that_crashes_fails_the_snapshot_and_scraping_goes_on(
+    session, fault: Target
+):
+    """A bug inside a background scrape is a logged, malformed failure, and the loop goes on."""
+    calls = itertools.count()
+
+    def clock() -> float:
+        if next(calls) == 0:
+            raise RuntimeError("the clock broke")
+        return time.time()
+
+    reader = source(session, target(fault.url, interval=0.05, timeout=0.05), clock=clock)
+    with capture_logs() as logs:
+        async with reader:
+            with pytest.raises(
+                ScrapeResponseError, match="scrape crashed: the clock broke"
+            ) as caught:
+                await reader.snapshot(["x_total"], 0)
+            healed = await settled(reader, ["x_total"], lambda s: True)
+    assert caught.value.reason == "malformed"
+    assert caught.value.target == fault.url
+    assert healed.values == {"x_total": {key("x_total"): 1.0}}
+    assert [e["target"] for e in logs if e["event"] == "scrape_crashed"] == [fault.url]
 
 
 async def test_closed_source_scrapes_on_demand(session, demo: Service):
@@ -469,6 +525,23 @@ async def test_a_series_that_appears_later_comes_with_its_whole_value(session, f
     assert after.values["x_total"] == {
         key("x_total", code="200"): 9.0,
         key("x_total", code="500"): 1.0,
+    }
+
+
+async def test_each_snapshot_answers_exactly_the_selectors_it_asks(session, fault: Target):
+    """Repeated, new and dropped selectors: each snapshot maps just its own, once each."""
+    fault.body = 'x_total{code="200"} 5\nx_total{code="500"} 1\n'
+    reader = source(session, target(fault.url))
+    good, bad = 'x_total{code="200"}', 'x_total{code="500"}'
+    first = await reader.snapshot([good, good, "x_total"], 0)
+    second = await reader.snapshot([bad, good], 0)
+    assert first.values == {
+        good: {key("x_total", code="200"): 5.0},
+        "x_total": {key("x_total", code="200"): 5.0, key("x_total", code="500"): 1.0},
+    }
+    assert second.values == {
+        bad: {key("x_total", code="500"): 1.0},
+        good: {key("x_total", code="200"): 5.0},
     }
 
 

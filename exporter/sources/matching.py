@@ -14,9 +14,10 @@ itself. The rules are PromQL's:
   ``[[:digit:]]`` work inside brackets and ``\\z`` ends the text. Unicode
   classes (``\\pL``) are not available and are refused with a clear error.
 
-Python's ``re`` runs the regexes; the config loader already refused
-everything RE2 rejects (look-arounds, back-references), so what remains
-has the same meaning in both.
+Python's ``re`` runs the regexes. The PromQL parser behind
+:func:`~exporter.promql.selectors.parse_selector` refuses everything RE2
+rejects (look-arounds, back-references) before a selector gets here, so
+what remains has the same meaning in both.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from exporter.promql.selectors import Matcher, MatchOp, Selector
 from exporter.sources.base import SeriesKey
 
-__all__ = ["CompiledSelector", "compile_regex", "compile_selector", "matches", "series_key"]
+__all__ = ["CompiledSelector", "compile_regex", "compile_selector", "series_key"]
 
 # RE2's ASCII classes, written for a Python character set (inside [...]).
 _POSIX_CLASSES = {
@@ -67,47 +68,68 @@ def _translate(pattern: str) -> str:
     while i < len(pattern):
         char = pattern[i]
         if char == "\\":
-            escaped = pattern[i + 1 : i + 2]
-            if escaped in ("p", "P"):
-                raise ValueError(
-                    f"regex {pattern!r}: Unicode classes (\\{escaped}...) are not supported "
-                    "when scraping; list the characters instead"
-                )
-            out.append("\\Z" if escaped == "z" and not in_class else pattern[i : i + 2])
-            i += 2
+            i = _escape(pattern, i, out, in_class)
         elif in_class:
             i = _class_part(pattern, i, out)
             in_class = char != "]"
         elif char == "[":
-            out.append(char)
-            i += 1
+            i = _open_class(pattern, i, out)
             in_class = True
-            # RE2 reads a ] right after [ or [^ as a literal ].
-            if pattern[i : i + 1] == "^":
-                out.append("^")
-                i += 1
-            if pattern[i : i + 1] == "]":
-                out.append("\\]")
-                i += 1
-        elif flags := _FLAGS.match(pattern, i):
-            # U (ungreedy) changes which match is found, never whether one is.
-            wanted = flags.group(1).replace("U", "").rstrip("-")
-            out.append(f"(?{wanted}:")
-            pending[-1] += 1
-            i = flags.end()
-        elif char == "(":
-            named = _NAMED_GROUP.match(pattern, i)
-            out.append("(?P<" if named else "(")
-            i = named.end() if named else i + 1
-            pending.append(0)
-        elif char == ")" and len(pending) > 1:
-            out.append(")" * (pending.pop() + 1))
-            i += 1
         else:
-            out.append(char)
-            i += 1
+            i = _outside_class(pattern, i, out, pending)
     out.append(")" * pending[-1])
     return "".join(out)
+
+
+def _escape(pattern: str, i: int, out: list[str], in_class: bool) -> int:
+    """Translate the escape starting at ``i``; the index after it."""
+    escaped = pattern[i + 1 : i + 2]
+    if escaped in ("p", "P"):
+        raise ValueError(
+            f"regex {pattern!r}: Unicode classes (\\{escaped}...) are not supported "
+            "when scraping; list the characters instead"
+        )
+    out.append("\\Z" if escaped == "z" and not in_class else pattern[i : i + 2])
+    return i + 2
+
+
+def _open_class(pattern: str, i: int, out: list[str]) -> int:
+    """Translate the ``[`` at ``i`` that opens a class; the index after it."""
+    out.append("[")
+    i += 1
+    # RE2 reads a ] right after [ or [^ as a literal ].
+    if pattern[i : i + 1] == "^":
+        out.append("^")
+        i += 1
+    if pattern[i : i + 1] == "]":
+        out.append("\\]")
+        i += 1
+    return i
+
+
+def _outside_class(pattern: str, i: int, out: list[str], pending: list[int]) -> int:
+    """Translate a flag group, a group's start or end, or a plain character at ``i``.
+
+    ``pending`` holds, per open group, the scoped-flag groups to close with
+    it; the index after what was translated is returned.
+    """
+    char = pattern[i]
+    if flags := _FLAGS.match(pattern, i):
+        # U (ungreedy) changes which match is found, never whether one is.
+        wanted = flags.group(1).replace("U", "").rstrip("-")
+        out.append(f"(?{wanted}:")
+        pending[-1] += 1
+        return flags.end()
+    if char == "(":
+        named = _NAMED_GROUP.match(pattern, i)
+        out.append("(?P<" if named else "(")
+        pending.append(0)
+        return named.end() if named else i + 1
+    if char == ")" and len(pending) > 1:
+        out.append(")" * (pending.pop() + 1))
+    else:
+        out.append(char)
+    return i + 1
 
 
 def _class_part(pattern: str, i: int, out: list[str]) -> int:
@@ -182,11 +204,6 @@ class CompiledSelector:
 def compile_selector(selector: Selector) -> CompiledSelector:
     """``selector`` ready to match samples; ``ValueError`` if one of its regexes cannot be used."""
     return CompiledSelector(selector, tuple(_check(m) for m in selector.matchers))
-
-
-def matches(selector: Selector, name: str, labels: Mapping[str, str]) -> bool:
-    """Whether ``selector`` selects the sample ``name{labels}``, by PromQL's rules."""
-    return compile_selector(selector)(name, labels)
 
 
 def series_key(name: str, labels: Iterable[tuple[str, str]]) -> SeriesKey:
