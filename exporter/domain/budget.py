@@ -57,30 +57,21 @@ def sli(events: WindowEvents) -> float | None:
     return events.good / events.total
 
 
-def burn_rate(events: WindowEvents, objective: float) -> float | None:
-    """How many times faster than sustainable the budget burns.
+def burn_rate(sli: float | None, objective: float) -> float | None:
+    """How many times faster than sustainable the budget burns at this SLI.
 
     (1 - SLI) / (1 - objective): 1 spends exactly the budget over the
-    period, 0 spends nothing. None when there was no traffic.
+    period, 0 spends nothing. None when there is no SLI (no traffic).
+    The period's burn rate is also the share of its budget consumed, which
+    exceeds 1 once the objective is missed.
     """
-    ratio = sli(events)
-    if ratio is None:
+    if sli is None:
         return None
-    return (1.0 - ratio) / error_budget(objective)
+    return (1.0 - sli) / error_budget(objective)
 
 
-def consumed_ratio(period_events: WindowEvents, objective: float) -> float | None:
-    """Share of the period's budget spent: (1 - SLI(period)) / budget.
-
-    Numerically this is the period's burn rate; it exceeds 1 once the
-    objective is missed.
-    """
-    return burn_rate(period_events, objective)
-
-
-def remaining_ratio(period_events: WindowEvents, objective: float) -> float | None:
+def remaining_ratio(consumed: float | None) -> float | None:
     """1 - consumed; negative once the budget is overspent (never clamped)."""
-    consumed = consumed_ratio(period_events, objective)
     if consumed is None:
         return None
     return 1.0 - consumed
@@ -91,18 +82,14 @@ def remaining_events(period_events: WindowEvents, objective: float) -> float:
     return error_budget(objective) * period_events.total - period_events.bad
 
 
-def budget_seconds(objective: float, period: int) -> float:
-    """The whole period's budget as seconds of full outage."""
-    return error_budget(objective) * period
-
-
-def remaining_seconds(remaining: float, objective: float, period: int) -> float:
+def remaining_seconds(remaining: float, objective: float, period: float) -> float:
     """The remaining budget as seconds of full outage (negative when overspent).
 
-    Exact for steady traffic; with uneven traffic it is the outage length
-    that would spend the remaining budget at the period's average rate.
+    The whole period's budget is ``(1 - objective) x period`` seconds of full
+    outage. Exact for steady traffic; with uneven traffic it is the outage
+    length that would spend the remaining budget at the period's average rate.
     """
-    return remaining * budget_seconds(objective, period)
+    return remaining * error_budget(objective) * period
 
 
 def exhaustion_seconds(remaining: float, current_burn: float | None, period: float) -> float:

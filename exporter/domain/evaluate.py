@@ -92,8 +92,9 @@ def window_result(
     ratio = budget.sli(counted)
     if ratio is None:
         ratio = silent_sli(no_data)
-    burn = None if ratio is None else (1.0 - ratio) / budget.error_budget(objective)
-    return WindowResult(window=window, events=counted, sli=ratio, burn_rate=burn)
+    return WindowResult(
+        window=window, events=counted, sli=ratio, burn_rate=budget.burn_rate(ratio, objective)
+    )
 
 
 def _enough_events(result: WindowResult, slo: SLO) -> bool:
@@ -131,7 +132,7 @@ def evaluate_slo(
     period_window = slo.period_window(evaluated_at)
     period = windows[period_window] if period_window in windows else result(period_window)
 
-    remaining = None if period.burn_rate is None else 1.0 - period.burn_rate
+    remaining = budget.remaining_ratio(period.burn_rate)
     burn_rates = {w: r.burn_rate for w, r in windows.items()}
     # Few events make noisy ratios, so such windows may not fire alerts; silence that a
     # no-data policy gave a meaning to is a clear signal and stays eligible.
@@ -142,7 +143,7 @@ def evaluate_slo(
         remaining_events = remaining_seconds = exhaustion = None
     else:
         remaining_events = budget.remaining_events(period.events, slo.objective)
-        remaining_seconds = remaining * slo.error_budget * length
+        remaining_seconds = budget.remaining_seconds(remaining, slo.objective, length)
         exhaustion = budget.exhaustion_seconds(remaining, status_burn, length)
     return SLOResult(
         slo=slo,
