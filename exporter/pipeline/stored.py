@@ -33,7 +33,7 @@ from exporter.sources.base import Source
 from exporter.store.fill import Progress, RangeSource
 from exporter.store.history import HistoryStore
 from exporter.store.plan import FillPlan, Needs, plan_fill
-from exporter.store.streams import StoredSLI, Stream, needs
+from exporter.store.streams import StoredSLI, Stream, needs, refusal
 
 
 class HistoryKeeper:
@@ -92,8 +92,7 @@ class StoreCounter:
 
     def can_count(self, slo: CompiledSLO) -> bool:
         """SLOs of counters; of 0/1 gauges too when the source can read the past."""
-        stored = slo.stored
-        return stored is not None and (self._history is not None or not stored.needs_range_reads)
+        return slo.stored is not None and refusal(slo.slo, gauges=self._history is not None) is None
 
     async def count(self, slos: Sequence[CompiledSLO], at: float) -> Counted:
         """Bring every stream up to ``at`` (whole seconds), then sum its windows."""

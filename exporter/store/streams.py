@@ -23,7 +23,17 @@ from dataclasses import dataclass
 
 from exporter.domain.calendar import CalendarUnit
 from exporter.domain.durations import format_duration
-from exporter.domain.model import SLO, BoolGaugeSLI, LatencySLI, RatioSLI
+from exporter.domain.model import (
+    SLO,
+    BoolGaugeSLI,
+    FreshnessSLI,
+    LatencySLI,
+    QuerySLI,
+    RatioSLI,
+    RawSLI,
+    ThresholdSLI,
+    ThroughputSLI,
+)
 from exporter.promql.queries import counter_selectors, increase, over_time
 from exporter.promql.selectors import parse_selector
 from exporter.store.plan import Needs
@@ -80,16 +90,60 @@ class StoredSLI:
     bucket_check: bool
     """A latency SLI: a threshold that is no bucket bound must be reported."""
 
-    @property
-    def needs_range_reads(self) -> bool:
-        """A 0/1 gauge's samples are counted by the backend (``sum_over_time``), so only
-        a source that can read the past (a PromQL backend) can keep it."""
-        return not self.numerator.raw
+
+_PROMQL = "is PromQL, which needs a backend"
+_KIND_REFUSALS: dict[type, str] = {
+    QuerySLI: f"a query SLI {_PROMQL}",
+    ThresholdSLI: f"a threshold SLI {_PROMQL}",
+    RawSLI: f"a raw SLI {_PROMQL}",
+    ThroughputSLI: "a throughput SLI judges time slices with PromQL, which needs a backend",
+    FreshnessSLI: "a freshness SLI judges time slices with PromQL, which needs a backend",
+}
+_GAUGE_REFUSAL = "a bool_gauge SLI is counted with sum_over_time, which needs a backend"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why the store cannot count an SLO from raw counter values, and which part of the
+    SLO is the reason: ``kind`` (its SLI kind), ``native`` (a native histogram) or
+    ``method`` (time-slice budgeting)."""
+
+    part: str
+    reason: str
+
+
+def refusal(slo: SLO, *, gauges: bool) -> Refusal | None:
+    """Why the store cannot keep ``slo``'s events, or None when it can.
+
+    This is the one answer to "can the store count this SLO?": the store
+    counter routes by it and the config loader refuses a ``source: scrape``
+    config by it. ``gauges`` says whether 0/1 gauges can be kept too (their
+    samples are counted by a PromQL backend).
+    """
+    sli = slo.sli
+    why = _KIND_REFUSALS.get(type(sli))
+    if why is None and isinstance(sli, BoolGaugeSLI) and not gauges:
+        why = _GAUGE_REFUSAL
+    if why is not None:
+        return Refusal("kind", why)
+    if isinstance(sli, LatencySLI) and sli.native:
+        return Refusal(
+            "native",
+            "native histograms are not in the text formats a scrape reads; "
+            "use a classic histogram (its _bucket series)",
+        )
+    if slo.budgeting.sliced:
+        return Refusal(
+            "method",
+            f"{slo.budgeting.method.value} budgeting judges time slices with PromQL, "
+            "which needs a backend",
+        )
+    return None
 
 
 def stored_sli(slo: SLO) -> StoredSLI | None:
-    """The streams of ``slo``'s events, or None when it needs direct window queries."""
-    if slo.sliced:
+    """The streams of ``slo``'s events, or None when the store cannot count it."""
+    if refusal(slo, gauges=True) is not None:
         return None
     sli = slo.sli
     if isinstance(sli, RatioSLI) or (isinstance(sli, LatencySLI) and not sli.native):
@@ -108,7 +162,7 @@ def stored_sli(slo: SLO) -> StoredSLI | None:
             counts_bad=False,
             bucket_check=False,
         )
-    return None
+    raise AssertionError(f"refusal() accepted an SLI the store has no streams for: {sli}")
 
 
 def _longest_period(slo: SLO) -> int:
