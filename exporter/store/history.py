@@ -466,7 +466,3 @@ class HistoryStore:
             buckets=conn.execute("SELECT count(*) FROM buckets").fetchone()[0],
             series=conn.execute("SELECT count(*) FROM series").fetchone()[0],
         )
-
-    def integrity(self) -> list[str]:
-        """``PRAGMA integrity_check``: ``["ok"]`` for a sound file."""
-        return [row[0] for row in self._conn.execute("PRAGMA integrity_check").fetchall()]
