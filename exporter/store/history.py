@@ -22,7 +22,7 @@ from exporter.sources.base import SeriesKey
 from exporter.store import schema
 from exporter.store.plan import StreamState
 from exporter.store.schema import FILE_NAME, StoreError, connect
-from exporter.store.tiers import HOUR, floor_to
+from exporter.store.tiers import HOUR, floor_to, level_at
 
 LOCK_NAME = "history.lock"
 UNUSED_GRACE = 7 * 86400
@@ -319,12 +319,7 @@ class HistoryStore:
                 (sid,),
             ).fetchone()
             return 0.0 if last is None else float(last[0])
-        start, end, events, level = row
-        if t == end:
-            return float(level)
-        if t <= start:
-            return float(level - events)
-        return float(level - events * (end - t) / (end - start))
+        return level_at(t, *row)
 
     def window_sums(self, selector: str, at: int, windows: Sequence[int]) -> dict[int, float]:
         """Events of ``selector`` in (at - w, at] for each window ``w``.

@@ -20,9 +20,11 @@ resolution (whatever the evaluation delay, which shifts bucket ends off
 the slot grid). Backfilled coarse history is read in aligned buckets of
 the coarse width directly.
 
-**Window boundaries.** A bucket (s, e] that a window (lo, T] only partly
-covers counts with the share of its length inside the window:
-``events * (min(e, T) - max(s, lo)) / (e - s)`` (linear within the bucket).
+**Window boundaries.** A window (lo, T] counts the cumulative level at T
+minus the level at lo, and inside a bucket the level rises linearly
+(:func:`level_at`). So a bucket (s, e] that the window only partly covers
+counts with the share of its length inside the window:
+``events * (min(e, T) - max(s, lo)) / (e - s)``.
 Only the period's window reaches into the coarse tier, and only its oldest
 edge can cut a coarse bucket. The error is at most the events of that one
 bucket that sat on the other side of the cut from where linear
@@ -107,7 +109,11 @@ def coarse_width(period: int, interval: int) -> int:
     return max(width, wide_enough[0] if wide_enough else HOUR)
 
 
-def share(start: int, end: int, lo: int, hi: int) -> float:
-    """The part of bucket (start, end] inside the window (lo, hi], as a fraction."""
-    inside = min(end, hi) - max(start, lo)
-    return max(inside, 0) / (end - start)
+def level_at(t: int, start: int, end: int, events: float, cumulative: float) -> float:
+    """Cumulative events at ``t`` by the bucket (start, end] that holds ``events`` and ends
+    at level ``cumulative``: linear inside it, the bucket's own levels outside."""
+    if t >= end:
+        return float(cumulative)
+    if t <= start:
+        return float(cumulative - events)
+    return float(cumulative - events * (end - t) / (end - start))
