@@ -9,7 +9,6 @@ in SQL, boundaries apportioned as :mod:`exporter.store.tiers` describes.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import json
 import os
@@ -20,11 +19,14 @@ from pathlib import Path
 
 from exporter.sources.base import SeriesKey
 from exporter.store import schema
+from exporter.store.directory import open_directory
 from exporter.store.plan import StreamState
-from exporter.store.schema import FILE_NAME, StoreError, connect
+from exporter.store.schema import FILE_NAME, StoreError
+from exporter.store.stats import StoreStats, store_stats
 from exporter.store.tiers import HOUR, floor_to, level_at
 
-LOCK_NAME = "history.lock"
+__all__ = ["Bucket", "HistoryStore", "Retention", "StoreStats", "label_key"]
+
 UNUSED_GRACE = 7 * 86400
 """A selector no SLO has used for this long is dropped."""
 STALE_SERIES = 86400
@@ -48,16 +50,6 @@ class Retention:
     fine_span: int
     retention: int
     coarse: int = HOUR
-
-
-@dataclass(frozen=True)
-class StoreStats:
-    """Size and contents of the store."""
-
-    size_bytes: int
-    selectors: int
-    buckets: int
-    series: int
 
 
 @functools.lru_cache(maxsize=1 << 18)
@@ -89,24 +81,7 @@ class HistoryStore:
 
         ``deep_check=False`` defers the page-by-page check to :meth:`verify`.
         """
-        try:
-            data_dir.mkdir(parents=True, exist_ok=True)
-            lock = os.open(data_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as err:
-            raise StoreError(f"{data_dir}: cannot use the data directory: {err.strerror}") from None
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(lock)
-            raise StoreError(
-                f"{data_dir}: in use by another slo-exporter ({LOCK_NAME} is locked); "
-                "give every replica its own --data-dir"
-            ) from None
-        try:
-            conn = connect(data_dir / FILE_NAME, deep=deep_check)
-        except BaseException:
-            os.close(lock)
-            raise
+        conn, lock = open_directory(data_dir, deep_check=deep_check)
         return cls(conn, data_dir / FILE_NAME, lock)
 
     def verify(self) -> None:
@@ -450,14 +425,4 @@ class HistoryStore:
 
     def stats(self) -> StoreStats:
         """File size (with the write-ahead log) and row counts."""
-        size = 0
-        for suffix in ("", "-wal"):
-            with contextlib.suppress(OSError):
-                size += os.stat(f"{self.path}{suffix}").st_size
-        conn = self._conn
-        return StoreStats(
-            size_bytes=size,
-            selectors=conn.execute("SELECT count(*) FROM selectors").fetchone()[0],
-            buckets=conn.execute("SELECT count(*) FROM buckets").fetchone()[0],
-            series=conn.execute("SELECT count(*) FROM series").fetchone()[0],
-        )
+        return store_stats(self._conn, self.path)
