@@ -13,17 +13,19 @@ import functools
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from exporter.sources.base import SeriesKey
 from exporter.store import schema
+from exporter.store.catalog import Catalog
 from exporter.store.directory import open_directory
 from exporter.store.plan import StreamState
 from exporter.store.schema import FILE_NAME, StoreError
 from exporter.store.stats import StoreStats, store_stats
 from exporter.store.tiers import HOUR, floor_to, level_at
+from exporter.store.transactions import Transactions
 
 __all__ = ["Bucket", "HistoryStore", "Retention", "StoreStats", "label_key"]
 
@@ -66,14 +68,8 @@ class HistoryStore:
         self._conn = conn
         self.path = path
         self._lock = lock
-        # What this process last read or wrote (the lock keeps other writers out):
-        # a steady cycle would otherwise read each selector's state three times and
-        # its newest bucket once more, for every selector.
-        self._ids: dict[str, int] = {}
-        self._states: dict[str, StreamState | None] = {}
-        self._tops: dict[int, tuple[int, float]] = {}
-        self._watermarks: dict[int, int] | None = None
-        self._batched = False
+        self._catalog = Catalog(conn)
+        self._transactions = Transactions(conn, path, self._catalog.forget)
 
     @classmethod
     def open(cls, data_dir: Path, *, deep_check: bool = True) -> HistoryStore:
@@ -95,89 +91,18 @@ class HistoryStore:
             os.close(self._lock)
             self._lock = None
 
-    @contextlib.contextmanager
-    def batch(self) -> Iterator[None]:
-        """Make the writes inside one transaction (a cycle's thousands of small appends
-        cost one commit). Each write keeps its own savepoint: one that fails leaves the
-        others in; a failed commit is a ``StoreError`` and keeps none."""
-        if self._batched:
-            raise RuntimeError("store batches do not nest")
-        with self._transaction():
-            self._batched = True
-            try:
-                yield
-            finally:
-                self._batched = False
-
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        if self._batched:
-            with self._savepoint() as conn:
-                yield conn
-            return
-        conn = self._conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                self._forget()
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as err:
-            raise StoreError(f"{self.path}: cannot write the history store: {err}") from None
-
-    def _forget(self) -> None:
-        """Drop what is cached from the file: a rolled-back write may have changed it."""
-        self._ids.clear()
-        self._states.clear()
-        self._tops.clear()
-        self._watermarks = None
-
-    @contextlib.contextmanager
-    def _savepoint(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn
-        try:
-            conn.execute("SAVEPOINT write")
-            try:
-                yield conn
-                conn.execute("RELEASE write")
-            except BaseException:
-                self._forget()
-                conn.execute("ROLLBACK TO write")
-                conn.execute("RELEASE write")
-                raise
-        except sqlite3.Error as err:
-            raise StoreError(f"{self.path}: cannot write the history store: {err}") from None
-
-    def _id(self, selector: str) -> int | None:
-        cached = self._ids.get(selector)
-        if cached is not None:
-            return cached
-        row = self._conn.execute("SELECT id FROM selectors WHERE selector = ?", (selector,))
-        found = row.fetchone()
-        if found is not None:
-            self._ids[selector] = found[0]
-            return int(found[0])
-        return None
+    def batch(self) -> contextlib.AbstractContextManager[None]:
+        """Make the writes inside one transaction, each in a savepoint of its own (see
+        :meth:`Transactions.batch <exporter.store.transactions.Transactions.batch>`)."""
+        return self._transactions.batch()
 
     def state(self, selector: str) -> StreamState | None:
         """What the store holds for ``selector``, or None when it never saw it."""
-        if selector in self._states:
-            return self._states[selector]
-        row = self._conn.execute(
-            "SELECT known_from, known_until, values_at FROM selectors WHERE selector = ?",
-            (selector,),
-        ).fetchone()
-        state = None if row is None else StreamState(*row)
-        self._states[selector] = state
-        return state
+        return self._catalog.state(selector)
 
     def last_values(self, selector: str) -> dict[str, float]:
         """The last value of every series ``selector`` matched, by :func:`label_key`."""
-        sid = self._id(selector)
+        sid = self._catalog.id(selector)
         if sid is None:
             return {}
         rows = self._conn.execute("SELECT labels, value FROM series WHERE selector_id = ?", (sid,))
@@ -185,7 +110,7 @@ class HistoryStore:
 
     def series_count(self, selector: str) -> int:
         """How many series the store knows for ``selector``."""
-        sid = self._id(selector)
+        sid = self._catalog.id(selector)
         if sid is None:
             return 0
         return int(
@@ -212,8 +137,8 @@ class HistoryStore:
         new last values; ``replace_values`` drops the other series' ones.
         Buckets without events are not written.
         """
-        with self._transaction() as conn:
-            current = self.state(selector)
+        with self._transactions.write() as conn:
+            current = self._catalog.state(selector)
             if current != expect:
                 raise StoreError(
                     f"{self.path}: {selector} changed under this process "
@@ -231,7 +156,7 @@ class HistoryStore:
                     " WHERE selector = ?",
                     (state.known_from, state.known_until, state.values_at, selector),
                 )
-            sid = self._id(selector)
+            sid = self._catalog.id(selector)
             assert sid is not None
             self._insert(conn, sid, sorted((b for b in buckets if b.events), key=lambda b: b.end))
             if replace_values:
@@ -243,13 +168,13 @@ class HistoryStore:
                     " DO UPDATE SET value = excluded.value, seen_at = excluded.seen_at",
                     ((sid, key, value, seen) for key, (value, seen) in values.items()),
                 )
-            self._states[selector] = state  # a failed commit forgets it again
+            self._catalog.set_state(selector, state)  # a failed commit forgets it again
 
     def _insert(self, conn: sqlite3.Connection, sid: int, buckets: list[Bucket]) -> None:
         """Insert buckets that all follow, or all precede, the selector's others."""
         if not buckets:
             return
-        last = self._tops.get(sid)
+        last = self._catalog.top(sid)
         if last is None:
             last = conn.execute(
                 "SELECT end, cumulative FROM buckets WHERE selector_id = ?"
@@ -262,7 +187,7 @@ class HistoryStore:
             for b in buckets:
                 level += b.events
                 rows.append((sid, b.start, b.end, b.events, level))
-            self._tops[sid] = (buckets[-1].end, level)
+            self._catalog.set_top(sid, buckets[-1].end, level)
         else:
             first = conn.execute(
                 "SELECT start, cumulative - events FROM buckets WHERE selector_id = ?"
@@ -302,7 +227,7 @@ class HistoryStore:
         The difference of two cumulative levels; a bucket the window cuts
         counts with the share of its length inside.
         """
-        sid = self._id(selector)
+        sid = self._catalog.id(selector)
         if sid is None:
             return dict.fromkeys(windows, 0.0)
         top = self._level(sid, at)
@@ -327,11 +252,8 @@ class HistoryStore:
         merged from where its last merge stopped (kept in the file), so only new
         buckets are looked at.
         """
-        if self._watermarks is None:
-            found = self._conn.execute("SELECT selector_id, until FROM compaction").fetchall()
-            self._watermarks = {int(sid): int(until) for sid, until in found}
-        marks = self._watermarks
-        with self._transaction() as conn:
+        marks = self._catalog.marks()
+        with self._transactions.write() as conn:
             if rows is None:
                 rows = self.maintenance_rows()
             for sid, selector, until in rows:
@@ -342,10 +264,7 @@ class HistoryStore:
                         conn.execute("DELETE FROM series WHERE selector_id = ?", (sid,))
                         conn.execute("DELETE FROM compaction WHERE selector_id = ?", (sid,))
                         conn.execute("DELETE FROM selectors WHERE id = ?", (sid,))
-                        self._ids.pop(selector, None)
-                        self._states.pop(selector, None)
-                        self._tops.pop(sid, None)
-                        marks.pop(sid, None)
+                        self._catalog.dropped(selector, sid)
                     continue
                 width = policy.coarse
                 cutoff = floor_to(until - policy.fine_span, width)
@@ -355,8 +274,7 @@ class HistoryStore:
                     self._compact(conn, sid, lo, cutoff, width)
                     self._set_mark(conn, sid, cutoff)
                 if self._prune(conn, sid, floor_to(at - policy.retention, width)):
-                    self._states.pop(selector, None)
-                    self._tops.pop(sid, None)
+                    self._catalog.pruned(selector, sid)
                 conn.execute(
                     "DELETE FROM series WHERE selector_id = ? AND seen_at < ?",
                     (sid, until - STALE_SERIES),
@@ -368,14 +286,13 @@ class HistoryStore:
             " ON CONFLICT (selector_id) DO UPDATE SET until = excluded.until",
             (sid, until),
         )
-        if self._watermarks is not None:
-            self._watermarks[sid] = until
+        self._catalog.set_mark(sid, until)
 
     def mark_compacted(self, selector: str, until: int) -> None:
         """Say that ``selector``'s buckets ending at or before ``until`` are already as
         coarse as they get (a cold fill writes them aligned), so no merge rescans them."""
-        with self._transaction() as conn:
-            sid = self._id(selector)
+        with self._transactions.write() as conn:
+            sid = self._catalog.id(selector)
             if sid is None:
                 raise StoreError(f"{self.path}: {selector} is not in the store")
             self._set_mark(conn, sid, until)
