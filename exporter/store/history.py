@@ -21,18 +21,14 @@ from exporter.sources.base import SeriesKey
 from exporter.store import schema
 from exporter.store.catalog import Catalog
 from exporter.store.directory import open_directory
+from exporter.store.maintenance import Maintenance, MaintenanceRow, Retention
 from exporter.store.plan import StreamState
 from exporter.store.schema import FILE_NAME, StoreError
 from exporter.store.stats import StoreStats, store_stats
-from exporter.store.tiers import HOUR, floor_to, level_at
+from exporter.store.tiers import level_at
 from exporter.store.transactions import Transactions
 
 __all__ = ["Bucket", "HistoryStore", "Retention", "StoreStats", "label_key"]
-
-UNUSED_GRACE = 7 * 86400
-"""A selector no SLO has used for this long is dropped."""
-STALE_SERIES = 86400
-"""A series not seen for this long loses its last value (it is treated as new if it returns)."""
 
 
 @dataclass(frozen=True)
@@ -42,16 +38,6 @@ class Bucket:
     start: int
     end: int
     events: float
-
-
-@dataclass(frozen=True)
-class Retention:
-    """How one selector's buckets age: fine for ``fine_span``, then merged into
-    buckets of ``coarse`` seconds, kept for ``retention``."""
-
-    fine_span: int
-    retention: int
-    coarse: int = HOUR
 
 
 @functools.lru_cache(maxsize=1 << 18)
@@ -70,6 +56,7 @@ class HistoryStore:
         self._lock = lock
         self._catalog = Catalog(conn)
         self._transactions = Transactions(conn, path, self._catalog.forget)
+        self._maintenance = Maintenance(conn, path, self._catalog, self._transactions)
 
     @classmethod
     def open(cls, data_dir: Path, *, deep_check: bool = True) -> HistoryStore:
@@ -233,16 +220,15 @@ class HistoryStore:
         top = self._level(sid, at)
         return {w: top - self._level(sid, at - w) for w in windows}
 
-    def maintenance_rows(self) -> list[tuple[int, str, int]]:
+    def maintenance_rows(self) -> list[MaintenanceRow]:
         """Every stored selector as ``(id, selector, known_until)``, for :meth:`maintain`."""
-        rows = self._conn.execute("SELECT id, selector, known_until FROM selectors")
-        return [(int(a), str(b), int(c)) for a, b, c in rows.fetchall()]
+        return self._maintenance.rows()
 
     def maintain(
         self,
         policies: Mapping[str, Retention],
         at: int,
-        rows: Sequence[tuple[int, str, int]] | None = None,
+        rows: Sequence[MaintenanceRow] | None = None,
     ) -> None:
         """Merge aged fine buckets into coarse ones, drop what is past retention, forget
         the unused, in one transaction: for ``rows`` of :meth:`maintenance_rows` (a
@@ -252,93 +238,12 @@ class HistoryStore:
         merged from where its last merge stopped (kept in the file), so only new
         buckets are looked at.
         """
-        marks = self._catalog.marks()
-        with self._transactions.write() as conn:
-            if rows is None:
-                rows = self.maintenance_rows()
-            for sid, selector, until in rows:
-                policy = policies.get(selector)
-                if policy is None:
-                    if until < at - UNUSED_GRACE:
-                        conn.execute("DELETE FROM buckets WHERE selector_id = ?", (sid,))
-                        conn.execute("DELETE FROM series WHERE selector_id = ?", (sid,))
-                        conn.execute("DELETE FROM compaction WHERE selector_id = ?", (sid,))
-                        conn.execute("DELETE FROM selectors WHERE id = ?", (sid,))
-                        self._catalog.dropped(selector, sid)
-                    continue
-                width = policy.coarse
-                cutoff = floor_to(until - policy.fine_span, width)
-                since = marks.get(sid)
-                if since is None or since < cutoff:
-                    lo = None if since is None else since - width
-                    self._compact(conn, sid, lo, cutoff, width)
-                    self._set_mark(conn, sid, cutoff)
-                if self._prune(conn, sid, floor_to(at - policy.retention, width)):
-                    self._catalog.pruned(selector, sid)
-                conn.execute(
-                    "DELETE FROM series WHERE selector_id = ? AND seen_at < ?",
-                    (sid, until - STALE_SERIES),
-                )
-
-    def _set_mark(self, conn: sqlite3.Connection, sid: int, until: int) -> None:
-        conn.execute(
-            "INSERT INTO compaction (selector_id, until) VALUES (?, ?)"
-            " ON CONFLICT (selector_id) DO UPDATE SET until = excluded.until",
-            (sid, until),
-        )
-        self._catalog.set_mark(sid, until)
+        self._maintenance.maintain(policies, at, rows)
 
     def mark_compacted(self, selector: str, until: int) -> None:
         """Say that ``selector``'s buckets ending at or before ``until`` are already as
         coarse as they get (a cold fill writes them aligned), so no merge rescans them."""
-        with self._transactions.write() as conn:
-            sid = self._catalog.id(selector)
-            if sid is None:
-                raise StoreError(f"{self.path}: {selector} is not in the store")
-            self._set_mark(conn, sid, until)
-
-    @staticmethod
-    def _compact(
-        conn: sqlite3.Connection, sid: int, since: int | None, cutoff: int, width: int
-    ) -> None:
-        """Join the buckets ending in (since, cutoff] whose ends share a ``width`` slot.
-
-        Buckets are disjoint and follow each other, so a group's buckets span
-        (first start, last end] and no other bucket lies in between: the joined
-        bucket keeps every event where it was (and the last one's cumulative
-        level), only with less resolution. ``since`` None looks at everything.
-        """
-        lo = -(2**62) if since is None else since
-        slot = f"(end + {width - 1}) / {width}"
-        groups = conn.execute(
-            f"SELECT {slot} AS s, min(start), max(end), sum(events), max(cumulative), count(*)"
-            " FROM buckets WHERE selector_id = ? AND end > ? AND end <= ?"
-            " GROUP BY s HAVING count(*) > 1",
-            (sid, lo, cutoff),
-        ).fetchall()
-        for _, start, end, events, level, _count in groups:
-            conn.execute(
-                "DELETE FROM buckets WHERE selector_id = ? AND end > ? AND end <= ?",
-                (sid, start, end),
-            )
-            conn.execute(
-                "INSERT INTO buckets (selector_id, start, end, events, cumulative)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (sid, start, end, events, level),
-            )
-
-    @staticmethod
-    def _prune(conn: sqlite3.Connection, sid: int, keep_from: int) -> bool:
-        """Drop the buckets ending at or before ``keep_from``; whether there were any."""
-        deleted = conn.execute(
-            "DELETE FROM buckets WHERE selector_id = ? AND end <= ?", (sid, keep_from)
-        ).rowcount
-        if deleted:
-            conn.execute(
-                "UPDATE selectors SET known_from = max(known_from, ?) WHERE id = ?",
-                (keep_from, sid),
-            )
-        return bool(deleted)
+        self._maintenance.mark_compacted(selector, until)
 
     def stats(self) -> StoreStats:
         """File size (with the write-ahead log) and row counts."""
