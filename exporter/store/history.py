@@ -2,49 +2,39 @@
 
 One :class:`HistoryStore` owns ``<data-dir>/history.sqlite3`` (layout in
 :mod:`exporter.store.schema`) and a lock file that keeps a second process
-off the same directory. Every write is one transaction; windows are summed
-in SQL, boundaries apportioned as :mod:`exporter.store.tiers` describes.
+off the same directory. It puts together the pieces that do the work:
+
+* :mod:`~exporter.store.directory`: locking the directory, opening the file;
+* :mod:`~exporter.store.transactions`: every write one transaction, or one
+  savepoint of a batch;
+* :mod:`~exporter.store.catalog`: what this process remembers of the file;
+* :mod:`~exporter.store.appends`: buckets, state and last values, written
+  against the state the writer expects;
+* :mod:`~exporter.store.reads`: window sums and last values;
+* :mod:`~exporter.store.maintenance`: merging, pruning, forgetting;
+* :mod:`~exporter.store.stats`: size and row counts.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import json
 import os
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from exporter.sources.base import SeriesKey
 from exporter.store import schema
+from exporter.store.appends import Appender, Bucket, label_key
 from exporter.store.catalog import Catalog
 from exporter.store.directory import open_directory
 from exporter.store.maintenance import Maintenance, MaintenanceRow, Retention
 from exporter.store.plan import StreamState
-from exporter.store.schema import FILE_NAME, StoreError
+from exporter.store.reads import Reads
+from exporter.store.schema import FILE_NAME
 from exporter.store.stats import StoreStats, store_stats
-from exporter.store.tiers import level_at
 from exporter.store.transactions import Transactions
 
 __all__ = ["Bucket", "HistoryStore", "Retention", "StoreStats", "label_key"]
-
-
-@dataclass(frozen=True)
-class Bucket:
-    """``events`` counted in (start, end]."""
-
-    start: int
-    end: int
-    events: float
-
-
-@functools.lru_cache(maxsize=1 << 18)
-def label_key(labels: SeriesKey) -> str:
-    """A series' label set as the store writes it: sorted ``[name, value]`` pairs in JSON
-    (remembered: the same series come back every cycle)."""
-    return json.dumps(sorted(labels), separators=(",", ":"), ensure_ascii=False)
 
 
 class HistoryStore:
@@ -56,6 +46,8 @@ class HistoryStore:
         self._lock = lock
         self._catalog = Catalog(conn)
         self._transactions = Transactions(conn, path, self._catalog.forget)
+        self._appender = Appender(path, self._catalog, self._transactions)
+        self._reads = Reads(conn, self._catalog)
         self._maintenance = Maintenance(conn, path, self._catalog, self._transactions)
 
     @classmethod
@@ -89,22 +81,11 @@ class HistoryStore:
 
     def last_values(self, selector: str) -> dict[str, float]:
         """The last value of every series ``selector`` matched, by :func:`label_key`."""
-        sid = self._catalog.id(selector)
-        if sid is None:
-            return {}
-        rows = self._conn.execute("SELECT labels, value FROM series WHERE selector_id = ?", (sid,))
-        return dict(rows.fetchall())
+        return self._reads.last_values(selector)
 
     def series_count(self, selector: str) -> int:
         """How many series the store knows for ``selector``."""
-        sid = self._catalog.id(selector)
-        if sid is None:
-            return 0
-        return int(
-            self._conn.execute(
-                "SELECT count(*) FROM series WHERE selector_id = ?", (sid,)
-            ).fetchone()[0]
-        )
+        return self._reads.series_count(selector)
 
     def record(
         self,
@@ -124,101 +105,19 @@ class HistoryStore:
         new last values; ``replace_values`` drops the other series' ones.
         Buckets without events are not written.
         """
-        with self._transactions.write() as conn:
-            current = self._catalog.state(selector)
-            if current != expect:
-                raise StoreError(
-                    f"{self.path}: {selector} changed under this process "
-                    f"(expected {expect}, found {current})"
-                )
-            if current is None:
-                conn.execute(
-                    "INSERT INTO selectors (selector, known_from, known_until, values_at)"
-                    " VALUES (?, ?, ?, ?)",
-                    (selector, state.known_from, state.known_until, state.values_at),
-                )
-            else:
-                conn.execute(
-                    "UPDATE selectors SET known_from = ?, known_until = ?, values_at = ?"
-                    " WHERE selector = ?",
-                    (state.known_from, state.known_until, state.values_at, selector),
-                )
-            sid = self._catalog.id(selector)
-            assert sid is not None
-            self._insert(conn, sid, sorted((b for b in buckets if b.events), key=lambda b: b.end))
-            if replace_values:
-                conn.execute("DELETE FROM series WHERE selector_id = ?", (sid,))
-            if values:
-                conn.executemany(
-                    "INSERT INTO series (selector_id, labels, value, seen_at) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (selector_id, labels)"
-                    " DO UPDATE SET value = excluded.value, seen_at = excluded.seen_at",
-                    ((sid, key, value, seen) for key, (value, seen) in values.items()),
-                )
-            self._catalog.set_state(selector, state)  # a failed commit forgets it again
-
-    def _insert(self, conn: sqlite3.Connection, sid: int, buckets: list[Bucket]) -> None:
-        """Insert buckets that all follow, or all precede, the selector's others."""
-        if not buckets:
-            return
-        last = self._catalog.top(sid)
-        if last is None:
-            last = conn.execute(
-                "SELECT end, cumulative FROM buckets WHERE selector_id = ?"
-                " ORDER BY end DESC LIMIT 1",
-                (sid,),
-            ).fetchone()
-        rows: list[tuple[int, int, int, float, float]] = []
-        if last is None or buckets[0].start >= last[0]:
-            level = 0.0 if last is None else last[1]
-            for b in buckets:
-                level += b.events
-                rows.append((sid, b.start, b.end, b.events, level))
-            self._catalog.set_top(sid, buckets[-1].end, level)
-        else:
-            first = conn.execute(
-                "SELECT start, cumulative - events FROM buckets WHERE selector_id = ?"
-                " ORDER BY end LIMIT 1",
-                (sid,),
-            ).fetchone()
-            if buckets[-1].end > first[0]:
-                raise sqlite3.IntegrityError("new buckets overlap stored ones")
-            level = first[1]
-            for b in reversed(buckets):
-                rows.append((sid, b.start, b.end, b.events, level))
-                level -= b.events
-        conn.executemany(
-            "INSERT INTO buckets (selector_id, start, end, events, cumulative)"
-            " VALUES (?, ?, ?, ?, ?)",
-            rows,
+        self._appender.record(
+            selector,
+            buckets,
+            expect=expect,
+            state=state,
+            values=values,
+            replace_values=replace_values,
         )
 
-    def _level(self, sid: int, t: int) -> float:
-        """Cumulative events at ``t``: linear inside the bucket that holds it."""
-        row = self._conn.execute(
-            "SELECT start, end, events, cumulative FROM buckets"
-            " WHERE selector_id = ? AND end >= ? ORDER BY end LIMIT 1",
-            (sid, t),
-        ).fetchone()
-        if row is None:
-            last = self._conn.execute(
-                "SELECT cumulative FROM buckets WHERE selector_id = ? ORDER BY end DESC LIMIT 1",
-                (sid,),
-            ).fetchone()
-            return 0.0 if last is None else float(last[0])
-        return level_at(t, *row)
-
     def window_sums(self, selector: str, at: int, windows: Sequence[int]) -> dict[int, float]:
-        """Events of ``selector`` in (at - w, at] for each window ``w``.
-
-        The difference of two cumulative levels; a bucket the window cuts
-        counts with the share of its length inside.
-        """
-        sid = self._catalog.id(selector)
-        if sid is None:
-            return dict.fromkeys(windows, 0.0)
-        top = self._level(sid, at)
-        return {w: top - self._level(sid, at - w) for w in windows}
+        """Events of ``selector`` in (at - w, at] for each window ``w``; a bucket the
+        window cuts counts with the share of its length inside."""
+        return self._reads.window_sums(selector, at, windows)
 
     def maintenance_rows(self) -> list[MaintenanceRow]:
         """Every stored selector as ``(id, selector, known_until)``, for :meth:`maintain`."""
