@@ -97,7 +97,8 @@ class HistoryStore:
         values: Mapping[str, tuple[float, int]] | None = None,
         replace_values: bool = False,
     ) -> None:
-        """Add ``buckets`` and move the selector to ``state``, in one transaction.
+        """Add ``buckets`` and move the selector to ``state``, in one write (a transaction,
+        or a savepoint inside :meth:`batch`).
 
         ``expect`` is the state the caller planned from (None: the selector
         is new); anything else in the file is a ``StoreError``, so two writers
@@ -130,7 +131,7 @@ class HistoryStore:
         rows: Sequence[MaintenanceRow] | None = None,
     ) -> None:
         """Merge aged fine buckets into coarse ones, drop what is past retention, forget
-        the unused, in one transaction: for ``rows`` of :meth:`maintenance_rows` (a
+        the unused, in one write: for ``rows`` of :meth:`maintenance_rows` (a
         caller may go through them in slices), or every selector.
 
         ``policies`` names every selector the current SLOs use. Each selector is
