@@ -12,7 +12,7 @@ import pytest
 
 from exporter.store.deltas import counter_deltas
 from exporter.store.plan import Needs, Raw, StreamState, Windowed, coarse, plan_fill
-from exporter.store.tiers import Grid, coarse_width, grid_after, share, single
+from exporter.store.tiers import Grid, coarse_width, grid_after, level_at, single
 
 H = 3600
 D = 86400
@@ -193,5 +193,9 @@ def test_deltas_remember_each_series_last_read():
     ],
 )
 def test_a_cut_bucket_counts_with_its_share(bucket, window, fraction):
-    """A window covering part of a bucket counts that part of its length."""
-    assert share(*bucket, *window) == fraction
+    """A window covering part of a bucket counts that part of its length: the difference of
+    the levels at the window's ends, as the store sums windows."""
+    events, cumulative = 8.0, 20.0
+    lo, hi = window
+    counted = level_at(hi, *bucket, events, cumulative) - level_at(lo, *bucket, events, cumulative)
+    assert counted == fraction * events

@@ -2,69 +2,39 @@
 
 One :class:`HistoryStore` owns ``<data-dir>/history.sqlite3`` (layout in
 :mod:`exporter.store.schema`) and a lock file that keeps a second process
-off the same directory. Every write is one transaction; windows are summed
-in SQL, boundaries apportioned as :mod:`exporter.store.tiers` describes.
+off the same directory. It puts together the pieces that do the work:
+
+* :mod:`~exporter.store.directory`: locking the directory, opening the file;
+* :mod:`~exporter.store.transactions`: every write one transaction, or one
+  savepoint of a batch;
+* :mod:`~exporter.store.catalog`: what this process remembers of the file;
+* :mod:`~exporter.store.appends`: buckets, state and last values, written
+  against the state the writer expects;
+* :mod:`~exporter.store.reads`: window sums and last values;
+* :mod:`~exporter.store.maintenance`: merging, pruning, forgetting;
+* :mod:`~exporter.store.stats`: size and row counts.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import functools
-import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from exporter.sources.base import SeriesKey
 from exporter.store import schema
+from exporter.store.appends import Appender, Bucket, label_key
+from exporter.store.catalog import Catalog
+from exporter.store.directory import open_directory
+from exporter.store.maintenance import Maintenance, MaintenanceRow, Retention
 from exporter.store.plan import StreamState
-from exporter.store.schema import FILE_NAME, StoreError, connect
-from exporter.store.tiers import HOUR, floor_to
+from exporter.store.reads import Reads
+from exporter.store.schema import FILE_NAME
+from exporter.store.stats import StoreStats, store_stats
+from exporter.store.transactions import Transactions
 
-LOCK_NAME = "history.lock"
-UNUSED_GRACE = 7 * 86400
-"""A selector no SLO has used for this long is dropped."""
-STALE_SERIES = 86400
-"""A series not seen for this long loses its last value (it is treated as new if it returns)."""
-
-
-@dataclass(frozen=True)
-class Bucket:
-    """``events`` counted in (start, end]."""
-
-    start: int
-    end: int
-    events: float
-
-
-@dataclass(frozen=True)
-class Retention:
-    """How one selector's buckets age: fine for ``fine_span``, then merged into
-    buckets of ``coarse`` seconds, kept for ``retention``."""
-
-    fine_span: int
-    retention: int
-    coarse: int = HOUR
-
-
-@dataclass(frozen=True)
-class StoreStats:
-    """Size and contents of the store."""
-
-    size_bytes: int
-    selectors: int
-    buckets: int
-    series: int
-
-
-@functools.lru_cache(maxsize=1 << 18)
-def label_key(labels: SeriesKey) -> str:
-    """A series' label set as the store writes it: sorted ``[name, value]`` pairs in JSON
-    (remembered: the same series come back every cycle)."""
-    return json.dumps(sorted(labels), separators=(",", ":"), ensure_ascii=False)
+__all__ = ["Bucket", "HistoryStore", "Retention", "StoreStats", "label_key"]
 
 
 class HistoryStore:
@@ -74,14 +44,11 @@ class HistoryStore:
         self._conn = conn
         self.path = path
         self._lock = lock
-        # What this process last read or wrote (the lock keeps other writers out):
-        # a steady cycle would otherwise read each selector's state three times and
-        # its newest bucket once more, for every selector.
-        self._ids: dict[str, int] = {}
-        self._states: dict[str, StreamState | None] = {}
-        self._tops: dict[int, tuple[int, float]] = {}
-        self._watermarks: dict[int, int] | None = None
-        self._batched = False
+        self._catalog = Catalog(conn)
+        self._transactions = Transactions(conn, path, self._catalog.forget)
+        self._appender = Appender(path, self._catalog, self._transactions)
+        self._reads = Reads(conn, self._catalog)
+        self._maintenance = Maintenance(conn, path, self._catalog, self._transactions)
 
     @classmethod
     def open(cls, data_dir: Path, *, deep_check: bool = True) -> HistoryStore:
@@ -89,24 +56,7 @@ class HistoryStore:
 
         ``deep_check=False`` defers the page-by-page check to :meth:`verify`.
         """
-        try:
-            data_dir.mkdir(parents=True, exist_ok=True)
-            lock = os.open(data_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as err:
-            raise StoreError(f"{data_dir}: cannot use the data directory: {err.strerror}") from None
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(lock)
-            raise StoreError(
-                f"{data_dir}: in use by another slo-exporter ({LOCK_NAME} is locked); "
-                "give every replica its own --data-dir"
-            ) from None
-        try:
-            conn = connect(data_dir / FILE_NAME, deep=deep_check)
-        except BaseException:
-            os.close(lock)
-            raise
+        conn, lock = open_directory(data_dir, deep_check=deep_check)
         return cls(conn, data_dir / FILE_NAME, lock)
 
     def verify(self) -> None:
@@ -120,104 +70,22 @@ class HistoryStore:
             os.close(self._lock)
             self._lock = None
 
-    @contextlib.contextmanager
-    def batch(self) -> Iterator[None]:
-        """Make the writes inside one transaction (a cycle's thousands of small appends
-        cost one commit). Each write keeps its own savepoint: one that fails leaves the
-        others in; a failed commit is a ``StoreError`` and keeps none."""
-        if self._batched:
-            raise RuntimeError("store batches do not nest")
-        with self._transaction():
-            self._batched = True
-            try:
-                yield
-            finally:
-                self._batched = False
-
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        if self._batched:
-            with self._savepoint() as conn:
-                yield conn
-            return
-        conn = self._conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                self._forget()
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as err:
-            raise StoreError(f"{self.path}: cannot write the history store: {err}") from None
-
-    def _forget(self) -> None:
-        """Drop what is cached from the file: a rolled-back write may have changed it."""
-        self._ids.clear()
-        self._states.clear()
-        self._tops.clear()
-        self._watermarks = None
-
-    @contextlib.contextmanager
-    def _savepoint(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn
-        try:
-            conn.execute("SAVEPOINT write")
-            try:
-                yield conn
-                conn.execute("RELEASE write")
-            except BaseException:
-                self._forget()
-                conn.execute("ROLLBACK TO write")
-                conn.execute("RELEASE write")
-                raise
-        except sqlite3.Error as err:
-            raise StoreError(f"{self.path}: cannot write the history store: {err}") from None
-
-    def _id(self, selector: str) -> int | None:
-        cached = self._ids.get(selector)
-        if cached is not None:
-            return cached
-        row = self._conn.execute("SELECT id FROM selectors WHERE selector = ?", (selector,))
-        found = row.fetchone()
-        if found is not None:
-            self._ids[selector] = found[0]
-            return int(found[0])
-        return None
+    def batch(self) -> contextlib.AbstractContextManager[None]:
+        """Make the writes inside one transaction, each in a savepoint of its own (see
+        :meth:`Transactions.batch <exporter.store.transactions.Transactions.batch>`)."""
+        return self._transactions.batch()
 
     def state(self, selector: str) -> StreamState | None:
         """What the store holds for ``selector``, or None when it never saw it."""
-        if selector in self._states:
-            return self._states[selector]
-        row = self._conn.execute(
-            "SELECT known_from, known_until, values_at FROM selectors WHERE selector = ?",
-            (selector,),
-        ).fetchone()
-        state = None if row is None else StreamState(*row)
-        self._states[selector] = state
-        return state
+        return self._catalog.state(selector)
 
     def last_values(self, selector: str) -> dict[str, float]:
         """The last value of every series ``selector`` matched, by :func:`label_key`."""
-        sid = self._id(selector)
-        if sid is None:
-            return {}
-        rows = self._conn.execute("SELECT labels, value FROM series WHERE selector_id = ?", (sid,))
-        return dict(rows.fetchall())
+        return self._reads.last_values(selector)
 
     def series_count(self, selector: str) -> int:
         """How many series the store knows for ``selector``."""
-        sid = self._id(selector)
-        if sid is None:
-            return 0
-        return int(
-            self._conn.execute(
-                "SELECT count(*) FROM series WHERE selector_id = ?", (sid,)
-            ).fetchone()[0]
-        )
+        return self._reads.series_count(selector)
 
     def record(
         self,
@@ -229,7 +97,8 @@ class HistoryStore:
         values: Mapping[str, tuple[float, int]] | None = None,
         replace_values: bool = False,
     ) -> None:
-        """Add ``buckets`` and move the selector to ``state``, in one transaction.
+        """Add ``buckets`` and move the selector to ``state``, in one write (a transaction,
+        or a savepoint inside :meth:`batch`).
 
         ``expect`` is the state the caller planned from (None: the selector
         is new); anything else in the file is a ``StoreError``, so two writers
@@ -237,236 +106,45 @@ class HistoryStore:
         new last values; ``replace_values`` drops the other series' ones.
         Buckets without events are not written.
         """
-        with self._transaction() as conn:
-            current = self.state(selector)
-            if current != expect:
-                raise StoreError(
-                    f"{self.path}: {selector} changed under this process "
-                    f"(expected {expect}, found {current})"
-                )
-            if current is None:
-                conn.execute(
-                    "INSERT INTO selectors (selector, known_from, known_until, values_at)"
-                    " VALUES (?, ?, ?, ?)",
-                    (selector, state.known_from, state.known_until, state.values_at),
-                )
-            else:
-                conn.execute(
-                    "UPDATE selectors SET known_from = ?, known_until = ?, values_at = ?"
-                    " WHERE selector = ?",
-                    (state.known_from, state.known_until, state.values_at, selector),
-                )
-            sid = self._id(selector)
-            assert sid is not None
-            self._insert(conn, sid, sorted((b for b in buckets if b.events), key=lambda b: b.end))
-            if replace_values:
-                conn.execute("DELETE FROM series WHERE selector_id = ?", (sid,))
-            if values:
-                conn.executemany(
-                    "INSERT INTO series (selector_id, labels, value, seen_at) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (selector_id, labels)"
-                    " DO UPDATE SET value = excluded.value, seen_at = excluded.seen_at",
-                    ((sid, key, value, seen) for key, (value, seen) in values.items()),
-                )
-            self._states[selector] = state  # a failed commit forgets it again
-
-    def _insert(self, conn: sqlite3.Connection, sid: int, buckets: list[Bucket]) -> None:
-        """Insert buckets that all follow, or all precede, the selector's others."""
-        if not buckets:
-            return
-        last = self._tops.get(sid)
-        if last is None:
-            last = conn.execute(
-                "SELECT end, cumulative FROM buckets WHERE selector_id = ?"
-                " ORDER BY end DESC LIMIT 1",
-                (sid,),
-            ).fetchone()
-        rows: list[tuple[int, int, int, float, float]] = []
-        if last is None or buckets[0].start >= last[0]:
-            level = 0.0 if last is None else last[1]
-            for b in buckets:
-                level += b.events
-                rows.append((sid, b.start, b.end, b.events, level))
-            self._tops[sid] = (buckets[-1].end, level)
-        else:
-            first = conn.execute(
-                "SELECT start, cumulative - events FROM buckets WHERE selector_id = ?"
-                " ORDER BY end LIMIT 1",
-                (sid,),
-            ).fetchone()
-            if buckets[-1].end > first[0]:
-                raise sqlite3.IntegrityError("new buckets overlap stored ones")
-            level = first[1]
-            for b in reversed(buckets):
-                rows.append((sid, b.start, b.end, b.events, level))
-                level -= b.events
-        conn.executemany(
-            "INSERT INTO buckets (selector_id, start, end, events, cumulative)"
-            " VALUES (?, ?, ?, ?, ?)",
-            rows,
+        self._appender.record(
+            selector,
+            buckets,
+            expect=expect,
+            state=state,
+            values=values,
+            replace_values=replace_values,
         )
 
-    def _level(self, sid: int, t: int) -> float:
-        """Cumulative events at ``t``: linear inside the bucket that holds it."""
-        row = self._conn.execute(
-            "SELECT start, end, events, cumulative FROM buckets"
-            " WHERE selector_id = ? AND end >= ? ORDER BY end LIMIT 1",
-            (sid, t),
-        ).fetchone()
-        if row is None:
-            last = self._conn.execute(
-                "SELECT cumulative FROM buckets WHERE selector_id = ? ORDER BY end DESC LIMIT 1",
-                (sid,),
-            ).fetchone()
-            return 0.0 if last is None else float(last[0])
-        start, end, events, level = row
-        if t == end:
-            return float(level)
-        if t <= start:
-            return float(level - events)
-        return float(level - events * (end - t) / (end - start))
-
     def window_sums(self, selector: str, at: int, windows: Sequence[int]) -> dict[int, float]:
-        """Events of ``selector`` in (at - w, at] for each window ``w``.
+        """Events of ``selector`` in (at - w, at] for each window ``w``; a bucket the
+        window cuts counts with the share of its length inside."""
+        return self._reads.window_sums(selector, at, windows)
 
-        The difference of two cumulative levels; a bucket the window cuts
-        counts with the share of its length inside.
-        """
-        sid = self._id(selector)
-        if sid is None:
-            return dict.fromkeys(windows, 0.0)
-        top = self._level(sid, at)
-        return {w: top - self._level(sid, at - w) for w in windows}
-
-    def maintenance_rows(self) -> list[tuple[int, str, int]]:
+    def maintenance_rows(self) -> list[MaintenanceRow]:
         """Every stored selector as ``(id, selector, known_until)``, for :meth:`maintain`."""
-        rows = self._conn.execute("SELECT id, selector, known_until FROM selectors")
-        return [(int(a), str(b), int(c)) for a, b, c in rows.fetchall()]
+        return self._maintenance.rows()
 
     def maintain(
         self,
         policies: Mapping[str, Retention],
         at: int,
-        rows: Sequence[tuple[int, str, int]] | None = None,
+        rows: Sequence[MaintenanceRow] | None = None,
     ) -> None:
         """Merge aged fine buckets into coarse ones, drop what is past retention, forget
-        the unused, in one transaction: for ``rows`` of :meth:`maintenance_rows` (a
+        the unused, in one write: for ``rows`` of :meth:`maintenance_rows` (a
         caller may go through them in slices), or every selector.
 
         ``policies`` names every selector the current SLOs use. Each selector is
         merged from where its last merge stopped (kept in the file), so only new
         buckets are looked at.
         """
-        if self._watermarks is None:
-            found = self._conn.execute("SELECT selector_id, until FROM compaction").fetchall()
-            self._watermarks = {int(sid): int(until) for sid, until in found}
-        marks = self._watermarks
-        with self._transaction() as conn:
-            if rows is None:
-                rows = self.maintenance_rows()
-            for sid, selector, until in rows:
-                policy = policies.get(selector)
-                if policy is None:
-                    if until < at - UNUSED_GRACE:
-                        conn.execute("DELETE FROM buckets WHERE selector_id = ?", (sid,))
-                        conn.execute("DELETE FROM series WHERE selector_id = ?", (sid,))
-                        conn.execute("DELETE FROM compaction WHERE selector_id = ?", (sid,))
-                        conn.execute("DELETE FROM selectors WHERE id = ?", (sid,))
-                        self._ids.pop(selector, None)
-                        self._states.pop(selector, None)
-                        self._tops.pop(sid, None)
-                        marks.pop(sid, None)
-                    continue
-                width = policy.coarse
-                cutoff = floor_to(until - policy.fine_span, width)
-                since = marks.get(sid)
-                if since is None or since < cutoff:
-                    lo = None if since is None else since - width
-                    self._compact(conn, sid, lo, cutoff, width)
-                    self._set_mark(conn, sid, cutoff)
-                if self._prune(conn, sid, floor_to(at - policy.retention, width)):
-                    self._states.pop(selector, None)
-                    self._tops.pop(sid, None)
-                conn.execute(
-                    "DELETE FROM series WHERE selector_id = ? AND seen_at < ?",
-                    (sid, until - STALE_SERIES),
-                )
-
-    def _set_mark(self, conn: sqlite3.Connection, sid: int, until: int) -> None:
-        conn.execute(
-            "INSERT INTO compaction (selector_id, until) VALUES (?, ?)"
-            " ON CONFLICT (selector_id) DO UPDATE SET until = excluded.until",
-            (sid, until),
-        )
-        if self._watermarks is not None:
-            self._watermarks[sid] = until
+        self._maintenance.maintain(policies, at, rows)
 
     def mark_compacted(self, selector: str, until: int) -> None:
         """Say that ``selector``'s buckets ending at or before ``until`` are already as
         coarse as they get (a cold fill writes them aligned), so no merge rescans them."""
-        with self._transaction() as conn:
-            sid = self._id(selector)
-            if sid is None:
-                raise StoreError(f"{self.path}: {selector} is not in the store")
-            self._set_mark(conn, sid, until)
-
-    @staticmethod
-    def _compact(
-        conn: sqlite3.Connection, sid: int, since: int | None, cutoff: int, width: int
-    ) -> None:
-        """Join the buckets ending in (since, cutoff] whose ends share a ``width`` slot.
-
-        Buckets are disjoint and follow each other, so a group's buckets span
-        (first start, last end] and no other bucket lies in between: the joined
-        bucket keeps every event where it was (and the last one's cumulative
-        level), only with less resolution. ``since`` None looks at everything.
-        """
-        lo = -(2**62) if since is None else since
-        slot = f"(end + {width - 1}) / {width}"
-        groups = conn.execute(
-            f"SELECT {slot} AS s, min(start), max(end), sum(events), max(cumulative), count(*)"
-            " FROM buckets WHERE selector_id = ? AND end > ? AND end <= ?"
-            " GROUP BY s HAVING count(*) > 1",
-            (sid, lo, cutoff),
-        ).fetchall()
-        for _, start, end, events, level, _count in groups:
-            conn.execute(
-                "DELETE FROM buckets WHERE selector_id = ? AND end > ? AND end <= ?",
-                (sid, start, end),
-            )
-            conn.execute(
-                "INSERT INTO buckets (selector_id, start, end, events, cumulative)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (sid, start, end, events, level),
-            )
-
-    @staticmethod
-    def _prune(conn: sqlite3.Connection, sid: int, keep_from: int) -> bool:
-        """Drop the buckets ending at or before ``keep_from``; whether there were any."""
-        deleted = conn.execute(
-            "DELETE FROM buckets WHERE selector_id = ? AND end <= ?", (sid, keep_from)
-        ).rowcount
-        if deleted:
-            conn.execute(
-                "UPDATE selectors SET known_from = max(known_from, ?) WHERE id = ?",
-                (keep_from, sid),
-            )
-        return bool(deleted)
+        self._maintenance.mark_compacted(selector, until)
 
     def stats(self) -> StoreStats:
         """File size (with the write-ahead log) and row counts."""
-        size = 0
-        for suffix in ("", "-wal"):
-            with contextlib.suppress(OSError):
-                size += os.stat(f"{self.path}{suffix}").st_size
-        conn = self._conn
-        return StoreStats(
-            size_bytes=size,
-            selectors=conn.execute("SELECT count(*) FROM selectors").fetchone()[0],
-            buckets=conn.execute("SELECT count(*) FROM buckets").fetchone()[0],
-            series=conn.execute("SELECT count(*) FROM series").fetchone()[0],
-        )
-
-    def integrity(self) -> list[str]:
-        """``PRAGMA integrity_check``: ``["ok"]`` for a sound file."""
-        return [row[0] for row in self._conn.execute("PRAGMA integrity_check").fetchall()]
+        return store_stats(self._conn, self.path)

@@ -4,20 +4,21 @@ A plan is a list of steps in time order, each a query shape the backend
 can answer exactly:
 
 * :class:`Windowed`: one aggregate per bucket end, e.g.
-  ``sum(increase(sel[1h]))`` at every whole hour: the coarse tier, and the
-  fine tier of a 0/1 gauge (``sum_over_time``/``count_over_time`` never
-  extrapolate, so they are exact at any width);
+  ``sum(increase(sel[20m]))`` at every multiple of 20 minutes: the coarse
+  tier, and the fine tier of a 0/1 gauge (``sum_over_time``/
+  ``count_over_time`` never extrapolate, so they are exact at any width);
 * :class:`Raw`: the raw value of every series at every point of a grid on
   the evaluation times; the store turns successive values into reset-aware
   increments, which for points on the evaluation grid are exactly the
   increments of the samples in each bucket.
 
 Cold start: coarse buckets from the horizon (the longest window, period
-included) to ``floor_hour(T - fine_span)``, then raw values on the
-evaluation grid up to T. Later: only the gap since ``known_until`` (a
-steady cycle's gap is one point at T: a single instant query), with the
-coarse part only when the gap reaches further back than the fine tier.
-History that a longer period now needs is prepended with coarse buckets.
+included) to ``T - fine_span``, both floored to the coarse width, then the
+fine tier on the evaluation grid up to T (raw values for a counter). Later:
+only the gap since ``known_until`` (a steady cycle's gap is one point at T:
+a single instant query), with the coarse part only when the gap reaches
+further back than the fine tier. History that a longer period now needs is
+prepended with coarse buckets.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class StreamState:
     """What the store holds for a selector: buckets cover (known_from, known_until].
 
     ``values_at`` is the time the stored per-series last values describe
-    (None when there are none, e.g. after a coarse-only fill).
+    (None until raw values were read: always for a 0/1 gauge's streams).
     """
 
     known_from: int

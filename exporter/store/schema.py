@@ -19,7 +19,8 @@ seconds; every count of events is a float.
       known_from  INTEGER,               buckets cover (known_from, known_until] ...
       known_until INTEGER,               ... without holes; the next cycle fills from here
       values_at   INTEGER NULL)          time the series' last values describe
-                                         (NULL after a coarse-only fill)
+                                         (NULL until raw values were read: always
+                                         for a 0/1 gauge's streams)
 
     buckets(                             events counted in (start, end]
       selector_id INTEGER, start INTEGER, end INTEGER, events REAL,
@@ -46,9 +47,10 @@ level at T and at T - W, each one index lookup (inside a bucket the level
 rises linearly); merging buckets keeps the last one's ``cumulative`` and
 dropping old ones changes no other, so levels never need rewriting.
 
-Each cycle's writes for a selector are one transaction, so a crash
-(``kill -9``) at any moment leaves buckets, last values and ``known_until``
-consistent; the next start fills the gap from the backend.
+Each write for a selector (its buckets, last values and ``known_until``)
+is one transaction, or one savepoint of a batch that commits as a whole, so
+a crash (``kill -9``) at any moment leaves buckets, last values and
+``known_until`` consistent; the next start fills the gap from the backend.
 """
 
 from __future__ import annotations

@@ -1,0 +1,165 @@
+"""Keeping the store's size bounded: merging aged buckets, dropping old and unused ones.
+
+Each selector's fine buckets older than its fine span are merged into
+coarse ones (:mod:`exporter.store.tiers`), from where its last merge
+stopped (kept in the ``compaction`` table), so only new buckets are looked
+at; buckets past retention are dropped, and so are selectors no SLO used
+for :data:`UNUSED_GRACE` and series not seen for :data:`STALE_SERIES`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from exporter.store.catalog import Catalog
+from exporter.store.schema import StoreError
+from exporter.store.tiers import HOUR, floor_to
+from exporter.store.transactions import Transactions
+
+UNUSED_GRACE = 7 * 86400
+"""A selector no SLO has used for this long is dropped."""
+STALE_SERIES = 86400
+"""A series not seen for this long loses its last value (it is treated as new if it returns)."""
+
+MaintenanceRow = tuple[int, str, int]
+"""A stored selector as ``(id, selector, known_until)``."""
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How one selector's buckets age: fine for ``fine_span``, then merged into
+    buckets of ``coarse`` seconds, kept for ``retention``."""
+
+    fine_span: int
+    retention: int
+    coarse: int = HOUR
+
+
+class Maintenance:
+    """Merges, prunes and forgets, each run one write."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        catalog: Catalog,
+        transactions: Transactions,
+    ) -> None:
+        self._conn = conn
+        self._path = path
+        self._catalog = catalog
+        self._transactions = transactions
+
+    def rows(self) -> list[MaintenanceRow]:
+        """Every stored selector as ``(id, selector, known_until)``."""
+        rows = self._conn.execute("SELECT id, selector, known_until FROM selectors")
+        return [(int(a), str(b), int(c)) for a, b, c in rows.fetchall()]
+
+    def maintain(
+        self,
+        policies: Mapping[str, Retention],
+        at: int,
+        rows: Sequence[MaintenanceRow] | None = None,
+    ) -> None:
+        """Merge, prune and forget for ``rows`` (or every selector) in one write.
+
+        ``policies`` names every selector the current SLOs use; the others are
+        dropped once unused for :data:`UNUSED_GRACE`.
+        """
+        with self._transactions.write() as conn:
+            if rows is None:
+                rows = self.rows()
+            for sid, selector, until in rows:
+                policy = policies.get(selector)
+                if policy is None:
+                    if until < at - UNUSED_GRACE:
+                        self._drop(conn, sid, selector)
+                    continue
+                self._merge(conn, sid, until, policy)
+                if _prune(conn, sid, floor_to(at - policy.retention, policy.coarse)):
+                    self._catalog.pruned(selector, sid)
+                conn.execute(
+                    "DELETE FROM series WHERE selector_id = ? AND seen_at < ?",
+                    (sid, until - STALE_SERIES),
+                )
+
+    def mark_compacted(self, selector: str, until: int) -> None:
+        """Say that ``selector``'s buckets ending at or before ``until`` are already as
+        coarse as they get (a cold fill writes them aligned), so no merge rescans them."""
+        with self._transactions.write() as conn:
+            sid = self._catalog.id(selector)
+            if sid is None:
+                raise StoreError(f"{self._path}: {selector} is not in the store")
+            self._set_mark(conn, sid, until)
+
+    def _drop(self, conn: sqlite3.Connection, sid: int, selector: str) -> None:
+        """Delete the selector with its buckets, series and merge mark."""
+        conn.execute("DELETE FROM buckets WHERE selector_id = ?", (sid,))
+        conn.execute("DELETE FROM series WHERE selector_id = ?", (sid,))
+        conn.execute("DELETE FROM compaction WHERE selector_id = ?", (sid,))
+        conn.execute("DELETE FROM selectors WHERE id = ?", (sid,))
+        self._catalog.dropped(selector, sid)
+
+    def _merge(self, conn: sqlite3.Connection, sid: int, until: int, policy: Retention) -> None:
+        """Merge the buckets that aged out of the fine span since the last merge."""
+        width = policy.coarse
+        cutoff = floor_to(until - policy.fine_span, width)
+        since = self._catalog.marks().get(sid)
+        if since is None or since < cutoff:
+            lo = None if since is None else since - width
+            _compact(conn, sid, lo, cutoff, width)
+            self._set_mark(conn, sid, cutoff)
+
+    def _set_mark(self, conn: sqlite3.Connection, sid: int, until: int) -> None:
+        conn.execute(
+            "INSERT INTO compaction (selector_id, until) VALUES (?, ?)"
+            " ON CONFLICT (selector_id) DO UPDATE SET until = excluded.until",
+            (sid, until),
+        )
+        self._catalog.set_mark(sid, until)
+
+
+def _compact(
+    conn: sqlite3.Connection, sid: int, since: int | None, cutoff: int, width: int
+) -> None:
+    """Join the buckets ending in (since, cutoff] whose ends share a ``width`` slot.
+
+    Buckets are disjoint and follow each other, so a group's buckets span
+    (first start, last end] and no other bucket lies in between: the joined
+    bucket keeps every event where it was (and the last one's cumulative
+    level), only with less resolution. ``since`` None looks at everything.
+    """
+    lo = -(2**62) if since is None else since
+    slot = f"(end + {width - 1}) / {width}"
+    groups = conn.execute(
+        f"SELECT {slot} AS s, min(start), max(end), sum(events), max(cumulative), count(*)"
+        " FROM buckets WHERE selector_id = ? AND end > ? AND end <= ?"
+        " GROUP BY s HAVING count(*) > 1",
+        (sid, lo, cutoff),
+    ).fetchall()
+    for _, start, end, events, level, _count in groups:
+        conn.execute(
+            "DELETE FROM buckets WHERE selector_id = ? AND end > ? AND end <= ?",
+            (sid, start, end),
+        )
+        conn.execute(
+            "INSERT INTO buckets (selector_id, start, end, events, cumulative)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (sid, start, end, events, level),
+        )
+
+
+def _prune(conn: sqlite3.Connection, sid: int, keep_from: int) -> bool:
+    """Drop the buckets ending at or before ``keep_from``; whether there were any."""
+    deleted = conn.execute(
+        "DELETE FROM buckets WHERE selector_id = ? AND end <= ?", (sid, keep_from)
+    ).rowcount
+    if deleted:
+        conn.execute(
+            "UPDATE selectors SET known_from = max(known_from, ?) WHERE id = ?",
+            (keep_from, sid),
+        )
+    return bool(deleted)

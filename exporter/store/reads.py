@@ -1,0 +1,68 @@
+"""Reading a selector's history: window sums, and the series' last values.
+
+A window (at - w, at] is the cumulative level at ``at`` minus the level at
+``at - w``, each one index lookup; inside a bucket the level rises linearly
+(:func:`~exporter.store.tiers.level_at`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from exporter.store.catalog import Catalog
+from exporter.store.tiers import level_at
+
+
+class Reads:
+    """Sums and last values of the stored selectors."""
+
+    def __init__(self, conn: sqlite3.Connection, catalog: Catalog) -> None:
+        self._conn = conn
+        self._catalog = catalog
+
+    def last_values(self, selector: str) -> dict[str, float]:
+        """The last value of every series ``selector`` matched, by label key."""
+        sid = self._catalog.id(selector)
+        if sid is None:
+            return {}
+        rows = self._conn.execute("SELECT labels, value FROM series WHERE selector_id = ?", (sid,))
+        return dict(rows.fetchall())
+
+    def series_count(self, selector: str) -> int:
+        """How many series the store knows for ``selector``."""
+        sid = self._catalog.id(selector)
+        if sid is None:
+            return 0
+        return int(
+            self._conn.execute(
+                "SELECT count(*) FROM series WHERE selector_id = ?", (sid,)
+            ).fetchone()[0]
+        )
+
+    def window_sums(self, selector: str, at: int, windows: Sequence[int]) -> dict[int, float]:
+        """Events of ``selector`` in (at - w, at] for each window ``w``.
+
+        The difference of two cumulative levels; a bucket the window cuts
+        counts with the share of its length inside.
+        """
+        sid = self._catalog.id(selector)
+        if sid is None:
+            return dict.fromkeys(windows, 0.0)
+        top = self._level(sid, at)
+        return {w: top - self._level(sid, at - w) for w in windows}
+
+    def _level(self, sid: int, t: int) -> float:
+        """Cumulative events at ``t``: linear inside the bucket that holds it."""
+        row = self._conn.execute(
+            "SELECT start, end, events, cumulative FROM buckets"
+            " WHERE selector_id = ? AND end >= ? ORDER BY end LIMIT 1",
+            (sid, t),
+        ).fetchone()
+        if row is None:
+            last = self._conn.execute(
+                "SELECT cumulative FROM buckets WHERE selector_id = ? ORDER BY end DESC LIMIT 1",
+                (sid,),
+            ).fetchone()
+            return 0.0 if last is None else float(last[0])
+        return level_at(t, *row)
