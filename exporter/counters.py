@@ -20,7 +20,7 @@ from exporter.pipeline.counts import EventCounter
 from exporter.pipeline.direct import DirectCounter
 from exporter.pipeline.generation import ConfigGeneration
 from exporter.pipeline.stored import HistoryKeeper, StoreCounter
-from exporter.promql.gate import QueryTally
+from exporter.samples import QueryTally
 from exporter.settings import ScrapeSettings
 from exporter.sources.promql import PromQLSource
 from exporter.sources.scrape import ScrapeSource

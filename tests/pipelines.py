@@ -11,9 +11,8 @@ from exporter.pipeline.cycle import EvaluationRun, Pipeline
 from exporter.pipeline.direct import DirectCounter
 from exporter.pipeline.stored import HistoryKeeper, StoreCounter
 from exporter.promql.client import PromQLClient
-from exporter.promql.gate import QueryGate, QueryTally
-from exporter.sources.base import Source
-from exporter.store.fill import RangeSource
+from exporter.promql.gate import QueryGate
+from exporter.samples import QueryTally, RangeSource, Source
 
 
 def pipeline(slos: Sequence[SLO], counters: Sequence[EventCounter]) -> Pipeline:

@@ -16,7 +16,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from exporter.store.history import Bucket, HistoryStore, Retention
+from exporter.store.appends import Bucket
+from exporter.store.history import HistoryStore
+from exporter.store.maintenance import Retention
 from exporter.store.plan import StreamState
 
 SELECTORS = ("a", "b")

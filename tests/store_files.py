@@ -6,7 +6,8 @@ import os
 import sqlite3
 from pathlib import Path
 
-from exporter.store.history import Bucket, HistoryStore
+from exporter.store.appends import Bucket
+from exporter.store.history import HistoryStore
 from exporter.store.plan import StreamState
 
 

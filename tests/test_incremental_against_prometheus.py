@@ -23,7 +23,8 @@ from exporter.pipeline.cycle import EvaluationRun
 from exporter.pipeline.direct import DirectCounter
 from exporter.pipeline.stored import HistoryKeeper
 from exporter.promql.client import PromQLClient
-from exporter.promql.gate import QueryGate, QueryTally
+from exporter.promql.gate import QueryGate
+from exporter.samples import QueryTally
 from exporter.settings import Settings
 from exporter.sources.promql import PromQLSource
 from exporter.store.history import HistoryStore

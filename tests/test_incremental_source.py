@@ -23,7 +23,7 @@ from exporter.config.loader import load_config
 from exporter.errors import BackendUnavailable
 from exporter.pipeline.stored import HistoryKeeper
 from exporter.promql.client import PromQLClient
-from exporter.sources.base import Snapshot
+from exporter.samples import Snapshot
 from exporter.store.history import HistoryStore
 
 NOW = 1_800_000_000

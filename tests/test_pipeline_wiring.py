@@ -20,7 +20,8 @@ from exporter.config.loader import load_config
 from exporter.daemon import Daemon
 from exporter.pipeline.stored import HistoryKeeper
 from exporter.promql.client import PromQLClient
-from exporter.promql.gate import QueryGate, QueryTally
+from exporter.promql.gate import QueryGate
+from exporter.samples import QueryTally
 from exporter.selfmetrics import SelfMetrics
 from exporter.sources.promql import PromQLSource
 from exporter.store.history import HistoryStore

@@ -27,11 +27,10 @@ from prometheus_client import generate_latest
 from structlog.testing import capture_logs
 
 from exporter.errors import BackendError
-from exporter.promql.gate import QueryTally
 from exporter.promql.queries import INF_REGEX, le_regex
 from exporter.promql.selectors import MatchOp, parse_selector
+from exporter.samples import QueryTally, SeriesKey, Snapshot, Source
 from exporter.settings import ScrapeSettings, ScrapeTarget
-from exporter.sources.base import SeriesKey, Snapshot, Source
 from exporter.sources.scrape import (
     ScrapeError,
     ScrapeHTTPError,

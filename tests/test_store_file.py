@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 from store_files import damage_store
 
-from exporter.store.history import Bucket, HistoryStore, Retention
+from exporter.store.appends import Bucket
+from exporter.store.history import HistoryStore
+from exporter.store.maintenance import Retention
 from exporter.store.plan import StreamState
 from exporter.store.schema import FILE_NAME, StoreError
 

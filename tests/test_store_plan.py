@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import pytest
 
+from exporter.samples import Grid, single
 from exporter.store.deltas import counter_deltas
 from exporter.store.plan import Needs, Raw, StreamState, Windowed, coarse, plan_fill
-from exporter.store.tiers import Grid, coarse_width, grid_after, level_at, single
+from exporter.store.tiers import coarse_width, grid_after, level_at
 
 H = 3600
 D = 86400

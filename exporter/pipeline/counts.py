@@ -16,7 +16,7 @@ from exporter.domain.budget import WindowEvents, events_from_bad
 from exporter.domain.model import SLO, LatencySLI
 from exporter.errors import BackendError, QueryError
 from exporter.pipeline.compiled import CompiledSLO
-from exporter.promql.gate import QueryTally
+from exporter.samples import QueryTally
 
 WindowCounts = Mapping[int, WindowEvents]
 """Events per window (seconds) of one SLO at T."""

@@ -19,7 +19,7 @@ from exporter.errors import BackendError, QueryError
 from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.counts import Counted, EventCounter
 from exporter.pipeline.pause import Pauser
-from exporter.promql.gate import QueryTally
+from exporter.samples import QueryTally
 
 
 @dataclass

@@ -15,7 +15,8 @@ from exporter.errors import BackendError
 from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.counts import Counted, WindowCounts, check_threshold_bucket, window_events
 from exporter.promql.client import QueryValue
-from exporter.promql.gate import QueryGate, QueryTally
+from exporter.promql.gate import QueryGate
+from exporter.samples import QueryTally
 
 
 class _Queries:

@@ -11,7 +11,8 @@ import structlog
 
 from exporter.errors import BackendError
 from exporter.pipeline.store_reads import StoreFailure
-from exporter.store.fill import Progress, RangeSource, fill
+from exporter.samples import RangeSource
+from exporter.store.fill import Progress, fill
 from exporter.store.history import HistoryStore
 from exporter.store.plan import FillPlan
 from exporter.store.schema import StoreError

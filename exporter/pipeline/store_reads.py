@@ -12,10 +12,11 @@ from collections.abc import Mapping
 
 from exporter.errors import BackendError
 from exporter.pipeline.pause import Pauser, chunks
-from exporter.sources.base import Source
+from exporter.samples import Source
+from exporter.store.appends import Bucket, label_key
 from exporter.store.deltas import counter_deltas
 from exporter.store.fill import Progress
-from exporter.store.history import Bucket, HistoryStore, label_key
+from exporter.store.history import HistoryStore
 from exporter.store.plan import FillPlan, Raw, StreamState
 from exporter.store.schema import StoreError
 from exporter.store.streams import Stream

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 import structlog
 
 from exporter.pipeline.pause import Pauser, chunks
-from exporter.store.history import HistoryStore, Retention
+from exporter.store.history import HistoryStore
+from exporter.store.maintenance import Retention
 from exporter.store.plan import Needs
 from exporter.store.schema import StoreError
 from exporter.store.tiers import COARSE_WIDTHS, floor_to

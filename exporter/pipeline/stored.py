@@ -28,9 +28,8 @@ from exporter.pipeline.pause import Pauser
 from exporter.pipeline.store_fills import RangeFills
 from exporter.pipeline.store_reads import SnapshotReads, catch_up_points
 from exporter.pipeline.store_upkeep import Upkeep
-from exporter.promql.gate import QueryTally
-from exporter.sources.base import Source
-from exporter.store.fill import Progress, RangeSource
+from exporter.samples import QueryTally, RangeSource, Source
+from exporter.store.fill import Progress
 from exporter.store.history import HistoryStore
 from exporter.store.plan import FillPlan, Needs, plan_fill
 from exporter.store.streams import StoredSLI, Stream, needs, refusal

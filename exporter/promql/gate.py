@@ -11,41 +11,14 @@ self-metrics tell the store's queries from the direct ones.
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import TypeVar
 
 from exporter.errors import BackendError
 from exporter.promql.client import Labels, PromQLClient, QueryValue
+from exporter.samples import QueryTally
 
 T = TypeVar("T")
-
-
-@dataclass
-class QueryTally:
-    """Requests sent, by kind (``instant``, ``range``, ``scrape``), and failures by reason."""
-
-    sent: Counter[str] = field(default_factory=Counter)
-    errors: Counter[str] = field(default_factory=Counter)
-
-    def copy(self) -> QueryTally:
-        """A frozen copy, to subtract from later."""
-        return QueryTally(Counter(self.sent), Counter(self.errors))
-
-    def since(self, earlier: QueryTally) -> QueryTally:
-        """What was sent and failed after ``earlier``."""
-        return QueryTally(self.sent - earlier.sent, self.errors - earlier.errors)
-
-    def add(self, other: QueryTally) -> None:
-        """Count ``other``'s requests and failures in this tally too."""
-        self.sent.update(other.sent)
-        self.errors.update(other.errors)
-
-    @property
-    def total(self) -> int:
-        """Every request counted."""
-        return sum(self.sent.values())
 
 
 class QueryGate:

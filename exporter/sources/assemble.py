@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from exporter.promql.selectors import parse_selector
-from exporter.sources.base import SeriesKey, Snapshot
+from exporter.samples import SeriesKey, Snapshot
 from exporter.sources.failures import ScrapeSelectorError
 from exporter.sources.matching import CompiledSelector, compile_selector, series_key
 from exporter.sources.scraper import ScrapeResult

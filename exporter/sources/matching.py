@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from exporter.promql.selectors import Matcher, MatchOp, Selector
-from exporter.sources.base import SeriesKey
+from exporter.samples import SeriesKey
 
 __all__ = ["CompiledSelector", "compile_regex", "compile_selector", "series_key"]
 

@@ -20,9 +20,8 @@ from collections.abc import Mapping, Sequence
 from exporter.errors import BackendError, BackendResponseError, QueryError
 from exporter.promql import batch
 from exporter.promql.client import Labels
-from exporter.promql.gate import QueryGate, QueryTally
-from exporter.sources.base import SeriesKey, Snapshot
-from exporter.store.tiers import Grid
+from exporter.promql.gate import QueryGate
+from exporter.samples import Grid, QueryTally, SeriesKey, Snapshot
 
 
 def _key(labels: Labels) -> SeriesKey:

@@ -43,16 +43,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import Protocol
 
 import aiohttp
 
+from exporter.samples import QueryTally, Snapshot
 from exporter.settings import ScrapeSettings
 from exporter.sources.assemble import SelectorCache, assemble
-from exporter.sources.base import Snapshot
 from exporter.sources.failures import (
     ScrapeError,
     ScrapeHTTPError,
@@ -74,15 +72,7 @@ __all__ = [
     "ScrapeSource",
     "ScrapeTimeout",
     "ScrapeUnavailable",
-    "Tally",
 ]
-
-
-class Tally(Protocol):
-    """Where reads and their failures are counted (``exporter.sources.promql.QueryTally``)."""
-
-    sent: Counter[str]
-    errors: Counter[str]
 
 
 class ScrapeSource:
@@ -102,7 +92,7 @@ class ScrapeSource:
         *,
         body_limit: int = DEFAULT_BODY_LIMIT,
         clock: Callable[[], float] = time.time,
-        tally: Tally | None = None,
+        tally: QueryTally | None = None,
     ) -> None:
         if not settings.targets:
             raise ValueError("a scrape source needs at least one target")

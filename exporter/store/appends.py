@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from exporter.sources.base import SeriesKey
+from exporter.samples import SeriesKey
 from exporter.store.catalog import Catalog
 from exporter.store.plan import StreamState
 from exporter.store.schema import StoreError

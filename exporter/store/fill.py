@@ -1,42 +1,27 @@
 """Carry out a :class:`~exporter.store.plan.FillPlan`: range queries in, buckets out.
 
-Each range query's answer (at most :data:`~exporter.store.tiers.MAX_STEPS`
-steps) is written in its own transaction together with the new
-``known_until``, oldest first (prepended history newest first), so a fill
-cut short by a crash or a backend failure resumes where it stopped and
-never counts anything twice.
+Each range query's answer (at most :data:`~exporter.samples.MAX_STEPS` steps
+of aggregates, :data:`RAW_STEPS` of raw values) is written in its own
+transaction together with the new ``known_until``, oldest first (prepended
+history newest first), so a fill cut short by a crash or a backend failure
+resumes where it stopped and never counts anything twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Protocol
 
-from exporter.sources.base import SeriesKey
+from exporter.samples import Grid, RangeSource, single
+from exporter.store.appends import Bucket, label_key
 from exporter.store.deltas import counter_deltas
-from exporter.store.history import Bucket, HistoryStore, label_key
+from exporter.store.history import HistoryStore
 from exporter.store.plan import FillPlan, Raw, StreamState, Windowed
 from exporter.store.streams import Stream
-from exporter.store.tiers import Grid, single
 
 RAW_STEPS = 1000
-"""Points per range query of raw values. Fewer than a query may hold (10,000): an
-answer is parsed, counted and written in one go on the event loop, and while a cold
-fill of thousands of selectors runs, probes and scrapes wait behind those steps
-(seconds with 10,000-point answers at 1,000 SLOs; tens of milliseconds with these)."""
-
-
-class RangeSource(Protocol):
-    """A source that can also read the past: what backfill and gap filling need."""
-
-    async def values(self, selector: str, points: Grid) -> Mapping[SeriesKey, Mapping[int, float]]:
-        """Raw value of every series of ``selector`` at each point (absent where it had none)."""
-        ...
-
-    async def events(self, query: str, ends: Grid) -> Mapping[int, float]:
-        """The value of an aggregate ``query`` evaluated at each end."""
-        ...
+"""Points per range query of raw values, fewer than a query may hold: an answer is
+parsed, counted and written in one go on the event loop, so its size bounds how long
+probes and scrapes wait behind a cold fill (tens of milliseconds at this size)."""
 
 
 @dataclass

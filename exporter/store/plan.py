@@ -25,7 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from exporter.store.tiers import HOUR, Grid, ceil_to, floor_to, grid_after, single
+from exporter.samples import Grid, single
+from exporter.store.tiers import HOUR, ceil_to, floor_to, grid_after
 
 
 @dataclass(frozen=True)

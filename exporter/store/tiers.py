@@ -34,15 +34,13 @@ events, about 1/2000 (0.05 %) of the period's events for steady traffic.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from exporter.samples import Grid
 
 HOUR = 3600
 COARSE_WIDTHS = (300, 600, 900, 1200, 1800, 3600)
 """Coarse bucket widths to choose from: each divides an hour."""
 COARSE_PER_PERIOD = 2000
 """A period holds at least this many coarse buckets (unless they would be under 5 min)."""
-MAX_STEPS = 10_000
-"""Steps per range query: within Prometheus' limit of 11,000 points per series."""
 
 
 def floor_to(t: int, width: int) -> int:
@@ -53,42 +51,6 @@ def floor_to(t: int, width: int) -> int:
 def ceil_to(t: int, width: int) -> int:
     """The multiple of ``width`` at or after ``t``."""
     return -(-t // width) * width
-
-
-@dataclass(frozen=True)
-class Grid:
-    """The times ``first, first + step, ..., last`` (``last - first`` a multiple of ``step``)."""
-
-    first: int
-    last: int
-    step: int
-
-    def __post_init__(self) -> None:
-        if self.step <= 0 or self.last < self.first or (self.last - self.first) % self.step:
-            raise ValueError(f"not a grid: {self}")
-
-    @property
-    def points(self) -> range:
-        """Every time of the grid, oldest first."""
-        return range(self.first, self.last + 1, self.step)
-
-    def __len__(self) -> int:
-        return (self.last - self.first) // self.step + 1
-
-    def chunks(self, max_steps: int = MAX_STEPS) -> list[Grid]:
-        """Consecutive grids of at most ``max_steps + 1`` points that together are this one."""
-        out: list[Grid] = []
-        first = self.first
-        while first <= self.last:
-            last = min(first + max_steps * self.step, self.last)
-            out.append(Grid(first, last, self.step))
-            first = last + self.step
-        return out
-
-
-def single(t: int, step: int = HOUR) -> Grid:
-    """A grid of one point."""
-    return Grid(t, t, step)
 
 
 def grid_after(lo: int, at: int, interval: int) -> Grid:
