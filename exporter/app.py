@@ -23,8 +23,8 @@ from exporter.selfmetrics import SelfMetrics
 from exporter.serving import GZIP_LEVEL
 from exporter.settings import Settings
 from exporter.shard import Shard
+from exporter.store.file_format import StoreError
 from exporter.store.history import HistoryStore
-from exporter.store.schema import StoreError
 from exporter.watch import watch_file
 
 log = structlog.get_logger("slo_exporter")

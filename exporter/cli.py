@@ -38,8 +38,8 @@ from exporter.pipeline.generation import build_generation, secrets_of
 from exporter.rules import command as rules_command
 from exporter.settings import Settings
 from exporter.shard import Shard, parse_shard
+from exporter.store.file_format import StoreError
 from exporter.store.history import HistoryStore
-from exporter.store.schema import StoreError
 
 CONFIG_HELP = "config file, or an OpenSLO file or directory"
 EXIT_CONFIG = 1

@@ -31,8 +31,8 @@ from exporter.daemon import Daemon
 from exporter.domain.durations import parse_duration
 from exporter.pipeline.stored import HistoryKeeper
 from exporter.selfmetrics import SelfMetrics
+from exporter.store.file_format import FILE_NAME
 from exporter.store.history import HistoryStore
-from exporter.store.schema import FILE_NAME
 
 MINUTE, HOUR = 60, 3600
 DEAD = "http://127.0.0.1:9"

@@ -9,13 +9,6 @@ import pytest
 from prometheus_client.utils import floatToGoString
 
 from exporter.domain.model import SLI, LatencySLI, QuerySLI, RatioSLI
-from exporter.promql.queries import (
-    INF_REGEX,
-    WindowQueries,
-    le_regex,
-    le_spellings,
-    window_queries,
-)
 from exporter.promql.selectors import (
     Matcher,
     MatchOp,
@@ -26,6 +19,13 @@ from exporter.promql.selectors import (
     parse_selector,
     render_template,
     render_value,
+)
+from exporter.promql.sli_queries import (
+    INF_REGEX,
+    WindowQueries,
+    le_regex,
+    le_spellings,
+    window_queries,
 )
 
 DAY = 86400

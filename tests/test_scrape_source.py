@@ -27,8 +27,8 @@ from prometheus_client import generate_latest
 from structlog.testing import capture_logs
 
 from exporter.errors import BackendError
-from exporter.promql.queries import INF_REGEX, le_regex
 from exporter.promql.selectors import MatchOp, parse_selector
+from exporter.promql.sli_queries import INF_REGEX, le_regex
 from exporter.samples import QueryTally, SeriesKey, Snapshot, Source
 from exporter.settings import ScrapeSettings, ScrapeTarget
 from exporter.sources.scrape import (

@@ -18,10 +18,10 @@ import pytest
 from store_files import damage_store
 
 from exporter.store.appends import Bucket
+from exporter.store.file_format import FILE_NAME, StoreError
 from exporter.store.history import HistoryStore
 from exporter.store.maintenance import Retention
 from exporter.store.plan import StreamState
-from exporter.store.schema import FILE_NAME, StoreError
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent

@@ -13,7 +13,7 @@ import pytest
 from exporter.samples import Grid, single
 from exporter.store.deltas import counter_deltas
 from exporter.store.plan import Needs, Raw, StreamState, Windowed, coarse, plan_fill
-from exporter.store.tiers import coarse_width, grid_after, level_at
+from exporter.store.resolution import coarse_width, grid_after, level_at
 
 H = 3600
 D = 86400

@@ -60,7 +60,7 @@ from exporter.domain.model import (
     ThroughputSLI,
 )
 from exporter.promql.client import PromQLClient
-from exporter.promql.queries import window_queries
+from exporter.promql.sli_queries import window_queries
 from exporter.schedule import evaluation_time
 from exporter.settings import BackendSettings
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from exporter.domain.model import SLO
-from exporter.promql.queries import SLIQueries, WindowQueries
+from exporter.promql.sli_queries import SLIQueries, WindowQueries
 from exporter.store.streams import StoredSLI, stored_sli
 
 

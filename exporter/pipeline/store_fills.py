@@ -12,10 +12,10 @@ import structlog
 from exporter.errors import BackendError
 from exporter.pipeline.store_reads import StoreFailure
 from exporter.samples import RangeSource
+from exporter.store.file_format import StoreError
 from exporter.store.fill import Progress, fill
 from exporter.store.history import HistoryStore
 from exporter.store.plan import FillPlan
-from exporter.store.schema import StoreError
 from exporter.store.streams import Stream
 
 log = structlog.get_logger("slo_exporter")

@@ -15,10 +15,10 @@ from exporter.pipeline.pause import Pauser, chunks
 from exporter.samples import Source
 from exporter.store.appends import Bucket, label_key
 from exporter.store.deltas import counter_deltas
+from exporter.store.file_format import StoreError
 from exporter.store.fill import Progress
 from exporter.store.history import HistoryStore
 from exporter.store.plan import FillPlan, Raw, StreamState
-from exporter.store.schema import StoreError
 from exporter.store.streams import Stream
 
 CATCH_UP_POINTS = 10

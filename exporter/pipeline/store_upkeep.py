@@ -7,11 +7,11 @@ from collections.abc import Mapping
 import structlog
 
 from exporter.pipeline.pause import Pauser, chunks
+from exporter.store.file_format import StoreError
 from exporter.store.history import HistoryStore
 from exporter.store.maintenance import Retention
 from exporter.store.plan import Needs
-from exporter.store.schema import StoreError
-from exporter.store.tiers import COARSE_WIDTHS, floor_to
+from exporter.store.resolution import COARSE_WIDTHS, floor_to
 
 log = structlog.get_logger("slo_exporter")
 

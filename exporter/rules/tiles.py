@@ -49,8 +49,8 @@ from exporter.domain.model import (
     QuerySLI,
     RatioSLI,
 )
-from exporter.promql.queries import counter_selectors
 from exporter.promql.selectors import Selector, parse_selector, render_template
+from exporter.promql.sli_queries import counter_selectors
 from exporter.rules.promql import duration, duration_ms, offset, offset_modifier
 
 GAP_TOLERANCE = 600

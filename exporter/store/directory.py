@@ -7,7 +7,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from exporter.store.schema import FILE_NAME, StoreError, connect
+from exporter.store.file_format import FILE_NAME, StoreError, connect
 
 LOCK_NAME = "history.lock"
 

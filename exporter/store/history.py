@@ -1,7 +1,7 @@
 """The history store: per-selector event buckets and counter last values in SQLite.
 
 One :class:`HistoryStore` owns ``<data-dir>/history.sqlite3`` (layout in
-:mod:`exporter.store.schema`) and a lock file that keeps a second process
+:mod:`exporter.store.file_format`) and a lock file that keeps a second process
 off the same directory. It puts together the pieces that do the work:
 
 * :mod:`~exporter.store.directory`: locking the directory, opening the file;
@@ -23,14 +23,14 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from exporter.store import schema
+from exporter.store import file_format
 from exporter.store.appends import Appender, Bucket, label_key
 from exporter.store.catalog import Catalog
 from exporter.store.directory import open_directory
+from exporter.store.file_format import FILE_NAME
 from exporter.store.maintenance import Maintenance, MaintenanceRow, Retention
 from exporter.store.plan import StreamState
 from exporter.store.reads import Reads
-from exporter.store.schema import FILE_NAME
 from exporter.store.stats import StoreStats, store_stats
 from exporter.store.transactions import Transactions
 
@@ -61,7 +61,7 @@ class HistoryStore:
 
     def verify(self) -> None:
         """Check every page of the file (safe in another thread); ``StoreError`` if damaged."""
-        schema.deep_check(self.path)
+        file_format.deep_check(self.path)
 
     def close(self) -> None:
         """Close the database and release the directory."""

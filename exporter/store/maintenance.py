@@ -1,7 +1,7 @@
 """Keeping the store's size bounded: merging aged buckets, dropping old and unused ones.
 
 Each selector's fine buckets older than its fine span are merged into
-coarse ones (:mod:`exporter.store.tiers`), from where its last merge
+coarse ones (:mod:`exporter.store.resolution`), from where its last merge
 stopped (kept in the ``compaction`` table), so only new buckets are looked
 at; buckets past retention are dropped, and so are selectors no SLO used
 for :data:`UNUSED_GRACE` and series not seen for :data:`STALE_SERIES`.
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exporter.store.catalog import Catalog
-from exporter.store.schema import StoreError
-from exporter.store.tiers import HOUR, floor_to
+from exporter.store.file_format import StoreError
+from exporter.store.resolution import HOUR, floor_to
 from exporter.store.transactions import Transactions
 
 UNUSED_GRACE = 7 * 86400

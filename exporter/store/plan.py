@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from exporter.samples import Grid, single
-from exporter.store.tiers import HOUR, ceil_to, floor_to, grid_after
+from exporter.store.resolution import HOUR, ceil_to, floor_to, grid_after
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Needs:
     retention: int
     """Buckets older than this (the longest the period can get, plus margin) are dropped."""
     coarse: int = HOUR
-    """Width of the coarse buckets (see :func:`~exporter.store.tiers.coarse_width`)."""
+    """Width of the coarse buckets (see :func:`~exporter.store.resolution.coarse_width`)."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 A window (at - w, at] is the cumulative level at ``at`` minus the level at
 ``at - w``, each one index lookup; inside a bucket the level rises linearly
-(:func:`~exporter.store.tiers.level_at`).
+(:func:`~exporter.store.resolution.level_at`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from exporter.store.catalog import Catalog
-from exporter.store.tiers import level_at
+from exporter.store.resolution import level_at
 
 
 class Reads:

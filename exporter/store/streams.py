@@ -34,10 +34,10 @@ from exporter.domain.model import (
     ThresholdSLI,
     ThroughputSLI,
 )
-from exporter.promql.queries import counter_selectors, increase, over_time
 from exporter.promql.selectors import parse_selector
+from exporter.promql.sli_queries import counter_selectors, increase, over_time
 from exporter.store.plan import Needs
-from exporter.store.tiers import HOUR, coarse_width
+from exporter.store.resolution import HOUR, coarse_width
 
 _LONGEST_CALENDAR = {
     CalendarUnit.WEEK: 7 * 86400,

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from exporter.store.schema import StoreError
+from exporter.store.file_format import StoreError
 
 
 class Transactions:

@@ -41,7 +41,7 @@ seconds; every count of events is a float.
 
 Buckets of one selector never overlap. Recent ones are one evaluation
 interval wide (the fine tier); older ones are merged into coarse buckets of
-5 to 60 minutes (see :mod:`exporter.store.tiers`). Buckets with no events
+5 to 60 minutes (see :mod:`exporter.store.resolution`). Buckets with no events
 are not written. A window (T - W, T] is the difference of the cumulative
 level at T and at T - W, each one index lookup (inside a bucket the level
 rises linearly); merging buckets keeps the last one's ``cumulative`` and
