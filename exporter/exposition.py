@@ -233,8 +233,3 @@ class Renderer:
 def render(entries: Iterable[Served]) -> bytes:
     """The exposition of ``entries`` with a fresh :class:`Renderer`."""
     return Renderer().render(entries)
-
-
-def family_names() -> Mapping[str, str]:
-    """Every ``slo_*`` family with its help text (for docs and tests)."""
-    return dict(_FAMILIES)
