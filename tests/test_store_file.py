@@ -272,6 +272,7 @@ def _check_consistent(data_dir: Path) -> int:
         store.close()
 
 
+@pytest.mark.integration  # runs a child process
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_store_survives_kill_9_at_any_moment(tmp_path: Path, seed: int):
     """A writer killed with SIGKILL at random moments leaves a sound, consistent store
