@@ -1,7 +1,7 @@
 # slo-exporter: a small image that runs as an unprivileged user.
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY exporter ./exporter
 RUN pip install --no-cache-dir --prefix=/install .
 

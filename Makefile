@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 LINTED := $(wildcard exporter tests benchmarks demo)
 
-.PHONY: test lint typecheck unit demo demo-prometheus prometheus backends venv clean
+.PHONY: test lint typecheck unit pytest-all demo demo-prometheus prometheus backends venv clean
 
 venv: $(BIN)/slo-exporter
 
@@ -23,6 +23,8 @@ prometheus:
 
 # Every real backend the integration tests run against, from Debian: Prometheus (with
 # promtool, which backfills it) and VictoriaMetrics (single node, `victoria-metrics`).
+# Installed or not, each must then be on PATH: a missing one stops `make test` here, by
+# name, rather than a minute into the tests.
 BACKEND_BINARIES := prometheus promtool victoria-metrics
 backends:
 	@missing=; for bin in $(BACKEND_BINARIES); do command -v $$bin >/dev/null || missing=1; done; \
@@ -30,6 +32,8 @@ backends:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
 	    prometheus victoria-metrics; }
+	@for bin in $(BACKEND_BINARIES); do command -v $$bin >/dev/null || { \
+	  echo "make: '$$bin' is not on PATH; the integration tests need it" >&2; exit 1; }; done
 
 lint: venv
 	$(BIN)/ruff check $(LINTED)
@@ -38,11 +42,17 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy exporter
 
-unit: venv
+# Seconds: lint, then only the in-process tests (no backend, no child process; the
+# `integration` marker is explained in tests/conftest.py).
+unit: lint
+	$(BIN)/pytest -m "not integration"
+
+# Every test, the integration tests against real backends included (a few minutes).
+pytest-all: venv
 	$(BIN)/pytest
 
 # The README's test command; .ci/run calls exactly this.
-test: backends venv lint typecheck unit
+test: backends venv lint typecheck pytest-all
 
 # A synthetic service and the exporter scraping it: nothing but Python needed.
 demo: venv

@@ -90,9 +90,30 @@ def labels_of(slo: SLO, key: LabelKey) -> dict[str, str]:
     return {**base, key[0]: key[1]}
 
 
-def samples(entry: Served) -> Iterator[tuple[str, LabelKey, float]]:
+Sample = tuple[str, LabelKey, float]
+"""One sample: family name, label set, value (possibly not finite)."""
+
+
+def samples(entry: Served) -> Iterator[Sample]:
     """Every sample of one SLO: family name, label set, value (possibly not finite)."""
     slo, result = entry.slo, entry.result
+    yield from _definition_samples(slo, result)
+    data_ok = entry.fresh and result is not None and result.data_ok
+    yield "slo_data_ok", None, 1.0 if data_ok else 0.0
+    if result is not None:
+        yield from _period_samples(slo, result)
+        yield from _window_samples(result)
+        yield from _budget_samples(result)
+        yield from _status_samples(result)
+    if entry.succeeded_at is not None:
+        yield LAST_SUCCESS, "name", entry.succeeded_at
+
+
+def _definition_samples(slo: SLO, result: SLOResult | None) -> Iterator[Sample]:
+    """What the config says: objective, period length and alert thresholds.
+
+    A calendar period's length is the current period's, so it needs a result.
+    """
     yield "slo_objective_ratio", None, slo.objective / 100.0
     if slo.calendar is None:
         yield "slo_period_seconds", None, float(slo.period)
@@ -100,17 +121,19 @@ def samples(entry: Served) -> Iterator[tuple[str, LabelKey, float]]:
         yield "slo_period_seconds", None, result.bounds.length
     for rule in slo.alerts:
         yield "slo_alert_burn_rate_threshold", rule, rule.factor
-    data_ok = entry.fresh and result is not None and result.data_ok
-    yield "slo_data_ok", None, 1.0 if data_ok else 0.0
-    if result is None:
-        if entry.succeeded_at is not None:
-            yield LAST_SUCCESS, "name", entry.succeeded_at
-        return
+
+
+def _period_samples(slo: SLO, result: SLOResult) -> Iterator[Sample]:
+    """When the result was evaluated, and where in its period that is."""
     yield "slo_evaluation_timestamp_seconds", None, result.evaluated_at
     yield "slo_period_start_timestamp_seconds", None, result.bounds.start
     if slo.calendar is not None:
         yield "slo_period_elapsed_ratio", None, result.elapsed_ratio
         yield "slo_error_budget_ideal_remaining_ratio", None, 1.0 - result.elapsed_ratio
+
+
+def _window_samples(result: SLOResult) -> Iterator[Sample]:
+    """Events of every window, and its SLI and burn rate when it had traffic."""
     for label, wr in result.labelled_windows():
         key = ("window", label)
         yield "slo_events_good", key, wr.events.good
@@ -119,6 +142,10 @@ def samples(entry: Served) -> Iterator[tuple[str, LabelKey, float]]:
             yield "slo_sli_ratio", key, wr.sli
         if wr.burn_rate is not None:
             yield "slo_burn_rate", key, wr.burn_rate
+
+
+def _budget_samples(result: SLOResult) -> Iterator[Sample]:
+    """The period's error budget, each figure only when it is defined."""
     budget_fields = (
         ("slo_error_budget_consumed_ratio", result.consumed_ratio),
         ("slo_error_budget_remaining_ratio", result.remaining_ratio),
@@ -129,12 +156,14 @@ def samples(entry: Served) -> Iterator[tuple[str, LabelKey, float]]:
     for name, value in budget_fields:
         if value is not None:
             yield name, None, value
+
+
+def _status_samples(result: SLOResult) -> Iterator[Sample]:
+    """One 0/1 series per status, and one per alert condition."""
     for status in Status:
         yield "slo_status", ("status", status.value), float(status is result.status)
     for condition in result.alerts:
         yield "slo_alert_condition", condition.rule, float(condition.firing)
-    if entry.succeeded_at is not None:
-        yield LAST_SUCCESS, "name", entry.succeeded_at
 
 
 def _go_float(value: float) -> str:
@@ -204,8 +233,3 @@ class Renderer:
 def render(entries: Iterable[Served]) -> bytes:
     """The exposition of ``entries`` with a fresh :class:`Renderer`."""
     return Renderer().render(entries)
-
-
-def family_names() -> Mapping[str, str]:
-    """Every ``slo_*`` family with its help text (for docs and tests)."""
-    return dict(_FAMILIES)

@@ -1,10 +1,20 @@
-"""Shared pytest fixtures for the slo-exporter test suite."""
+"""Shared pytest fixtures for the slo-exporter test suite.
+
+Tests are *unit* tests (in-process, no child process, seconds for the lot) or
+*integration* tests (``pytest.mark.integration``: a real backend, promtool, or the
+exporter run as a process). ``pytest -m "not integration"`` runs the first kind only.
+A test is marked integration automatically when it uses one of
+``INTEGRATION_FIXTURES`` (directly or through another fixture); a test that starts a
+process some other way carries the mark itself. An unmarked test that starts a
+process fails, naming the mark, so the split cannot drift.
+"""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from history import History
@@ -13,6 +23,43 @@ from victoria_server import VictoriaServer, VictoriaSetupError, start_victoria_s
 
 # The in-process fake PromQL backend (fault injection only) provides ``fake_backend``.
 pytest_plugins = ["fake_backend"]
+
+# --------------------------------------------------------------------------- unit or integration
+
+INTEGRATION_FIXTURES = frozenset({"prometheus", "victoria", "backend", "default_victoria"})
+"""Fixtures that start a real backend process: ``prometheus``, ``victoria`` and ``backend``
+(below), and ``default_victoria`` (a VictoriaMetrics with default flags,
+test_victoria_semantics.py). Every fixture that needs one of them, such as
+test_dashboards_live.py's ``live`` (the exporter and a second Prometheus as processes),
+marks its tests through them."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses an ``INTEGRATION_FIXTURES`` fixture ``integration``."""
+    for item in items:
+        # ``fixturenames`` is the closure: the fixtures of the test's fixtures count too.
+        if INTEGRATION_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
+
+def _refuse_process(*args: object, **kwargs: object) -> NoReturn:
+    raise AssertionError(
+        f"this test starts a process ({args[1] if len(args) > 1 else kwargs.get('args')!r}) "
+        "but is not marked integration: add @pytest.mark.integration (or use a fixture "
+        "from INTEGRATION_FIXTURES in tests/conftest.py)"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_stay_in_process(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unmarked tests may not start processes (subprocess, asyncio and spawn helpers all
+    go through ``subprocess.Popen``)."""
+    if request.node.get_closest_marker("integration") is None:
+        monkeypatch.setattr(subprocess.Popen, "__init__", _refuse_process)
+
 
 # --------------------------------------------------------------------------- Prometheus
 

@@ -26,6 +26,7 @@ def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
     )
 
 
+@pytest.mark.integration  # runs a child process
 def test_validate_accepts_the_examples():
     """`validate` exits 0 and says how many SLOs the example config holds."""
     result = run_cli("validate", "-c", "config/example.yaml")
@@ -47,6 +48,7 @@ slos:
 """
 
 
+@pytest.mark.integration  # runs a child process
 def test_validate_reports_every_problem_without_traceback(tmp_path: Path):
     """A broken config exits 1 with one `file:line: ...` line per problem and no traceback."""
     path = tmp_path / "broken.yaml"
@@ -60,6 +62,7 @@ def test_validate_reports_every_problem_without_traceback(tmp_path: Path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.integration  # runs a child process
 def test_missing_config_file_is_one_line(tmp_path: Path):
     """A config path that does not exist is a one-line error, exit 1."""
     result = run_cli("validate", "-c", str(tmp_path / "nope.yaml"))
@@ -68,6 +71,7 @@ def test_missing_config_file_is_one_line(tmp_path: Path):
     assert "nope.yaml" in result.stderr
 
 
+@pytest.mark.integration  # runs a child process
 @pytest.mark.parametrize(
     "args", [["eval"], ["frobnicate"], ["eval", "-c", "x", "--at", "yesterday"]]
 )

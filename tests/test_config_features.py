@@ -267,6 +267,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.integration  # runs a child process
 def test_show_prints_the_expanded_config():
     """`show` prints native YAML with the templates expanded, which loads to the same SLOs."""
     result = run_cli("show", "-c", "config/tiers-and-templates.yaml")
@@ -278,6 +279,7 @@ def test_show_prints_the_expanded_config():
     assert again.slos == load_config(Path("config/tiers-and-templates.yaml")).slos
 
 
+@pytest.mark.integration  # runs a child process
 def test_schema_is_json_schema_of_the_config():
     """`schema` prints a JSON Schema that knows the SLO fields and forbids unknown keys."""
     result = run_cli("schema")
@@ -288,6 +290,7 @@ def test_schema_is_json_schema_of_the_config():
     assert slo["additionalProperties"] is False
 
 
+@pytest.mark.integration  # runs a child process
 @pytest.mark.parametrize("path", sorted(Path("config").glob("*.yaml")))
 def test_every_example_config_validates(path: Path):
     """Every example in config/ passes `validate`."""

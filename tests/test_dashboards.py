@@ -24,6 +24,7 @@ from dashboard_queries import (
     variable_names,
     variables,
 )
+from prometheus_client.parser import text_string_to_metric_families
 from truth import CONFIG
 
 from exporter.config.loader import load_config, load_config_text
@@ -32,7 +33,7 @@ from exporter.dashboards.generate import config_dashboards, generic_dashboards
 from exporter.dashboards.names import UID_MAX, pinned_uid
 from exporter.dashboards.status import CODES
 from exporter.domain.model import Status
-from exporter.exposition import family_names
+from exporter.exposition import render
 from exporter.selfmetrics import SelfMetrics
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,7 +103,7 @@ def _strings(value: Any) -> Iterator[str]:
 
 
 def _exposed_metrics() -> set[str]:
-    names = set(family_names())
+    names = {family.name for family in text_string_to_metric_families(render([]).decode())}
     suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"], "gauge": [""]}
     for family in SelfMetrics().registry.collect():
         names.update(family.name + suffix for suffix in suffixes[family.type])

@@ -90,6 +90,7 @@ def test_datasource_is_the_compose_prometheus():
     assert source["jsonData"]["timeInterval"] == scrape_interval
 
 
+@pytest.mark.integration  # runs a child process
 def test_prometheus_config_is_valid_and_scrapes_the_exporter():
     """`promtool check config` accepts the example Prometheus config, which scrapes the
     exporter's compose service on the port the image exposes."""

@@ -250,6 +250,7 @@ def run_on_store(tmp_path: Path, data: Path) -> subprocess.CompletedProcess[str]
     )
 
 
+@pytest.mark.integration  # runs a child process
 @pytest.mark.parametrize(
     "content",
     [b"definitely not sqlite" * 100, b"SQLite format 3\x00" + b"\x00" * 200],
@@ -268,6 +269,7 @@ def test_run_refuses_an_unusable_store_in_one_line(tmp_path: Path, content: byte
     assert "move it away" in lines[0]
 
 
+@pytest.mark.integration  # runs a child process
 def test_run_serves_while_checking_the_store_and_exits_on_damage(tmp_path: Path):
     """The page-by-page check of the store runs once the exporter serves (a large store
     takes minutes; probes must answer meanwhile); a damaged file then stops it with exit 4

@@ -250,6 +250,7 @@ def test_convert_requires_a_path(capsys):
     assert "-c/--config" in capsys.readouterr().err
 
 
+@pytest.mark.integration  # runs a child process
 def test_loading_openslo_equals_loading_its_conversion():
     """`-c` on an OpenSLO directory gives exactly the SLOs its `convert` output gives."""
 

@@ -17,6 +17,8 @@ from prometheus_server import find_binary
 from rules_cli import parse_yaml, run_rules
 from truth import write_config
 
+pytestmark = pytest.mark.integration  # every test runs promtool
+
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "tests" / "rules"
 CONFIGS = sorted(p.name for p in (ROOT / "config").glob("*.yaml"))

@@ -43,6 +43,7 @@ def test_shard_flag_values(text: str, shard: Shard):
     assert parse_shard(text) == shard
 
 
+@pytest.mark.integration  # runs a child process
 @pytest.mark.parametrize("text", ["3/3", "-1/3", "1", "a/b", "0/0", "1/2/3"])
 def test_bad_shard_flags_are_usage_errors(text: str):
     """Anything but I/N with 0 <= I < N exits 2 with the usage message."""

@@ -21,12 +21,19 @@ def status_of(remaining: float | None, window_burn: float | None, policy: Status
         return Status.NO_DATA
     if remaining <= 0:
         return Status.EXHAUSTED
+    return _burn_status(window_burn, policy)
+
+
+def _burn_status(window_burn: float | None, policy: StatusPolicy) -> Status:
+    """The status named by the status window's burn rate alone (rules 3 to 6)."""
     if window_burn is None:
         return Status.HEALTHY
-    if window_burn > policy.critical:
-        return Status.CRITICAL
-    if window_burn > policy.warning:
-        return Status.WARNING
-    if window_burn > policy.attention:
-        return Status.ATTENTION
+    bands = (
+        (Status.CRITICAL, policy.critical),
+        (Status.WARNING, policy.warning),
+        (Status.ATTENTION, policy.attention),
+    )
+    for status, bound in bands:
+        if window_burn > bound:
+            return status
     return Status.HEALTHY
