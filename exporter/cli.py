@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -219,37 +219,60 @@ def cmd_run(
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of the native config format."""
+    print(json.dumps(config_schema(), indent=2))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print the config as the exporter sees it, templates expanded."""
+    try:
+        data = effective_config(args.config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_CONFIG
+    print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), end="")
+    return 0
+
+
+def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
+    """Say the config is valid and how many SLOs it has."""
+    print(f"{args.config}: OK, {len(settings.slos)} SLOs")
+    return 0
+
+
+_WITHOUT_CONFIG: dict[str, Callable[[argparse.Namespace], int]] = {
+    "dashboard": dashboard_command.run,
+    "convert": openslo_command.run,
+    "schema": cmd_schema,
+    "show": cmd_show,
+}
+"""Commands that read no config, or read it their own way."""
+
+_WITH_CONFIG: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+    "validate": cmd_validate,
+    "rules": rules_command.cmd_rules,
+    "eval": lambda settings, args: cmd_eval(settings, args.config, args.at, args.format),
+    "run": lambda settings, args: cmd_run(
+        settings, args.config, args.listen, args.data_dir, args.shard
+    ),
+}
+"""Commands that work on the loaded config."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``slo-exporter`` console script."""
     args = build_parser().parse_args(argv)
     logs.configure(args.log_format, args.log_level)
-    if args.command == "dashboard":
-        return dashboard_command.run(args)
-    if args.command == "convert":
-        return openslo_command.run(args)
-    if args.command == "schema":
-        print(json.dumps(config_schema(), indent=2))
-        return 0
-    if args.command == "show":
-        try:
-            data = effective_config(args.config)
-        except ConfigError as exc:
-            for problem in exc.problems:
-                print(problem, file=sys.stderr)
-            return EXIT_CONFIG
-        print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), end="")
-        return 0
+    without = _WITHOUT_CONFIG.get(args.command)
+    if without is not None:
+        return without(args)
     settings = _load(args.config)
     if settings is None:
         return EXIT_CONFIG
-    if args.command == "validate":
-        print(f"{args.config}: OK, {len(settings.slos)} SLOs")
-        return 0
-    if args.command == "rules":
-        return rules_command.cmd_rules(settings, args)
-    if args.command == "eval":
-        return cmd_eval(settings, args.config, args.at, args.format)
-    return cmd_run(settings, args.config, args.listen, args.data_dir, args.shard)
+    return _WITH_CONFIG[args.command](settings, args)
 
 
 if __name__ == "__main__":

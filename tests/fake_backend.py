@@ -177,16 +177,27 @@ class FakeBackend:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._release.wait(), self.hang_seconds)
             return web.Response(status=503, text="stopped hanging")
-        if mode == "garbage":
-            return _not_http(request)
-        if mode == "http500":
-            return web.Response(status=500, text=self.error_body)
-        if mode == "malformed":
-            return web.Response(text=f"<html>{self.error_body}</html>", content_type="text/html")
-        if mode == "badshape":
-            return web.json_response({"status": "success"})
+        fault = self._fault(mode, request)
+        if fault is not None:
+            return fault
         if "query" not in form:
             return _error(400, "bad_data", 'invalid parameter "query"')
+        return self._answer(mode, form)
+
+    def _fault(self, mode: Mode, request: web.Request) -> web.Response | None:
+        """The answer of a mode that ignores the query, or None."""
+        faults: dict[str, Callable[[], web.Response]] = {
+            "garbage": lambda: _not_http(request),
+            "http500": lambda: web.Response(status=500, text=self.error_body),
+            "malformed": lambda: web.Response(
+                text=f"<html>{self.error_body}</html>", content_type="text/html"
+            ),
+            "badshape": lambda: web.json_response({"status": "success"}),
+        }
+        make = faults.get(mode)
+        return None if make is None else make()
+
+    def _answer(self, mode: Mode, form: dict[str, str]) -> web.Response:
         if mode == "query_error":
             status, error_type = self.query_error_status, self.query_error_type
             return _error(status, error_type, self.query_error_message)

@@ -537,25 +537,11 @@ def write_openmetrics(history: History, path: str | Path) -> None:
     timestamps = list(history.timestamps)
     by_family: dict[str, list[Series]] = {}
     for s in history.series:
-        if s.name.startswith("http_request_duration_seconds_"):
-            family = "http_request_duration_seconds"
-        elif s.name.endswith("_total"):
-            family = s.name.removesuffix("_total")
-        else:  # pragma: no cover - the generator only makes the above
-            raise ValueError(f"do not know the family of {s.name}")
-        by_family.setdefault(family, []).append(s)
-
+        by_family.setdefault(_family(s.name), []).append(s)
     with open(path, "w", encoding="utf-8") as out:
         for family, members in by_family.items():
             if family == "http_request_duration_seconds":
-                out.write(f"# TYPE {family} histogram\n")
-                heads = [s.name + _format_labels(s.labels) + " " for s in members]
-                columns = [s.values() for s in members]
-                for i, ts in enumerate(timestamps):
-                    out.writelines(
-                        f"{head}{_format_value(col[i])} {ts}\n"
-                        for head, col in zip(heads, columns, strict=True)
-                    )
+                _write_histogram(out, family, members, timestamps)
             else:
                 out.write(f"# TYPE {family} counter\n")
                 for s in members:
@@ -568,6 +554,28 @@ def write_openmetrics(history: History, path: str | Path) -> None:
             for g in gauges:
                 _write_series(out, g, timestamps)
         out.write("# EOF\n")
+
+
+def _family(name: str) -> str:
+    if name.startswith("http_request_duration_seconds_"):
+        return "http_request_duration_seconds"
+    if name.endswith("_total"):
+        return name.removesuffix("_total")
+    raise ValueError(f"do not know the family of {name}")  # pragma: no cover
+
+
+def _write_histogram(
+    out: TextIO, family: str, members: list[Series], timestamps: Sequence[int]
+) -> None:
+    """One MetricPoint (every ``_bucket``, ``_count``, ``_sum`` line) per timestamp."""
+    out.write(f"# TYPE {family} histogram\n")
+    heads = [s.name + _format_labels(s.labels) + " " for s in members]
+    columns = [s.values() for s in members]
+    for i, ts in enumerate(timestamps):
+        out.writelines(
+            f"{head}{_format_value(col[i])} {ts}\n"
+            for head, col in zip(heads, columns, strict=True)
+        )
 
 
 __all__ = [

@@ -267,22 +267,31 @@ class Target:
         """The /metrics URL."""
         return str(self.server.make_url("/metrics"))
 
+    def _canned(self, text: str) -> web.Response | None:
+        """The answer of a faulty mode that is one fixed response, or None."""
+        om = "application/openmetrics-text; version=1.0.0"
+        canned = {
+            "http500": lambda: web.Response(status=500, text="internal error: database is down"),
+            "http404": lambda: web.Response(status=404, text="404: Not Found"),
+            "html": lambda: web.Response(
+                text="<!DOCTYPE html><html>Login</html>", content_type="text/html"
+            ),
+            "garbage": lambda: web.Response(body=b"x{a=1 2\n\x00", headers={"Content-Type": text}),
+            "broken_openmetrics": lambda: web.Response(
+                body=b"x_total 1\n", headers={"Content-Type": om}
+            ),
+        }
+        make = canned.get(self.mode)
+        return None if make is None else make()
+
     async def _metrics(self, request: web.Request) -> web.StreamResponse:
         self.headers.append(dict(request.headers))
         text = "text/plain; version=0.0.4"
         if self.mode == "hang":
             await self.release.wait()
-        if self.mode == "http500":
-            return web.Response(status=500, text="internal error: database is down")
-        if self.mode == "http404":
-            return web.Response(status=404, text="404: Not Found")
-        if self.mode == "html":
-            return web.Response(text="<!DOCTYPE html><html>Login</html>", content_type="text/html")
-        if self.mode == "garbage":
-            return web.Response(body=b"x{a=1 2\n\x00", headers={"Content-Type": text})
-        if self.mode == "broken_openmetrics":
-            om = "application/openmetrics-text; version=1.0.0"
-            return web.Response(body=b"x_total 1\n", headers={"Content-Type": om})
+        canned = self._canned(text)
+        if canned is not None:
+            return canned
         if self.mode in ("huge", "huge_chunked"):
             line = b"x_total 1\n" * 10_000
             if self.mode == "huge":

@@ -169,30 +169,27 @@ def _parse(text: str) -> promql_parser.Expr:
         raise ValueError(f"not valid PromQL: {_one_line(str(err))}") from None
 
 
+_DESCRIPTIONS: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (promql_parser.AggregateExpr, "an aggregation ({op})"),
+    (promql_parser.BinaryExpr, "a binary expression ({op})"),
+    ((promql_parser.NumberLiteral, promql_parser.StringLiteral), "a literal"),
+    (promql_parser.ParenExpr, "an expression in parentheses"),
+    (promql_parser.UnaryExpr, "a negation"),
+)
+"""What a user wrote instead of a selector, by the parsed expression's type."""
+
+
 def _describe(expr: promql_parser.Expr) -> str:
     if isinstance(expr, promql_parser.Call):
         return f"a function call ({expr.func.name})"
-    if isinstance(expr, promql_parser.AggregateExpr):
-        return f"an aggregation ({expr.op})"
-    if isinstance(expr, promql_parser.BinaryExpr):
-        return f"a binary expression ({expr.op})"
-    if isinstance(expr, promql_parser.NumberLiteral | promql_parser.StringLiteral):
-        return "a literal"
-    if isinstance(expr, promql_parser.ParenExpr):
-        return "an expression in parentheses"
-    if isinstance(expr, promql_parser.UnaryExpr):
-        return "a negation"
+    for kind, text in _DESCRIPTIONS:
+        if isinstance(expr, kind):
+            return text.format(op=getattr(expr, "op", ""))
     return "an expression"
 
 
-def parse_selector(text: str) -> Selector:
-    """Parse a plain instant vector selector with an exact metric name.
-
-    Raises ``ValueError`` with a one-line, user-facing message for anything
-    else: a range or subquery, ``offset`` or ``@``, functions, aggregations,
-    operators, ``or`` inside the braces, or a missing or regex metric name.
-    """
-    expr = _parse(text)
+def _plain(expr: promql_parser.Expr) -> promql_parser.VectorSelector:
+    """``expr`` when it is a bare vector selector: no range, offset, @ or ``or``."""
     if isinstance(expr, promql_parser.MatrixSelector | promql_parser.SubqueryExpr):
         raise ValueError("give a plain selector; the window is added for you")
     if not isinstance(expr, promql_parser.VectorSelector):
@@ -203,6 +200,17 @@ def parse_selector(text: str) -> Selector:
         raise ValueError("remove the @ modifier; the evaluation time is set for you")
     if expr.matchers.or_matchers:
         raise ValueError("'or' inside braces is not supported; use a regex matcher instead")
+    return expr
+
+
+def parse_selector(text: str) -> Selector:
+    """Parse a plain instant vector selector with an exact metric name.
+
+    Raises ``ValueError`` with a one-line, user-facing message for anything
+    else: a range or subquery, ``offset`` or ``@``, functions, aggregations,
+    operators, ``or`` inside the braces, or a missing or regex metric name.
+    """
+    expr = _plain(_parse(text))
     names: list[str] = [expr.name] if expr.name else []
     matchers: list[Matcher] = []
     for parsed in expr.matchers.matchers:
