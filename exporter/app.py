@@ -74,7 +74,7 @@ async def metrics(request: web.Request) -> web.StreamResponse:
     health = daemon.metrics.render()
     response = web.StreamResponse(headers={"Content-Type": CONTENT_TYPE})
     if accepts_gzip(request.headers.get("Accept-Encoding", "")):
-        parts = [daemon.exposition_gzip(), gzip.compress(health, compresslevel=GZIP_LEVEL)]
+        parts = [daemon.served.exposition_gzip(), gzip.compress(health, compresslevel=GZIP_LEVEL)]
         response.headers["Content-Encoding"] = "gzip"
     else:
         parts = [daemon.exposition, health]

@@ -1,20 +1,41 @@
-"""A finished cycle, written into the self-metrics."""
+"""A finished cycle, written into the self-metrics and the log."""
 
 from __future__ import annotations
 
 import math
+
+import structlog
 
 from exporter.pipeline.cycle import EvaluationRun
 from exporter.selfmetrics import SelfMetrics
 from exporter.store.fill import Progress
 from exporter.store.history import HistoryStore
 
+log = structlog.get_logger("slo_exporter")
+
 STORE_STATS_SECONDS = 300.0
 """How often the store's size and row counts are refreshed in the self-metrics."""
 
 
 def record_cycle(metrics: SelfMetrics, run: EvaluationRun) -> None:
-    """Queries, failures, backend state, duration and result of one cycle."""
+    """Queries, failures, backend state, duration and result of one cycle, in the
+    self-metrics and the log (a line per failed SLO, one for the cycle)."""
+    for name, error in run.failures.items():
+        log.warning(
+            "slo_evaluation_failed",
+            slo=name,
+            reason=error.reason,
+            error=str(error),
+            query=error.query,
+        )
+    log.info(
+        "evaluated",
+        at=run.at,
+        slos=len(run.results),
+        failed=len(run.failures),
+        queries=run.queries,
+        duration_seconds=round(run.duration, 3),
+    )
     metrics.queries.inc(run.queries)
     for reason, count in run.errors.items():
         metrics.query_errors.labels(reason=reason).inc(count)

@@ -88,10 +88,6 @@ class Daemon:
         """The ``slo_*`` series of the last published cycle."""
         return self.served.exposition
 
-    def exposition_gzip(self) -> bytes:
-        """:attr:`exposition`, gzip-compressed once per published cycle."""
-        return self.served.exposition_gzip()
-
     def _swap(self, generation: ConfigGeneration) -> None:
         """Make ``generation`` current: its counters, its secrets, its SLOs served."""
         if generation.scrapes and self.store is None:
@@ -122,28 +118,12 @@ class Daemon:
     async def _publish(self, run: EvaluationRun) -> None:
         now = self._clock()
         self.served.fold(run, now)
-        for name, error in run.failures.items():
-            log.warning(
-                "slo_evaluation_failed",
-                slo=name,
-                reason=error.reason,
-                error=str(error),
-                query=error.query,
-            )
         await self.served.publish()
         record_cycle(self.metrics, run)
         if self._store_metrics is not None:
             self._store_metrics.record(run, now)
         self.ready = self.ready or run.complete
         self.cycles += 1
-        log.info(
-            "evaluated",
-            at=run.at,
-            slos=len(run.results),
-            failed=len(run.failures),
-            queries=run.queries,
-            duration_seconds=round(run.duration, 3),
-        )
 
     async def reload(self, path: Path) -> bool:
         """Load ``path`` again; keep the running config when the new one is invalid.

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from exporter.errors import BackendError
 from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.counts import Counted, WindowCounts, check_threshold_bucket, window_events
-from exporter.promql.client import QueryValue
+from exporter.promql.answers import QueryValue
 from exporter.promql.gate import QueryGate
 from exporter.samples import QueryTally
 

@@ -11,24 +11,20 @@ a CA file, so a reload builds it in a worker thread and swaps it in at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import aiohttp
 
 from exporter.pipeline.compiled import CompiledSLO, compile_slo
-from exporter.promql.client import PromQLClient
+from exporter.promql.client import PromQLClient, secret_fragments
 from exporter.promql.gate import QueryGate
 from exporter.settings import BackendSettings, Settings
 from exporter.shard import Shard
 
 
 def secrets_of(backend: BackendSettings) -> frozenset[str]:
-    """Values that must never be printed: secret headers and the URL's password."""
-    values = set(backend.secret_headers.values())
-    password = urlsplit(backend.url).password if "://" in backend.url else None
-    if password:
-        values.add(password)
-    return frozenset(v for v in values if v)
+    """Values that must never be printed: secret header values (and the credential of a
+    ``Scheme credential`` one) and the URL's password; the same the client blanks out."""
+    return frozenset(secret_fragments(backend)) if backend.url else frozenset()
 
 
 @dataclass(frozen=True)

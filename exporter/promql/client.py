@@ -30,11 +30,8 @@ blanked out: they never carry credentials.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
 import ssl
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -42,34 +39,30 @@ from yarl import URL
 
 from exporter.errors import (
     BackendError,
-    BackendHTTPError,
     BackendResponseError,
     BackendTimeout,
     BackendUnavailable,
     ConfigError,
-    QueryError,
+)
+from exporter.promql.answers import (
+    Labels,
+    QueryValue,
+    Voice,
+    api_data,
+    finite,
+    instant_value,
+    range_samples,
+    series_labels,
+    vector_sample,
 )
 from exporter.settings import BackendSettings
 
-__all__ = ["MAX_RANGE_POINTS", "Labels", "PromQLClient", "format_time"]
+__all__ = ["MAX_RANGE_POINTS", "PromQLClient", "format_time", "secret_fragments"]
 
 QUERY_PATH = "/api/v1/query"
 RANGE_PATH = "/api/v1/query_range"
 MAX_RANGE_POINTS = 11_000
 """Prometheus refuses a range query of more than 11,000 steps per series."""
-
-Labels = dict[str, str]
-"""A series' labels as the API gives them, the metric name under ``__name__``."""
-_CLIP = 200
-_QUERY_ERROR_STATUSES = frozenset({400, 422})
-
-
-@dataclass(frozen=True)
-class QueryValue:
-    """A query's value (the sum of its samples) and how many series it had (0: none matched)."""
-
-    value: float
-    series: int
 
 
 def format_time(at: float) -> str:
@@ -116,7 +109,7 @@ class PromQLClient:
         self._range_url = _api_url(backend, RANGE_PATH)
         self._ssl = _ssl_option(backend)
         self._timeout = aiohttp.ClientTimeout(total=backend.timeout)
-        self._secrets = _secret_fragments(backend)
+        self._voice = Voice(backend.safe_url, secret_fragments(backend))
 
     async def query(self, query: str, at: float) -> QueryValue:
         """The value of ``query`` at Unix time ``at``, and how many series made it.
@@ -126,7 +119,7 @@ class PromQLClient:
         """
         data = await self._post(self._url, {"query": query, "time": format_time(at)}, query, at)
         try:
-            return self._result(data)
+            return instant_value(self._voice, data)
         except BackendError as err:
             err.query, err.at = query, at
             raise
@@ -143,7 +136,10 @@ class PromQLClient:
                 raise BackendResponseError(
                     f"the query gave a {data.get('resultType')} result, not an instant vector"
                 )
-            return [(self._labels(s), _finite(self._vector_sample(s))) for s in data["result"]]
+            voice = self._voice
+            return [
+                (series_labels(voice, s), finite(vector_sample(voice, s))) for s in data["result"]
+            ]
         except BackendError as err:
             err.query, err.at = query, at
             raise
@@ -169,7 +165,8 @@ class PromQLClient:
                 raise BackendResponseError(
                     f"the range query gave a {data.get('resultType')} result, not a matrix"
                 )
-            return [(self._labels(s), self._range_samples(s)) for s in data["result"]]
+            voice = self._voice
+            return [(series_labels(voice, s), range_samples(voice, s)) for s in data["result"]]
         except BackendError as err:
             err.query, err.at = query, end
             raise
@@ -198,7 +195,7 @@ class PromQLClient:
             failure.query, failure.at = query, at
             raise failure
         try:
-            return self._data(status, location, body)
+            return api_data(self._voice, status, location, body)
         except BackendError as err:
             err.query, err.at = query, at
             raise
@@ -219,157 +216,7 @@ class PromQLClient:
         return self._backend.safe_url
 
     def _clip(self, text: str) -> str:
-        """``text`` on one line, secrets blanked, cut to about 200 characters."""
-        for secret in self._secrets:
-            text = text.replace(secret, "<redacted>")
-        text = " ".join(text.split())
-        return text if len(text) <= _CLIP else text[:_CLIP] + "…"
-
-    def _data(self, status: int, location: str, body: bytes) -> dict[str, Any]:
-        payload = _json(body)
-        if status != 200:
-            raise self._http_error(status, location, body, payload)
-        if not isinstance(payload, dict):
-            what = "not JSON" if payload is None else "not a JSON object"
-            raise BackendResponseError(
-                f"unexpected answer from {self._where} ({what}): {self._clip(_text(body))}"
-            )
-        if payload.get("status") == "error":
-            raise QueryError(self._api_error(payload))
-        data = payload.get("data")
-        if payload.get("status") != "success" or not isinstance(data, dict):
-            raise BackendResponseError(
-                f"unexpected JSON from {self._where}, no status/data: {self._clip(_text(body))}"
-            )
-        return data
-
-    def _http_error(self, status: int, location: str, body: bytes, payload: object) -> BackendError:
-        if isinstance(payload, dict) and payload.get("status") == "error":
-            message = self._api_error(payload)
-            if payload.get("errorType") == "timeout":
-                return BackendTimeout(f"{self._where} gave up: {message}")
-            if status in _QUERY_ERROR_STATUSES:
-                return QueryError(message)
-            return BackendHTTPError(f"HTTP {status} from {self._where}: {message}", status=status)
-        if 300 <= status < 400:
-            target = self._clip(_without_userinfo(location)) if location else "?"
-            return BackendHTTPError(
-                f"HTTP {status} from {self._where}: redirected to {target};"
-                " set backend.url to the final address",
-                status=status,
-            )
-        return BackendHTTPError(
-            f"HTTP {status} from {self._where}: {self._clip(_text(body))}", status=status
-        )
-
-    def _api_error(self, payload: dict[str, Any]) -> str:
-        error_type = payload.get("errorType") or "error"
-        return self._clip(f"{error_type}: {payload.get('error') or 'no message'}")
-
-    def _result(self, data: dict[str, Any]) -> QueryValue:
-        kind, result = data.get("resultType"), data.get("result")
-        if kind == "scalar":
-            value, series = self._sample(result), 1
-        elif kind == "vector" and isinstance(result, list):
-            # Each sample is checked, so +Inf and -Inf cannot cancel out into NaN.
-            value = sum(_finite(self._vector_sample(s)) for s in result)
-            series = len(result)
-        elif kind in ("matrix", "string"):
-            raise BackendResponseError(
-                f"the query gave a {kind} result; it must give an instant vector or a scalar"
-            )
-        else:
-            raise BackendResponseError(
-                f"unexpected result from {self._where}: {self._clip(json.dumps(data))}"
-            )
-        return QueryValue(_finite(value), series)
-
-    def _vector_sample(self, sample: object) -> float:
-        if isinstance(sample, dict):
-            if "histogram" in sample:
-                raise BackendResponseError(
-                    "the query gave native histogram samples; it must give plain numbers"
-                )
-            return self._sample(sample.get("value"))
-        raise BackendResponseError(f"unexpected vector sample: {self._clip(json.dumps(sample))}")
-
-    def _labels(self, sample: object) -> Labels:
-        metric = sample.get("metric") if isinstance(sample, dict) else None
-        if isinstance(metric, dict) and all(
-            isinstance(k, str) and isinstance(v, str) for k, v in metric.items()
-        ):
-            return dict(metric)
-        raise BackendResponseError(f"unexpected series labels: {self._clip(json.dumps(sample))}")
-
-    def _range_samples(self, series: dict[str, Any]) -> list[tuple[float, float]]:
-        if "histograms" in series:
-            raise BackendResponseError(
-                "the query gave native histogram samples; it must give plain numbers"
-            )
-        values = series.get("values")
-        if not isinstance(values, list):
-            what = self._clip(json.dumps(series))
-            raise BackendResponseError(f"unexpected matrix series: {what}")
-        # The fast path: a backfill reads millions of well-formed pairs.
-        try:
-            out = [(float(stamp), float(value)) for stamp, value in values]
-        except (TypeError, ValueError):
-            return self._checked_samples(values)
-        if any(type(s) not in _NUMBERS or type(v) is bool for s, v in values) or not all(
-            math.isfinite(v) for _, v in out
-        ):
-            return self._checked_samples(values)
-        return out
-
-    def _checked_samples(self, values: list[Any]) -> list[tuple[float, float]]:
-        """Each pair checked on its own: the error names the first bad one."""
-        out: list[tuple[float, float]] = []
-        for pair in values:
-            value = _finite(self._sample(pair))
-            stamp = pair[0]
-            if not isinstance(stamp, int | float) or isinstance(stamp, bool):
-                raise BackendResponseError(
-                    f"unexpected sample time: {self._clip(json.dumps(pair))}"
-                )
-            out.append((float(stamp), value))
-        return out
-
-    def _sample(self, pair: object) -> float:
-        """The value of a ``[timestamp, "value"]`` pair."""
-        if isinstance(pair, list) and len(pair) == 2:
-            raw = pair[1]
-            if isinstance(raw, str | int | float) and not isinstance(raw, bool):
-                with contextlib.suppress(ValueError):
-                    return float(raw)
-        raise BackendResponseError(f"unexpected sample: {self._clip(json.dumps(pair))}")
-
-
-_NUMBERS = (int, float)
-
-
-def _finite(value: float) -> float:
-    if math.isnan(value):
-        raise QueryError("query returned NaN")
-    if math.isinf(value):
-        raise QueryError(f"query returned {'+' if value > 0 else '-'}Inf")
-    return value
-
-
-def _json(body: bytes) -> object:
-    """The parsed body, or None when it is not JSON."""
-    try:
-        return json.loads(body)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError both are
-        return None
-
-
-def _without_userinfo(location: str) -> str:
-    url = URL(location)
-    return str(url.with_user(None)) if url.is_absolute() else location
-
-
-def _text(body: bytes) -> str:
-    return body.decode("utf-8", errors="replace") if body else "(empty body)"
+        return self._voice.clip(text)
 
 
 def _describe(err: aiohttp.ClientError) -> str:
@@ -379,7 +226,7 @@ def _describe(err: aiohttp.ClientError) -> str:
     return str(err) or type(err).__name__
 
 
-def _secret_fragments(backend: BackendSettings) -> tuple[str, ...]:
+def secret_fragments(backend: BackendSettings) -> tuple[str, ...]:
     """Secret header values, the credential part of ``Scheme credential`` ones, URL password."""
     password = URL(backend.url).password
     fragments: set[str] = {password} if password else set()

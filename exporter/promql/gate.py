@@ -15,7 +15,8 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from exporter.errors import BackendError
-from exporter.promql.client import Labels, PromQLClient, QueryValue
+from exporter.promql.answers import Labels, QueryValue
+from exporter.promql.client import PromQLClient
 from exporter.samples import QueryTally
 
 T = TypeVar("T")

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 
 from exporter.errors import BackendError, BackendResponseError, QueryError
 from exporter.promql import batch
-from exporter.promql.client import Labels
+from exporter.promql.answers import Labels
 from exporter.promql.gate import QueryGate
 from exporter.samples import Grid, QueryTally, SeriesKey, Snapshot
 

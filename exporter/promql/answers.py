@@ -1,0 +1,209 @@
+"""Reading a PromQL HTTP API's answers: the ``data`` object, instant values, series.
+
+Every answer is checked before a number leaves here: HTTP status, JSON shape,
+the API's own error object, the result type and each sample. What does not
+fit becomes a :class:`~exporter.errors.BackendError` whose message names the
+backend by its safe URL and quotes at most ~200 characters of the body, with
+every secret blanked out (:class:`Voice`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from yarl import URL
+
+from exporter.errors import (
+    BackendError,
+    BackendHTTPError,
+    BackendResponseError,
+    BackendTimeout,
+    QueryError,
+)
+
+Labels = dict[str, str]
+"""A series' labels as the API gives them, the metric name under ``__name__``."""
+_CLIP = 200
+_QUERY_ERROR_STATUSES = frozenset({400, 422})
+
+
+@dataclass(frozen=True)
+class QueryValue:
+    """A query's value (the sum of its samples) and how many series it had (0: none matched)."""
+
+    value: float
+    series: int
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How messages about one backend speak: its safe URL, its secrets blanked."""
+
+    where: str
+    secrets: tuple[str, ...]
+
+    def clip(self, text: str) -> str:
+        """``text`` on one line, secrets blanked, cut to about 200 characters."""
+        for secret in self.secrets:
+            text = text.replace(secret, "<redacted>")
+        text = " ".join(text.split())
+        return text if len(text) <= _CLIP else text[:_CLIP] + "…"
+
+
+def api_data(voice: Voice, status: int, location: str, body: bytes) -> dict[str, Any]:
+    payload = _json(body)
+    if status != 200:
+        raise _http_error(voice, status, location, body, payload)
+    if not isinstance(payload, dict):
+        what = "not JSON" if payload is None else "not a JSON object"
+        raise BackendResponseError(
+            f"unexpected answer from {voice.where} ({what}): {voice.clip(_text(body))}"
+        )
+    if payload.get("status") == "error":
+        raise QueryError(_api_error(voice, payload))
+    data = payload.get("data")
+    if payload.get("status") != "success" or not isinstance(data, dict):
+        raise BackendResponseError(
+            f"unexpected JSON from {voice.where}, no status/data: {voice.clip(_text(body))}"
+        )
+    return data
+
+
+def _http_error(
+    voice: Voice, status: int, location: str, body: bytes, payload: object
+) -> BackendError:
+    if isinstance(payload, dict) and payload.get("status") == "error":
+        message = _api_error(voice, payload)
+        if payload.get("errorType") == "timeout":
+            return BackendTimeout(f"{voice.where} gave up: {message}")
+        if status in _QUERY_ERROR_STATUSES:
+            return QueryError(message)
+        return BackendHTTPError(f"HTTP {status} from {voice.where}: {message}", status=status)
+    if 300 <= status < 400:
+        target = voice.clip(_without_userinfo(location)) if location else "?"
+        return BackendHTTPError(
+            f"HTTP {status} from {voice.where}: redirected to {target};"
+            " set backend.url to the final address",
+            status=status,
+        )
+    return BackendHTTPError(
+        f"HTTP {status} from {voice.where}: {voice.clip(_text(body))}", status=status
+    )
+
+
+def _api_error(voice: Voice, payload: dict[str, Any]) -> str:
+    error_type = payload.get("errorType") or "error"
+    return voice.clip(f"{error_type}: {payload.get('error') or 'no message'}")
+
+
+def instant_value(voice: Voice, data: dict[str, Any]) -> QueryValue:
+    kind, result = data.get("resultType"), data.get("result")
+    if kind == "scalar":
+        value, series = _sample(voice, result), 1
+    elif kind == "vector" and isinstance(result, list):
+        # Each sample is checked, so +Inf and -Inf cannot cancel out into NaN.
+        value = sum(finite(vector_sample(voice, s)) for s in result)
+        series = len(result)
+    elif kind in ("matrix", "string"):
+        raise BackendResponseError(
+            f"the query gave a {kind} result; it must give an instant vector or a scalar"
+        )
+    else:
+        raise BackendResponseError(
+            f"unexpected result from {voice.where}: {voice.clip(json.dumps(data))}"
+        )
+    return QueryValue(finite(value), series)
+
+
+def vector_sample(voice: Voice, sample: object) -> float:
+    if isinstance(sample, dict):
+        if "histogram" in sample:
+            raise BackendResponseError(
+                "the query gave native histogram samples; it must give plain numbers"
+            )
+        return _sample(voice, sample.get("value"))
+    raise BackendResponseError(f"unexpected vector sample: {voice.clip(json.dumps(sample))}")
+
+
+def series_labels(voice: Voice, sample: object) -> Labels:
+    metric = sample.get("metric") if isinstance(sample, dict) else None
+    if isinstance(metric, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in metric.items()
+    ):
+        return dict(metric)
+    raise BackendResponseError(f"unexpected series labels: {voice.clip(json.dumps(sample))}")
+
+
+def range_samples(voice: Voice, series: dict[str, Any]) -> list[tuple[float, float]]:
+    if "histograms" in series:
+        raise BackendResponseError(
+            "the query gave native histogram samples; it must give plain numbers"
+        )
+    values = series.get("values")
+    if not isinstance(values, list):
+        what = voice.clip(json.dumps(series))
+        raise BackendResponseError(f"unexpected matrix series: {what}")
+    # The fast path: a backfill reads millions of well-formed pairs.
+    try:
+        out = [(float(stamp), float(value)) for stamp, value in values]
+    except (TypeError, ValueError):
+        return _checked_samples(voice, values)
+    if any(type(s) not in _NUMBERS or type(v) is bool for s, v in values) or not all(
+        math.isfinite(v) for _, v in out
+    ):
+        return _checked_samples(voice, values)
+    return out
+
+
+def _checked_samples(voice: Voice, values: list[Any]) -> list[tuple[float, float]]:
+    """Each pair checked on its own: the error names the first bad one."""
+    out: list[tuple[float, float]] = []
+    for pair in values:
+        value = finite(_sample(voice, pair))
+        stamp = pair[0]
+        if not isinstance(stamp, int | float) or isinstance(stamp, bool):
+            raise BackendResponseError(f"unexpected sample time: {voice.clip(json.dumps(pair))}")
+        out.append((float(stamp), value))
+    return out
+
+
+def _sample(voice: Voice, pair: object) -> float:
+    """The value of a ``[timestamp, "value"]`` pair."""
+    if isinstance(pair, list) and len(pair) == 2:
+        raw = pair[1]
+        if isinstance(raw, str | int | float) and not isinstance(raw, bool):
+            with contextlib.suppress(ValueError):
+                return float(raw)
+    raise BackendResponseError(f"unexpected sample: {voice.clip(json.dumps(pair))}")
+
+
+_NUMBERS = (int, float)
+
+
+def finite(value: float) -> float:
+    if math.isnan(value):
+        raise QueryError("query returned NaN")
+    if math.isinf(value):
+        raise QueryError(f"query returned {'+' if value > 0 else '-'}Inf")
+    return value
+
+
+def _json(body: bytes) -> object:
+    """The parsed body, or None when it is not JSON."""
+    try:
+        return json.loads(body)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError both are
+        return None
+
+
+def _without_userinfo(location: str) -> str:
+    url = URL(location)
+    return str(url.with_user(None)) if url.is_absolute() else location
+
+
+def _text(body: bytes) -> str:
+    return body.decode("utf-8", errors="replace") if body else "(empty body)"
