@@ -31,7 +31,7 @@ from exporter.config.loader import load_config, load_config_text
 from exporter.dashboards.command import register
 from exporter.dashboards.generate import config_dashboards, generic_dashboards
 from exporter.dashboards.names import UID_MAX, pinned_uid
-from exporter.dashboards.status import CODES
+from exporter.dashboards.status_display import CODES
 from exporter.domain.model import Status
 from exporter.exposition import render
 from exporter.selfmetrics import SelfMetrics

@@ -8,30 +8,20 @@ its long and short window against its factor.
 
 from __future__ import annotations
 
-from grafana_foundation_sdk.builders import stat, statetimeline, table, timeseries
-from grafana_foundation_sdk.builders.common import (
-    GraphThresholdsStyleConfig,
-    ScaleDistributionConfig,
-    TableSortByFieldState,
-)
+from grafana_foundation_sdk.builders import stat
 from grafana_foundation_sdk.builders.dashboard import Dashboard, DashboardLink, Row
 from grafana_foundation_sdk.models.common import (
     BigValueColorMode,
-    GraphThresholdsStyleMode,
-    ScaleDistribution,
-    TableColorTextCellOptions,
 )
 from grafana_foundation_sdk.models.dashboard import (
     DashboardLinkType,
-    DataTransformerConfig,
-    DynamicConfigValue,
 )
 
-from exporter.dashboards import panels, queries, style
+from exporter.dashboards import detail_panels, panel_queries, panels, style
 from exporter.dashboards.frame import frame
 from exporter.dashboards.names import DETAIL_UID, pinned_uid
-from exporter.dashboards.queries import DETAIL_SCOPE as SCOPE
-from exporter.dashboards.queries import selector
+from exporter.dashboards.panel_queries import DETAIL_SCOPE as SCOPE
+from exporter.dashboards.panel_queries import selector
 from exporter.dashboards.variables import (
     datasource_variable,
     pinned_slo_variable,
@@ -41,7 +31,7 @@ from exporter.dashboards.variables import (
     window_variable,
 )
 from exporter.domain.durations import format_duration
-from exporter.domain.model import SLO, BurnRateRule, StatusPolicy
+from exporter.domain.model import SLO, StatusPolicy
 
 _SINCE = "7d"
 
@@ -93,7 +83,7 @@ def pinned_detail(slo: SLO) -> Dashboard:
     if slo.alerts:
         dashboard = dashboard.with_row(Row("Alert conditions, one by one"))
         for rule in slo.alerts:
-            dashboard = dashboard.with_panel(_rule(rule, slo.status))
+            dashboard = dashboard.with_panel(detail_panels.rule(rule, slo.status))
     return _exporter(dashboard)
 
 
@@ -102,16 +92,16 @@ def _body(dashboard: Dashboard, policy: StatusPolicy, identity: tuple[str, ...])
         dashboard = dashboard.with_panel(panel)
     return (
         dashboard.with_row(Row("Error budget and burn rate"))
-        .with_panel(_burn_down())
-        .with_panel(_burn_rates(policy))
+        .with_panel(detail_panels.burn_down())
+        .with_panel(detail_panels.burn_rates(policy))
         .with_row(Row("SLI and events"))
-        .with_panel(_sli())
-        .with_panel(_events())
-        .with_panel(_windows(policy, identity))
-        .with_panel(_conditions())
+        .with_panel(detail_panels.sli())
+        .with_panel(detail_panels.events())
+        .with_panel(detail_panels.windows(policy, identity))
+        .with_panel(detail_panels.conditions())
         .with_row(Row("Status and data over time"))
-        .with_panel(_status_history())
-        .with_panel(_data_ok_history())
+        .with_panel(detail_panels.status_history())
+        .with_panel(detail_panels.data_ok_history())
     )
 
 
@@ -124,7 +114,7 @@ def _now(policy: StatusPolicy) -> list[stat.Panel]:
             f"{format_duration(policy.window)} above {policy.critical:g} / {policy.warning:g} / "
             f"{policy.attention:g}; no_data: no traffic in the whole period.",
             "none",
-            [panels.value(queries.status_code(SCOPE), "status")],
+            [panels.value(panel_queries.status_code(SCOPE), "status")],
             width=4,
         ).mappings([style.status_mapping()]),
         panels.stat(
@@ -140,7 +130,7 @@ def _now(policy: StatusPolicy) -> list[stat.Panel]:
             "SLI over the period",
             "Good / total events over the SLO's whole rolling period.",
             style.RATIO,
-            [panels.value(queries.sli_over_period(SCOPE), "sli")],
+            [panels.value(panel_queries.sli_over_period(SCOPE), "sli")],
             width=3,
         )
         .decimals(3)
@@ -181,198 +171,9 @@ def _now(policy: StatusPolicy) -> list[stat.Panel]:
     ]
 
 
-def _burn_down() -> timeseries.Panel:
-    return (
-        panels.timeseries(
-            "Error budget burn-down",
-            "Share of the budget left over the rolling period, over time. Coloured bands: "
-            "red once spent, orange below 25 %, yellow below 50 %.",
-            style.RATIO,
-            [
-                panels.series(
-                    selector("slo_error_budget_remaining_ratio", SCOPE), "remaining", "remaining"
-                )
-            ],
-            width=12,
-        )
-        .thresholds(style.budget_thresholds())
-        .thresholds_style(
-            GraphThresholdsStyleConfig().mode(GraphThresholdsStyleMode.DASHED_AND_AREA)
-        )
-    )
-
-
-def _burn_rates(policy: StatusPolicy) -> timeseries.Panel:
-    return (
-        panels.timeseries(
-            "Burn rate by window, against the alert thresholds",
-            "(1 - SLI) / (1 - objective) over each window; 1 spends the budget exactly over "
-            "the period. Dashed: the factor each alert condition's two windows must exceed. "
-            "Bands: the status thresholds (attention, warning, critical).",
-            style.BURN_RATE,
-            [
-                panels.series(selector("slo_burn_rate", SCOPE), "burn", "{{window}}"),
-                panels.series(
-                    selector("slo_alert_burn_rate_threshold", SCOPE),
-                    "threshold",
-                    "{{severity}} {{long_window}}+{{short_window}} threshold",
-                ),
-            ],
-            width=12,
-        )
-        .scale_distribution(
-            ScaleDistributionConfig().type(ScaleDistribution.SYMLOG).log(10).linear_threshold(1)
-        )
-        .thresholds(style.burn_rate_thresholds(policy))
-        .thresholds_style(GraphThresholdsStyleConfig().mode(GraphThresholdsStyleMode.AREA))
-        .override_by_query("threshold", style.dashed())
-    )
-
-
-def _sli() -> timeseries.Panel:
-    return panels.timeseries(
-        "SLI by window, against the objective",
-        "Good / total events over each window; absent for a window without traffic.",
-        style.RATIO,
-        [
-            panels.series(selector("slo_sli_ratio", SCOPE), "sli", "{{window}}"),
-            panels.series(selector("slo_objective_ratio", SCOPE), "objective", "objective"),
-        ],
-        width=12,
-    ).override_by_query("objective", style.dashed("red"))
-
-
-def _events() -> timeseries.Panel:
-    in_window = 'window="$window"'
-    good = selector("slo_events_good", SCOPE, in_window)
-    total = selector("slo_events_total", SCOPE, in_window)
-    return panels.timeseries(
-        "Events in the last $window",
-        "Good, bad and all events counted in the window ending at each evaluation.",
-        style.EVENTS,
-        [
-            panels.series(total, "total", "total"),
-            panels.series(good, "good", "good"),
-            panels.series(f"{total} - {good}", "bad", "bad"),
-        ],
-        width=12,
-    ).override_by_query("bad", style.fixed_colour("red"))
-
-
-def _windows(policy: StatusPolicy, identity: tuple[str, ...]) -> table.Panel:
-    good = selector("slo_events_good", SCOPE)
-    total = selector("slo_events_total", SCOPE)
-    columns = {
-        "good": ("Good", queries.nameless(good)),
-        "total": ("Total", queries.nameless(total)),
-        "bad": ("Bad", f"{total} - {good}"),
-        "sli": ("SLI", queries.nameless(selector("slo_sli_ratio", SCOPE))),
-        "burn": ("Burn rate", queries.nameless(selector("slo_burn_rate", SCOPE))),
-    }
-    renames = {"window": "Window"} | {f"Value #{ref}": name for ref, (name, _) in columns.items()}
-    hidden = ("Time", "job", "instance", *identity)
-    return (
-        panels.table(
-            "Events by window",
-            "Events, SLI and burn rate over every window the SLO is evaluated on, now.",
-            [panels.rows(expr, ref) for ref, (_, expr) in columns.items()],
-            width=12,
-            height=8,
-        )
-        .with_transformation(DataTransformerConfig(id_val="merge", options={}))
-        .with_transformation(
-            DataTransformerConfig(
-                id_val="organize",
-                options={
-                    "excludeByName": dict.fromkeys(hidden, True),
-                    "indexByName": {name: index for index, name in enumerate(renames)},
-                    "renameByName": renames,
-                },
-            )
-        )
-        .sort_by([TableSortByFieldState().display_name("Total").desc(True)])
-        .override_by_name("SLI", [DynamicConfigValue(id_val="unit", value=style.RATIO)])
-        .override_by_name(
-            "Burn rate",
-            [
-                DynamicConfigValue(id_val="unit", value=style.BURN_RATE),
-                DynamicConfigValue(id_val="decimals", value=2),
-                DynamicConfigValue(
-                    id_val="thresholds", value=style.burn_rate_thresholds(policy).build()
-                ),
-                DynamicConfigValue(id_val="custom.cellOptions", value=TableColorTextCellOptions()),
-            ],
-        )
-    )
-
-
-def _conditions() -> statetimeline.Panel:
-    holding = f"max_over_time({selector('slo_alert_condition', SCOPE)}[$__interval])"
-    return panels.state_timeline(
-        "Alert conditions",
-        "Each multiwindow burn-rate condition: firing while the burn rate over both its "
-        "long and its short window exceeds its factor.",
-        [panels.series(holding, "conditions", "{{severity}} {{long_window}}+{{short_window}}")],
-        width=12,
-    ).mappings([style.CONDITION])
-
-
-def _status_history() -> statetimeline.Panel:
-    return panels.state_timeline(
-        "Status over time",
-        "The SLO's status at each evaluation.",
-        [panels.series(queries.status_code(SCOPE), "status", "status")],
-        width=12,
-        height=5,
-    ).mappings([style.status_mapping()])
-
-
-def _data_ok_history() -> statetimeline.Panel:
-    return panels.state_timeline(
-        "Data current",
-        "slo_data_ok: whether the exporter's last evaluation succeeded and the period had "
-        "traffic. While it is 0 the last good numbers are still shown.",
-        [panels.series(selector("slo_data_ok", SCOPE), "data_ok", "data")],
-        width=12,
-        height=5,
-    ).mappings([style.DATA_OK])
-
-
-def _rule(rule: BurnRateRule, policy: StatusPolicy) -> timeseries.Panel:
-    long, short = format_duration(rule.long_window), format_duration(rule.short_window)
-    rule_labels = (
-        f'severity="{rule.severity}"',
-        f'long_window="{long}"',
-        f'short_window="{short}"',
-    )
-    return (
-        panels.timeseries(
-            f"{rule.severity}: burn rate over {long} and {short} above {rule.factor:.3g}×",
-            f"The condition holds while both windows' burn rates exceed {rule.factor:.3g}.",
-            style.BURN_RATE,
-            [
-                panels.series(selector("slo_burn_rate", SCOPE, f'window="{long}"'), "long", long),
-                panels.series(
-                    selector("slo_burn_rate", SCOPE, f'window="{short}"'), "short", short
-                ),
-                panels.series(
-                    selector("slo_alert_burn_rate_threshold", SCOPE, *rule_labels),
-                    "threshold",
-                    "threshold",
-                ),
-            ],
-            width=12,
-            height=7,
-        )
-        .thresholds(style.burn_rate_thresholds(policy))
-        .thresholds_style(GraphThresholdsStyleConfig().mode(GraphThresholdsStyleMode.AREA))
-        .override_by_query("threshold", style.dashed("red"))
-    )
-
-
 def _exporter(dashboard: Dashboard) -> Dashboard:
     """The health of the exporter that serves this SLO (matched on its job and instance)."""
-    mine = queries.serving(SCOPE)
+    mine = panel_queries.serving(SCOPE)
     return (
         dashboard.with_row(Row("slo-exporter"))
         .with_panel(
@@ -399,7 +200,7 @@ def _exporter(dashboard: Dashboard) -> Dashboard:
                 "Age of the evaluation time these numbers describe (interval plus delay, "
                 "plus more while evaluations fail).",
                 style.SECONDS,
-                [panels.value(queries.age("slo_evaluation_timestamp_seconds", SCOPE), "age")],
+                [panels.value(panel_queries.age("slo_evaluation_timestamp_seconds", SCOPE), "age")],
                 width=6,
             ).color_mode(BigValueColorMode.NONE)
         )
@@ -410,7 +211,7 @@ def _exporter(dashboard: Dashboard) -> Dashboard:
                 style.SECONDS,
                 [
                     panels.value(
-                        queries.age(
+                        panel_queries.age(
                             "slo_exporter_last_successful_evaluation_timestamp_seconds", SCOPE
                         ),
                         "success",

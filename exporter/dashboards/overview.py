@@ -22,12 +22,12 @@ from grafana_foundation_sdk.models.common import (
 )
 from grafana_foundation_sdk.models.dashboard import DataTransformerConfig, DynamicConfigValue
 
-from exporter.dashboards import panels, queries, style
+from exporter.dashboards import panel_queries, panels, style
 from exporter.dashboards.frame import frame
 from exporter.dashboards.names import DETAIL_UID, OVERVIEW_UID
-from exporter.dashboards.queries import OVERVIEW_SCOPE as SCOPE
-from exporter.dashboards.queries import selector
-from exporter.dashboards.status import COLOURS, WORST_FIRST
+from exporter.dashboards.panel_queries import OVERVIEW_SCOPE as SCOPE
+from exporter.dashboards.panel_queries import selector
+from exporter.dashboards.status_display import COLOURS, WORST_FIRST
 from exporter.dashboards.variables import datasource_variable, service_variable, team_variable
 from exporter.domain.model import Status, StatusPolicy
 
@@ -131,16 +131,16 @@ def _in_status(status: Status) -> str:
 
 def _table(windows: Sequence[str], policy: StatusPolicy) -> table.Panel:
     columns = {
-        "objective": ("Objective", queries.nameless(selector("slo_objective_ratio", SCOPE))),
-        "sli": ("SLI (period)", queries.sli_over_period(SCOPE)),
+        "objective": ("Objective", panel_queries.nameless(selector("slo_objective_ratio", SCOPE))),
+        "sli": ("SLI (period)", panel_queries.sli_over_period(SCOPE)),
         "remaining": (
             BUDGET_COLUMN,
-            queries.nameless(selector("slo_error_budget_remaining_ratio", SCOPE)),
+            panel_queries.nameless(selector("slo_error_budget_remaining_ratio", SCOPE)),
         ),
-        "status": ("Status", queries.status_code(SCOPE)),
+        "status": ("Status", panel_queries.status_code(SCOPE)),
     }
     for window in windows:
-        columns[f"burn_{window}"] = (f"Burn {window}", queries.burn_rate_in(SCOPE, window))
+        columns[f"burn_{window}"] = (f"Burn {window}", panel_queries.burn_rate_in(SCOPE, window))
     renames = {"slo": "SLO", "service": "Service", "team": "Team"}
     renames.update({f"Value #{ref}": title for ref, (title, _) in columns.items()})
     return (
@@ -243,7 +243,7 @@ def _statuses() -> statetimeline.Panel:
         "Status over time",
         "Each SLO's status: healthy, attention, warning, critical (by burn rate over the "
         "status window), exhausted (no budget left) or no_data.",
-        [panels.series(queries.status_code(SCOPE), "status", "{{slo}}")],
+        [panels.series(panel_queries.status_code(SCOPE), "status", "{{slo}}")],
         width=12,
         height=9,
     ).mappings([style.status_mapping()])

@@ -16,7 +16,7 @@ from grafana_foundation_sdk.models.dashboard import (
     ValueMappingResult,
 )
 
-from exporter.dashboards.status import CODES, COLOURS
+from exporter.dashboards.status_display import CODES, COLOURS
 from exporter.domain.model import Status, StatusPolicy
 
 RATIO = "percentunit"
@@ -86,7 +86,7 @@ def count_thresholds(colour: str) -> ThresholdsConfig:
 
 
 def status_mapping() -> ValueMap:
-    """Status numbers (:data:`exporter.dashboards.status.CODES`) to status words and colours."""
+    """Status numbers (:data:`~exporter.dashboards.status_display.CODES`) to words, colours."""
     return ValueMap(
         options={
             str(code): ValueMappingResult(text=status.value, color=COLOURS[status], index=code)

@@ -11,7 +11,7 @@ that rows of different metrics line up on their labels alone.
 
 from __future__ import annotations
 
-from exporter.dashboards.status import CODES
+from exporter.dashboards.status_display import CODES
 
 OVERVIEW_SCOPE = 'service=~"$service", team=~"$team"'
 """The SLOs the overview shows: those of the selected services and teams."""

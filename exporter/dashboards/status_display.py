@@ -1,7 +1,7 @@
 """How an SLO's status looks on a dashboard: a number, a word and a colour.
 
 ``slo_status`` is one-hot over the status label; dashboards turn it into one
-number per SLO (:func:`exporter.dashboards.queries.status_code`) so a table
+number per SLO (:func:`exporter.dashboards.panel_queries.status_code`) so a table
 cell, a stat or a state timeline can show it, and value mappings turn the
 number back into the status word with its colour.
 """
