@@ -1,4 +1,4 @@
-"""The store fed by a plain :class:`~exporter.sources.base.Source` (no range side).
+"""The store fed by a plain :class:`~exporter.samples.Source` (no range side).
 
 What a scrape source gets: no backfill, history from the first snapshot on,
 and a gap (missed snapshots) becoming one bucket that windows share

@@ -55,9 +55,13 @@ def parse_duration(text: str) -> int:
     return millis // 1000
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1024)
 def format_duration(seconds: int) -> str:
-    """Format whole seconds the short way PromQL accepts: 300 -> ``5m``, 5400 -> ``1h30m``."""
+    """Format whole seconds the short way PromQL accepts: 300 -> ``5m``, 5400 -> ``1h30m``.
+
+    Remembered for the last 1,024 lengths (a calendar period's window is new every
+    cycle, so an unbounded memo would grow for as long as the process runs).
+    """
     if seconds <= 0:
         raise DurationError(f"cannot format a non-positive duration ({seconds}s)")
     parts: list[str] = []

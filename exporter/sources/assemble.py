@@ -1,4 +1,4 @@
-"""A :class:`~exporter.sources.base.Snapshot` from the latest scrape of every target.
+"""A :class:`~exporter.samples.Snapshot` from the latest scrape of every target.
 
 The selectors are compiled (:mod:`exporter.sources.matching`, PromQL's
 rules), kept from one snapshot to the next by :class:`SelectorCache`, and

@@ -22,7 +22,6 @@ what remains has the same meaning in both.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -153,7 +152,6 @@ def _class_part(pattern: str, i: int, out: list[str]) -> int:
     return posix.end()
 
 
-@functools.lru_cache(maxsize=1024)
 def compile_regex(pattern: str) -> re.Pattern[str]:
     """``pattern`` compiled to match a whole label value, with PromQL's semantics.
 
@@ -200,7 +198,6 @@ class CompiledSelector:
         return name == self.selector.name and all(c.accepts(labels) for c in self.checks)
 
 
-@functools.lru_cache(maxsize=1024)
 def compile_selector(selector: Selector) -> CompiledSelector:
     """``selector`` ready to match samples; ``ValueError`` if one of its regexes cannot be used."""
     return CompiledSelector(selector, tuple(_check(m) for m in selector.matchers))

@@ -1,11 +1,11 @@
 """Counter values (and history for backfill) from a PromQL backend.
 
-:meth:`PromQLSource.snapshot` is the :class:`~exporter.sources.base.Source`
+:meth:`PromQLSource.snapshot` is the :class:`~exporter.samples.Source`
 side: instant queries of the bare selectors at T, many selectors per query
 (:mod:`exporter.promql.batch`), whose answer is the latest raw sample of
 every matching series. :meth:`PromQLSource.values` and
 :meth:`PromQLSource.events` are the range side the store's backfill uses
-(:class:`~exporter.store.fill.RangeSource`): raw values on a grid, or an
+(:class:`~exporter.samples.RangeSource`): raw values on a grid, or an
 aggregate such as ``sum(increase(sel[1h]))`` at every grid point, as one
 range query per call. Every query passes the generation's
 :class:`~exporter.promql.gate.QueryGate`, whose limit the direct window

@@ -1,4 +1,4 @@
-"""A :class:`~exporter.sources.base.Source` that scrapes ``/metrics`` itself: no Prometheus.
+"""A :class:`~exporter.samples.Source` that scrapes ``/metrics`` itself: no Prometheus.
 
 ``source: {scrape: ...}`` in the config names one target or several. The
 source scrapes each on its own ``interval`` in a background task (started

@@ -1,1 +1,1 @@
-"""The incremental history store: event buckets per selector in SQLite (see schema)."""
+"""The incremental history store: event buckets per selector in SQLite (see file_format)."""

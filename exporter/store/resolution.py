@@ -1,4 +1,4 @@
-"""Time grids and the store's two tiers of resolution.
+"""The store's two tiers of resolution, and where window edges cut buckets.
 
 **Fine tier.** Each cycle at T appends one bucket (T - interval, T] per
 selector, so recent history has one bucket per evaluation interval. A
