@@ -11,8 +11,10 @@ import contextlib
 import gzip
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import structlog
@@ -117,6 +119,68 @@ async def _verify(store: HistoryStore, on_damaged: Callable[[StoreError], None])
     log.info("store_checked", duration_seconds=round(time.perf_counter() - started, 3))
 
 
+@dataclass(frozen=True)
+class _Options:
+    settings: Settings
+    config_path: Path | None
+    watch_interval: float
+    handle_signals: bool
+    store: HistoryStore | None
+    shard: Shard | None
+    on_damaged_store: Callable[[StoreError], None] | None
+
+
+def _background(
+    daemon: Daemon, options: _Options
+) -> tuple[list[asyncio.Task[None]], set[asyncio.Task[bool]]]:
+    """The daemon's loop, the store check, the config watcher and SIGHUP; the set collects
+    the reloads they start."""
+    tasks: list[asyncio.Task[None]] = [asyncio.create_task(daemon.run())]
+    store, config_path = options.store, options.config_path
+    if store is not None and options.on_damaged_store is not None:
+        tasks.append(asyncio.create_task(_verify(store, options.on_damaged_store)))
+    reloads: set[asyncio.Task[bool]] = set()
+    if config_path is not None:
+
+        def reload() -> None:
+            task = asyncio.create_task(daemon.reload(config_path))
+            reloads.add(task)
+            task.add_done_callback(reloads.discard)
+
+        tasks.append(asyncio.create_task(watch_file(config_path, reload, options.watch_interval)))
+        if options.handle_signals:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload)
+    return tasks, reloads
+
+
+def _log_started(daemon: Daemon, options: _Options) -> None:
+    settings, store = options.settings, options.store
+    log.info(
+        "started",
+        slos=len(settings.slos),
+        backend=settings.backend.safe_url if settings.scrape is None else None,
+        scrape=[t.url for t in settings.scrape.targets] if settings.scrape else None,
+        interval_seconds=settings.evaluation.interval,
+        store=str(store.path) if store is not None else None,
+        shard=str(daemon.shard),
+        shard_slos=len(daemon.slos),
+    )
+
+
+async def _stop(daemon: Daemon, options: _Options, running: list[asyncio.Task[Any]]) -> None:
+    if options.handle_signals and options.config_path is not None:
+        asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+    for task in running:
+        task.cancel()
+    for task in running:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await daemon.close()
+    if options.store is not None:
+        options.store.close()
+    log.info("stopped")
+
+
 def create_app(
     settings: Settings,
     *,
@@ -135,55 +199,25 @@ def create_app(
     serves (a large store takes minutes, during which probes must answer), and
     the callback gets the error if the file is damaged.
     """
+    options = _Options(
+        settings, config_path, watch_interval, handle_signals, store, shard, on_damaged_store
+    )
     app = web.Application()
     app.router.add_get("/", index)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
 
-    async def lifecycle(app: web.Application):  # type: ignore[no-untyped-def]
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession() as session:
             daemon = Daemon(settings, session, SelfMetrics(), store=store, shard=shard)
             app[DAEMON] = daemon
             await daemon.start()
-            tasks: list[asyncio.Task[None]] = [asyncio.create_task(daemon.run())]
-            if store is not None and on_damaged_store is not None:
-                tasks.append(asyncio.create_task(_verify(store, on_damaged_store)))
-            reloads: set[asyncio.Task[bool]] = set()
-            if config_path is not None:
-
-                def reload() -> None:
-                    task = asyncio.create_task(daemon.reload(config_path))
-                    reloads.add(task)
-                    task.add_done_callback(reloads.discard)
-
-                tasks.append(asyncio.create_task(watch_file(config_path, reload, watch_interval)))
-                if handle_signals:
-                    asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload)
+            tasks, reloads = _background(daemon, options)
             app[_TASKS] = tasks
-            log.info(
-                "started",
-                slos=len(settings.slos),
-                backend=settings.backend.safe_url if settings.scrape is None else None,
-                scrape=[t.url for t in settings.scrape.targets] if settings.scrape else None,
-                interval_seconds=settings.evaluation.interval,
-                store=str(store.path) if store is not None else None,
-                shard=str(daemon.shard),
-                shard_slos=len(daemon.slos),
-            )
+            _log_started(daemon, options)
             yield
-            if handle_signals and config_path is not None:
-                asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
-            running = [*tasks, *reloads]
-            for task in running:
-                task.cancel()
-            for task in running:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            await daemon.close()
-            if store is not None:
-                store.close()
-            log.info("stopped")
+            await _stop(daemon, options, [*tasks, *reloads])
 
     app.cleanup_ctx.append(lifecycle)
     return app

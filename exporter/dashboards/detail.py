@@ -8,7 +8,7 @@ its long and short window against its factor.
 
 from __future__ import annotations
 
-from grafana_foundation_sdk.builders import stat
+from grafana_foundation_sdk.builders import stat, timeseries
 from grafana_foundation_sdk.builders.dashboard import Dashboard, DashboardLink, Row
 from grafana_foundation_sdk.models.common import (
     BigValueColorMode,
@@ -106,6 +106,11 @@ def _body(dashboard: Dashboard, policy: StatusPolicy, identity: tuple[str, ...])
 
 
 def _now(policy: StatusPolicy) -> list[stat.Panel]:
+    return [*_now_sli(policy), *_now_budget(policy)]
+
+
+def _now_sli(policy: StatusPolicy) -> list[stat.Panel]:
+    """Status, objective and the period's SLI."""
     plain = BigValueColorMode.NONE
     return [
         panels.stat(
@@ -135,6 +140,12 @@ def _now(policy: StatusPolicy) -> list[stat.Panel]:
         )
         .decimals(3)
         .color_mode(plain),
+    ]
+
+
+def _now_budget(policy: StatusPolicy) -> list[stat.Panel]:
+    """What is left of the budget, in ratio, time and events, and when it runs out."""
+    return [
         panels.stat(
             "Budget remaining",
             "Share of the period's error budget left; negative once overspent.",
@@ -174,89 +185,90 @@ def _now(policy: StatusPolicy) -> list[stat.Panel]:
 def _exporter(dashboard: Dashboard) -> Dashboard:
     """The health of the exporter that serves this SLO (matched on its job and instance)."""
     mine = panel_queries.serving(SCOPE)
-    return (
-        dashboard.with_row(Row("slo-exporter"))
-        .with_panel(
-            panels.stat(
-                "Backend",
-                "Whether the exporter reached its PromQL backend in its last cycle.",
-                "none",
-                [panels.value(f"min(slo_exporter_backend_up {mine})", "backend")],
-                width=6,
-            ).mappings([style.BACKEND_UP])
-        )
-        .with_panel(
-            panels.stat(
-                "Config file",
-                "0 while an invalid config file is ignored (the previous config keeps running).",
-                "none",
-                [panels.value(f"min(slo_exporter_config_last_reload_successful {mine})", "config")],
-                width=6,
-            ).mappings([style.RELOAD_OK])
-        )
-        .with_panel(
-            panels.stat(
-                "Numbers are from",
-                "Age of the evaluation time these numbers describe (interval plus delay, "
-                "plus more while evaluations fail).",
-                style.SECONDS,
-                [panels.value(panel_queries.age("slo_evaluation_timestamp_seconds", SCOPE), "age")],
-                width=6,
-            ).color_mode(BigValueColorMode.NONE)
-        )
-        .with_panel(
-            panels.stat(
-                "Last successful evaluation",
-                "Time since this SLO was last evaluated without errors.",
-                style.SECONDS,
-                [
-                    panels.value(
-                        panel_queries.age(
-                            "slo_exporter_last_successful_evaluation_timestamp_seconds", SCOPE
-                        ),
-                        "success",
-                    )
-                ],
-                width=6,
-            ).color_mode(BigValueColorMode.NONE)
-        )
-        .with_panel(
-            panels.timeseries(
-                "Queries",
-                "PromQL queries the exporter sends, and failed ones by reason.",
-                "reqps",
-                [
-                    panels.series(
-                        f"sum(rate(slo_exporter_queries_total[$__rate_interval]) {mine})",
-                        "queries",
-                        "queries",
+    dashboard = dashboard.with_row(Row("slo-exporter"))
+    for panel in [*_exporter_state(mine), *_exporter_trends(mine)]:
+        dashboard = dashboard.with_panel(panel)
+    return dashboard
+
+
+def _exporter_state(mine: str) -> list[stat.Panel]:
+    """Backend reached, config file valid, how old the numbers are."""
+    return [
+        panels.stat(
+            "Backend",
+            "Whether the exporter reached its PromQL backend in its last cycle.",
+            "none",
+            [panels.value(f"min(slo_exporter_backend_up {mine})", "backend")],
+            width=6,
+        ).mappings([style.BACKEND_UP]),
+        panels.stat(
+            "Config file",
+            "0 while an invalid config file is ignored (the previous config keeps running).",
+            "none",
+            [panels.value(f"min(slo_exporter_config_last_reload_successful {mine})", "config")],
+            width=6,
+        ).mappings([style.RELOAD_OK]),
+        panels.stat(
+            "Numbers are from",
+            "Age of the evaluation time these numbers describe (interval plus delay, "
+            "plus more while evaluations fail).",
+            style.SECONDS,
+            [panels.value(panel_queries.age("slo_evaluation_timestamp_seconds", SCOPE), "age")],
+            width=6,
+        ).color_mode(BigValueColorMode.NONE),
+        panels.stat(
+            "Last successful evaluation",
+            "Time since this SLO was last evaluated without errors.",
+            style.SECONDS,
+            [
+                panels.value(
+                    panel_queries.age(
+                        "slo_exporter_last_successful_evaluation_timestamp_seconds", SCOPE
                     ),
-                    panels.series(
-                        "sum by (reason) (rate(slo_exporter_query_errors_total"
-                        f"[$__rate_interval]) {mine})",
-                        "errors",
-                        "{{reason}} errors",
-                    ),
-                ],
-                width=12,
-                height=7,
-            ).override_by_query("errors", style.fixed_colour("red"))
-        )
-        .with_panel(
-            panels.timeseries(
-                "Evaluation cycle duration",
-                "90th percentile of the time one evaluation cycle over every SLO takes.",
-                style.SECONDS,
-                [
-                    panels.series(
-                        "histogram_quantile(0.9, sum by (le) (rate(slo_exporter_evaluation_"
-                        f"duration_seconds_bucket[$__rate_interval]) {mine}))",
-                        "duration",
-                        "p90",
-                    )
-                ],
-                width=12,
-                height=7,
-            )
-        )
-    )
+                    "success",
+                )
+            ],
+            width=6,
+        ).color_mode(BigValueColorMode.NONE),
+    ]
+
+
+def _exporter_trends(mine: str) -> list[timeseries.Panel]:
+    """Queries and failures, and the cycle's duration, over time."""
+    return [
+        panels.timeseries(
+            "Queries",
+            "PromQL queries the exporter sends, and failed ones by reason.",
+            "reqps",
+            [
+                panels.series(
+                    f"sum(rate(slo_exporter_queries_total[$__rate_interval]) {mine})",
+                    "queries",
+                    "queries",
+                ),
+                panels.series(
+                    "sum by (reason) (rate(slo_exporter_query_errors_total"
+                    f"[$__rate_interval]) {mine})",
+                    "errors",
+                    "{{reason}} errors",
+                ),
+            ],
+            width=12,
+            height=7,
+        ).override_by_query("errors", style.fixed_colour("red")),
+        panels.timeseries(
+            "Evaluation cycle duration",
+            "90th percentile of the time one evaluation cycle over every SLO takes.",
+            style.SECONDS,
+            [
+                panels.series(
+                    "histogram_quantile(0.9, sum by (le) (rate(slo_exporter_evaluation_"
+                    f"duration_seconds_bucket[$__rate_interval]) {mine}))",
+                    "duration",
+                    "p90",
+                )
+            ],
+            width=12,
+            height=7,
+        ),
+    ]

@@ -130,20 +130,10 @@ def _in_status(status: Status) -> str:
 
 
 def _table(windows: Sequence[str], policy: StatusPolicy) -> table.Panel:
-    columns = {
-        "objective": ("Objective", panel_queries.nameless(selector("slo_objective_ratio", SCOPE))),
-        "sli": ("SLI (period)", panel_queries.sli_over_period(SCOPE)),
-        "remaining": (
-            BUDGET_COLUMN,
-            panel_queries.nameless(selector("slo_error_budget_remaining_ratio", SCOPE)),
-        ),
-        "status": ("Status", panel_queries.status_code(SCOPE)),
-    }
-    for window in windows:
-        columns[f"burn_{window}"] = (f"Burn {window}", panel_queries.burn_rate_in(SCOPE, window))
+    columns = _columns(windows)
     renames = {"slo": "SLO", "service": "Service", "team": "Team"}
     renames.update({f"Value #{ref}": title for ref, (title, _) in columns.items()})
-    return (
+    panel = (
         panels.table(
             "SLOs, least budget first",
             "One row per SLO. The SLI and budget are over the SLO's period; burn rates over "
@@ -165,7 +155,30 @@ def _table(windows: Sequence[str], policy: StatusPolicy) -> table.Panel:
             )
         )
         .sort_by([TableSortByFieldState().display_name(BUDGET_COLUMN).desc(False)])
-        .override_by_name(
+    )
+    return _column_styles(panel, policy)
+
+
+def _columns(windows: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Each column's query, by reference: objective, SLI, budget, status, burn rates."""
+    columns = {
+        "objective": ("Objective", panel_queries.nameless(selector("slo_objective_ratio", SCOPE))),
+        "sli": ("SLI (period)", panel_queries.sli_over_period(SCOPE)),
+        "remaining": (
+            BUDGET_COLUMN,
+            panel_queries.nameless(selector("slo_error_budget_remaining_ratio", SCOPE)),
+        ),
+        "status": ("Status", panel_queries.status_code(SCOPE)),
+    }
+    for window in windows:
+        columns[f"burn_{window}"] = (f"Burn {window}", panel_queries.burn_rate_in(SCOPE, window))
+    return columns
+
+
+def _column_styles(panel: table.Panel, policy: StatusPolicy) -> table.Panel:
+    """Links, units, decimals, thresholds and coloured cells per column."""
+    return (
+        panel.override_by_name(
             "SLO",
             [
                 DynamicConfigValue(
