@@ -26,12 +26,12 @@ from aiohttp import web
 
 from exporter import __version__, logs
 from exporter.app import create_app
+from exporter.config import convert_command as openslo_command
 from exporter.config.loader import effective_config, load_config
 from exporter.config.schema import config_schema
 from exporter.dashboards import command as dashboard_command
 from exporter.errors import ConfigError
 from exporter.evaluator import EvaluationRun, evaluate_all
-from exporter.openslo import command as openslo_command
 from exporter.promql.client import PromQLClient
 from exporter.report import to_json, to_table
 from exporter.rules import command as rules_command

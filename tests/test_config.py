@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from exporter.config import load_config, load_config_text
-from exporter.config.yaml_lines import YamlSyntaxError, load_yaml
 from exporter.domain.model import (
     BurnRateRule,
     LatencySLI,
@@ -18,6 +17,7 @@ from exporter.domain.model import (
 )
 from exporter.errors import ConfigError
 from exporter.settings import Settings
+from exporter.yaml_lines import YamlSyntaxError, load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "c.yaml"

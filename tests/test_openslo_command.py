@@ -12,12 +12,12 @@ import pytest
 import yaml
 from test_openslo import VALID, with_datasource
 
+from exporter.config.convert_command import register
 from exporter.config.loader import load_config, load_config_text
+from exporter.config.openslo_input import check_native
 from exporter.domain.model import BurnRateRule, QuerySLI, RatioSLI
 from exporter.openslo import convert, convert_located, read_openslo
-from exporter.openslo.command import register
 from exporter.openslo.dump import to_yaml
-from exporter.openslo.validate import check_native
 from exporter.watch import fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent

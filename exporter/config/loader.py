@@ -31,14 +31,8 @@ from pydantic import BaseModel, ValidationError
 
 from exporter.config import schema, templates
 from exporter.config.links import expand_url
+from exporter.config.openslo_input import check_native
 from exporter.config.tiers import objective_for, threshold_for
-from exporter.config.yaml_lines import (
-    YamlDocument,
-    YamlPath,
-    YamlSyntaxError,
-    load_yaml,
-    load_yaml_all,
-)
 from exporter.domain.alerts import scaled_factor, workbook_rules
 from exporter.domain.budgeting import Budgeting, Method, NoData
 from exporter.domain.calendar import CalendarPeriod, CalendarUnit
@@ -58,10 +52,7 @@ from exporter.domain.model import (
     ThroughputSLI,
 )
 from exporter.errors import ConfigError
-from exporter.openslo.convert import convert_located
-from exporter.openslo.detect import is_openslo
-from exporter.openslo.load import read_openslo
-from exporter.openslo.validate import check_native
+from exporter.openslo import convert_located, is_openslo, read_openslo
 from exporter.promql.selectors import MatchOp, parse_selector
 from exporter.settings import (
     AlertingSettings,
@@ -72,6 +63,15 @@ from exporter.settings import (
     Settings,
 )
 from exporter.sources.matching import compile_selector
+from exporter.yaml_lines import (
+    YamlDocument,
+    YamlPath,
+    YamlSyntaxError,
+    describe,
+    dotted,
+    load_yaml,
+    load_yaml_all,
+)
 
 DEFAULT_STATUS = StatusPolicy(window=3600, critical=2.0, warning=1.5, attention=1.0)
 _SECRET_PARTS = frozenset({"bearer_token", "password", "headers"})
@@ -172,7 +172,7 @@ def _load(text: str, source: str, base_dir: Path, source_path: Path | None) -> S
         raise ConfigError(
             [
                 f"{source}:{line}: the top level must be a mapping with 'backend' and 'slos', "
-                f"not {schema.describe(data)}"
+                f"not {describe(data)}"
             ]
         )
     problems = [*_duplicate_keys(document), *_duplicate_names(document)]
@@ -248,7 +248,7 @@ def _from_template(problem: Problem, data: dict[Any, Any], origins: dict[int, in
     name = data["slos"][slo_index].get("name", "?")
     return Problem(
         ("services", service),
-        f"{_dotted(path[2:]) + ': ' if path[2:] else ''}{problem.message} "
+        f"{dotted(path[2:]) + ': ' if path[2:] else ''}{problem.message} "
         f"(in SLO {name!r} made by this template)",
     )
 
@@ -381,7 +381,7 @@ def _translate(error: Any) -> Problem:
     if kind == "missing":
         return Problem(loc, f"missing required field '{loc[-1]}'", shown=loc[:-1])
     secret = bool(_SECRET_PARTS.intersection(p for p in loc if isinstance(p, str)))
-    got = schema.describe(value, hide=secret)
+    got = describe(value, hide=secret)
     if kind in {"model_type", "model_attributes_type", "dict_type"}:
         model = _model_at(loc)
         if model is schema.SecretSource:
@@ -885,7 +885,7 @@ def _format(source: str, line: int, document: YamlDocument, problem: Problem) ->
         parts.append(_slo_label(document, shown[1]))
         shown = shown[2:]
     if shown:
-        parts.append(_dotted(shown))
+        parts.append(dotted(shown))
     parts.append(problem.message)
     return " ".join(": ".join(parts).split())
 
@@ -897,15 +897,3 @@ def _slo_label(document: YamlDocument, index: int) -> str:
     if isinstance(name, str) and name.strip():
         return f"slos[{index}] {json.dumps(name, ensure_ascii=False)}"
     return f"slos[{index}]"
-
-
-def _dotted(path: YamlPath) -> str:
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif isinstance(part, str) and re.fullmatch(r"[A-Za-z0-9_-]+", part):
-            text += f".{part}" if text else part
-        else:
-            text += f"[{json.dumps(part, ensure_ascii=False, default=str)}]"
-    return text

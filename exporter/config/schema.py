@@ -39,6 +39,7 @@ from exporter.promql.selectors import (
     check_selector,
     check_template,
 )
+from exporter.yaml_lines import describe
 
 # Labels slo-exporter puts on its own series; a user label may not clash.
 RESERVED_LABELS = frozenset(
@@ -55,30 +56,6 @@ _ZERO_DURATION = re.compile(r"0+|(?:0+(?:y|w|d|h|ms|m|s))+")
 _THRESHOLD_HINT = (
     "threshold must be a number of seconds matching a histogram bucket boundary, e.g. 0.3"
 )
-
-
-def describe(value: object, *, hide: bool = False) -> str:
-    """A short, one-line description of a YAML value for error messages.
-
-    With ``hide``, only the kind of value is named (for fields that may hold secrets).
-    """
-    if value is None:
-        return "nothing (null)"
-    if hide:
-        kinds = {str: "text", bool: "a boolean", list: "a list", dict: "a mapping"}
-        return kinds.get(type(value), "a number" if isinstance(value, int | float) else "a value")
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        shown = value if len(value) <= 60 else value[:57] + "..."
-        return f"the string {shown!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"a {type(value).__name__}"
 
 
 # ---- scalar checks ------------------------------------------------------------

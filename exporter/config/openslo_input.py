@@ -1,4 +1,4 @@
-"""The native schema's verdict on a converted config, reported where the OpenSLO says it.
+"""OpenSLO files as a config: converted by :mod:`exporter.openslo`, judged by the native schema.
 
 The converter checks what OpenSLO itself gets wrong; the native schema
 (:class:`exporter.config.schema.ConfigFile`) still has the last word on the
@@ -19,10 +19,8 @@ from pydantic import ValidationError
 
 from exporter.config.schema import ConfigFile
 from exporter.errors import ConfigError
-from exporter.openslo.convert import Converted
-from exporter.openslo.located import Origin, Problem, dotted, format_problems
-
-_UNKNOWN = Origin("<converted>", 0, None, "")
+from exporter.openslo import Converted
+from exporter.yaml_lines import dotted
 
 
 def _message(error: Any) -> str:
@@ -43,8 +41,5 @@ def check_native(converted: Converted) -> None:
     try:
         ConfigFile.model_validate(converted.config)
     except ValidationError as error:
-        problems = [
-            Problem(converted.locate(tuple(item["loc"])) or _UNKNOWN, _message(item))
-            for item in error.errors()
-        ]
-        raise ConfigError(format_problems(problems)) from None
+        findings = [(tuple(item["loc"]), _message(item)) for item in error.errors()]
+        raise ConfigError(converted.report(findings)) from None
