@@ -29,9 +29,25 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
-from exporter.config import schema, templates
+from exporter.config import templates
 from exporter.config.links import expand_url
 from exporter.config.openslo_input import check_native
+from exporter.config.schema import (
+    DEFAULT_PERIOD,
+    DEFAULT_WINDOWS,
+    AlertingConfig,
+    ConfigFile,
+    DefaultsConfig,
+)
+from exporter.config.schema_backend import BackendConfig, SecretSource
+from exporter.config.schema_sli import TEMPLATE_SLIS, SLIConfig
+from exporter.config.schema_slo import AlertConfig, SLOConfig, StatusConfig
+from exporter.config.schema_source import (
+    BOTH_SOURCES,
+    DEFAULT_SCRAPE_TIMEOUT,
+    MISSING_SOURCE,
+    SourceConfig,
+)
 from exporter.config.tiers import objective_for, threshold_for
 from exporter.domain.alerts import scaled_factor, workbook_rules
 from exporter.domain.budgeting import Budgeting, Method, NoData
@@ -261,7 +277,7 @@ def _validate_and_build(
 ) -> Settings | None:
     """Validate ``data``; build Settings when it is valid, else check the valid parts further."""
     try:
-        config = schema.ConfigFile.model_validate(data)
+        config = ConfigFile.model_validate(data)
     except ValidationError as error:
         failed = [_translate(item) for item in error.errors()]
         failed = [_one_target(p, data) for p in failed if p.message not in _SOURCE_MESSAGES]
@@ -300,7 +316,7 @@ def _validate_and_build(
     )
 
 
-def _alerting(config: schema.AlertingConfig, interval: int) -> AlertingSettings:
+def _alerting(config: AlertingConfig, interval: int) -> AlertingSettings:
     # Unless given: 10m, or three evaluation cycles when they are longer than that.
     stale_after = config.stale_after or max(600, 3 * interval)
     return AlertingSettings(
@@ -318,7 +334,7 @@ def _alerting(config: schema.AlertingConfig, interval: int) -> AlertingSettings:
     )
 
 
-def _with_links(slo: SLO, config: schema.SLOConfig, alerting: schema.AlertingConfig) -> SLO:
+def _with_links(slo: SLO, config: SLOConfig, alerting: AlertingConfig) -> SLO:
     """The SLO with its runbook and dashboard URLs: its own, else the alerting defaults."""
     runbook = config.runbook_url or alerting.runbook_url
     dashboard = config.dashboard_url or alerting.dashboard_url
@@ -329,7 +345,7 @@ def _with_links(slo: SLO, config: schema.SLOConfig, alerting: schema.AlertingCon
     )
 
 
-def _check_stale_after(config: schema.ConfigFile, problems: list[Problem]) -> None:
+def _check_stale_after(config: ConfigFile, problems: list[Problem]) -> None:
     """A stale-evaluation alert must allow for a couple of evaluation cycles."""
     interval = config.evaluation.interval
     if config.alerting.stale_after is not None and config.alerting.stale_after <= 2 * interval:
@@ -347,14 +363,14 @@ def _check_valid_parts(
 ) -> None:
     """Run the build-time checks (secrets, status order) on sections that did validate."""
     if not any(path[:1] == ("backend",) for path in failed) and "backend" in data:
-        _backend(schema.BackendConfig.model_validate(data["backend"]), base_dir, problems)
+        _backend(BackendConfig.model_validate(data["backend"]), base_dir, problems)
     if any(path[:1] == ("defaults",) for path in failed):
         return
     raw_defaults = data.get("defaults")
     defaults = (
-        schema.DefaultsConfig.model_validate(raw_defaults)
+        DefaultsConfig.model_validate(raw_defaults)
         if raw_defaults is not None
-        else schema.DefaultsConfig()
+        else DefaultsConfig()
     )
     _check_status(defaults.status, DEFAULT_STATUS, ("defaults", "status"), problems)
     raw_slos = data.get("slos")
@@ -362,7 +378,7 @@ def _check_valid_parts(
         return
     for index, raw in enumerate(raw_slos):
         if ("slos", index) not in failed:
-            _slo(schema.SLOConfig.model_validate(raw), defaults, index, problems)
+            _slo(SLOConfig.model_validate(raw), defaults, index, problems)
 
 
 def _translate(error: Any) -> Problem:
@@ -384,7 +400,7 @@ def _translate(error: Any) -> Problem:
     got = describe(value, hide=secret)
     if kind in {"model_type", "model_attributes_type", "dict_type"}:
         model = _model_at(loc)
-        if model is schema.SecretSource:
+        if model is SecretSource:
             return Problem(
                 loc,
                 f"expected {{file: PATH}} or {{env: VAR_NAME}}, got {got}; "
@@ -434,7 +450,7 @@ def _field_list(model: type[BaseModel]) -> str:
 
 def _model_at(path: YamlPath) -> type[BaseModel] | None:
     """The schema model that validates the mapping at ``path``, if there is one."""
-    current: Any = schema.ConfigFile
+    current: Any = ConfigFile
     for part in path:
         current = _strip_optional(current)
         origin = get_origin(current)
@@ -499,7 +515,7 @@ def _duplicate_names(document: YamlDocument) -> Iterable[Problem]:
 
 
 def _backend(
-    config: schema.BackendConfig, base_dir: Path, problems: list[Problem]
+    config: BackendConfig, base_dir: Path, problems: list[Problem]
 ) -> BackendSettings | None:
     """BackendSettings with secrets read; None (and problems added) when one cannot be read."""
     before = len(problems)
@@ -540,7 +556,7 @@ def _backend(
 
 
 def _read_secret(
-    source: schema.SecretSource, path: YamlPath, base_dir: Path, problems: list[Problem]
+    source: SecretSource, path: YamlPath, base_dir: Path, problems: list[Problem]
 ) -> str | None:
     """The secret's value, or None with a problem that names where it was looked for."""
     if source.env is not None:
@@ -589,9 +605,7 @@ def _resolve(name: str, base_dir: Path) -> Path:
     return file if file.is_absolute() else base_dir / file
 
 
-def _slo(
-    config: schema.SLOConfig, defaults: schema.DefaultsConfig, index: int, problems: list[Problem]
-) -> SLO:
+def _slo(config: SLOConfig, defaults: DefaultsConfig, index: int, problems: list[Problem]) -> SLO:
     """The domain SLO, with the defaults (and the tier's) filled in."""
     calendar = None
     if config.calendar is not None:
@@ -599,13 +613,13 @@ def _slo(
         calendar = CalendarPeriod(CalendarUnit(config.calendar), ZoneInfo(zone), zone)
         period = calendar.nominal_seconds
     else:
-        period = config.period if config.period is not None else schema.DEFAULT_PERIOD
+        period = config.period if config.period is not None else DEFAULT_PERIOD
     objective = config.objective
     if objective is None:
         assert config.tier is not None  # the schema requires an objective or a tier
         objective = objective_for(config.tier, latency=config.sli.latency is not None)
     exclude = dict(config.exclude if config.exclude is not None else defaults.exclude or {})
-    if exclude and config.sli.kind in schema.TEMPLATE_SLIS:
+    if exclude and config.sli.kind in TEMPLATE_SLIS:
         problems.append(
             Problem(
                 ("slos", index, "sli", config.sli.kind or ""),
@@ -621,7 +635,7 @@ def _slo(
     min_events = config.min_events if config.min_events is not None else defaults.min_events
     windows = config.windows if config.windows is not None else defaults.windows
     if windows is None:
-        windows = [parse_duration(text) for text in schema.DEFAULT_WINDOWS]
+        windows = [parse_duration(text) for text in DEFAULT_WINDOWS]
     alert_configs = config.alerts if config.alerts is not None else defaults.alerts
     if alert_configs is None:
         rules = workbook_rules(period)
@@ -654,7 +668,7 @@ def _slo(
     )
 
 
-def _rule(config: schema.AlertConfig, period: int) -> BurnRateRule:
+def _rule(config: AlertConfig, period: int) -> BurnRateRule:
     if config.burn_rate is not None:
         factor = config.burn_rate
     else:
@@ -663,7 +677,7 @@ def _rule(config: schema.AlertConfig, period: int) -> BurnRateRule:
     return BurnRateRule(config.severity, config.long_window, config.short_window, factor)
 
 
-def _merge_status(config: schema.StatusConfig | None, base: StatusPolicy) -> StatusPolicy:
+def _merge_status(config: StatusConfig | None, base: StatusPolicy) -> StatusPolicy:
     if config is None:
         return base
     return StatusPolicy(
@@ -675,7 +689,7 @@ def _merge_status(config: schema.StatusConfig | None, base: StatusPolicy) -> Sta
 
 
 def _check_status(
-    config: schema.StatusConfig | None,
+    config: StatusConfig | None,
     base: StatusPolicy,
     path: YamlPath,
     problems: list[Problem],
@@ -705,7 +719,7 @@ def _excluding(selector: str | None, exclude: dict[str, str]) -> str | None:
     return parsed.render()
 
 
-def _sli(config: schema.SLIConfig, tier: str | None, exclude: dict[str, str]) -> SLI:
+def _sli(config: SLIConfig, tier: str | None, exclude: dict[str, str]) -> SLI:
     """The domain SLI; selectors get the exclusions, a latency SLI the tier's threshold."""
 
     def sel(selector: str) -> str:
@@ -743,7 +757,7 @@ def _sli(config: schema.SLIConfig, tier: str | None, exclude: dict[str, str]) ->
 
 # ---- source: scrape ---------------------------------------------------------------
 
-_SOURCE_MESSAGES = frozenset({schema.MISSING_SOURCE, schema.BOTH_SOURCES})
+_SOURCE_MESSAGES = frozenset({MISSING_SOURCE, BOTH_SOURCES})
 _PROMQL = "is PromQL, which needs a backend"
 _SCRAPE_UNSUPPORTED = {
     "query": f"a query SLI {_PROMQL}",
@@ -760,9 +774,9 @@ def _backend_or_source(data: dict[Any, Any]) -> list[Problem]:
     """Exactly one of ``backend`` and ``source`` (also when other fields failed)."""
     backend, source = data.get("backend"), data.get("source")
     if backend is None and source is None:
-        return [Problem((), schema.MISSING_SOURCE)]
+        return [Problem((), MISSING_SOURCE)]
     if backend is not None and source is not None:
-        return [Problem(("source",), schema.BOTH_SOURCES)]
+        return [Problem(("source",), BOTH_SOURCES)]
     return []
 
 
@@ -778,7 +792,7 @@ def _one_target(problem: Problem, data: dict[Any, Any]) -> Problem:
     return replace(problem, path=(*problem.path[:2], *problem.path[3:]), shown=shown)
 
 
-def _scrape(config: schema.SourceConfig, problems: list[Problem]) -> ScrapeSettings:
+def _scrape(config: SourceConfig, problems: list[Problem]) -> ScrapeSettings:
     """The scrape targets; several must differ in host:port, their ``instance`` label."""
     targets = tuple(
         ScrapeTarget(
@@ -787,7 +801,7 @@ def _scrape(config: schema.SourceConfig, problems: list[Problem]) -> ScrapeSetti
             timeout=float(
                 target.timeout
                 if target.timeout is not None
-                else min(schema.DEFAULT_SCRAPE_TIMEOUT, target.interval)
+                else min(DEFAULT_SCRAPE_TIMEOUT, target.interval)
             ),
         )
         for target in config.scrape
@@ -807,7 +821,7 @@ def _scrape(config: schema.SourceConfig, problems: list[Problem]) -> ScrapeSetti
 
 
 def _check_scrapable(
-    configs: Sequence[schema.SLOConfig], slos: Sequence[SLO], problems: list[Problem]
+    configs: Sequence[SLOConfig], slos: Sequence[SLO], problems: list[Problem]
 ) -> None:
     """Each SLO must be countable from scraped counters alone: event counters, regexes we run.
 
