@@ -16,22 +16,22 @@ were to be read from.
 from __future__ import annotations
 
 import base64
-import difflib
-import json
 import os
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from types import MappingProxyType, NoneType, UnionType
-from typing import Any, Union, get_args, get_origin
+from types import MappingProxyType
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from exporter.config import templates
+from exporter.config.duplicates import duplicate_keys, duplicate_names
 from exporter.config.links import expand_url
 from exporter.config.openslo_input import check_native
+from exporter.config.problems import Problem, format_problems
 from exporter.config.schema import (
     DEFAULT_PERIOD,
     DEFAULT_WINDOWS,
@@ -49,6 +49,7 @@ from exporter.config.schema_source import (
     SourceConfig,
 )
 from exporter.config.tiers import objective_for, threshold_for
+from exporter.config.validation_errors import translate
 from exporter.domain.alerts import scaled_factor, workbook_rules
 from exporter.domain.budgeting import Budgeting, Method, NoData
 from exporter.domain.calendar import CalendarPeriod, CalendarUnit
@@ -90,39 +91,6 @@ from exporter.yaml_lines import (
 )
 
 DEFAULT_STATUS = StatusPolicy(window=3600, critical=2.0, warning=1.5, attention=1.0)
-_SECRET_PARTS = frozenset({"bearer_token", "password", "headers"})
-# Names other SLO tools use, so "unknown field" can point to ours.
-_SYNONYMS = {
-    "goal": "objective",
-    "target": "objective",
-    "slo": "objective",
-    "window": "period",
-    "time_window": "period",
-    "timewindow": "period",
-    "indicator": "sli",
-    "events": "query",
-    "error_query": "bad",
-    "errors": "bad",
-    "total_query": "total",
-    "factor": "burn_rate",
-    "long": "long_window",
-    "short": "short_window",
-}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One user mistake: where it is (a YAML path) and what is wrong.
-
-    ``shown`` is the path printed before the message when it differs from
-    ``path`` (e.g. the parent of an unknown key); ``line`` overrides the line
-    looked up from ``path``.
-    """
-
-    path: YamlPath
-    message: str
-    shown: YamlPath | None = None
-    line: int | None = None
 
 
 def load_config(path: str | Path) -> Settings:
@@ -191,7 +159,7 @@ def _load(text: str, source: str, base_dir: Path, source_path: Path | None) -> S
                 f"not {describe(data)}"
             ]
         )
-    problems = [*_duplicate_keys(document), *_duplicate_names(document)]
+    problems = [*duplicate_keys(document), *duplicate_names(document)]
     expanded, origins = _expand_services(data, problems)
     settings = _validate_and_build(expanded, base_dir, source_path, problems)
     if settings is not None and not settings.slos:
@@ -199,7 +167,7 @@ def _load(text: str, source: str, base_dir: Path, source_path: Path | None) -> S
         problems.append(Problem(at, "no SLOs listed; add at least one under 'slos' or 'services'"))
     if problems or settings is None:
         problems = [_from_template(problem, expanded, origins) for problem in problems]
-        raise ConfigError(_format_all(source, document, problems))
+        raise ConfigError(format_problems(source, document, problems))
     return settings
 
 
@@ -244,7 +212,7 @@ def _expand_services(
             service = templates.ServiceInput.model_validate(raw)
         except ValidationError as error:
             for item in error.errors():
-                problem = _translate({**item, "loc": ("services", index, *item["loc"])})
+                problem = translate({**item, "loc": ("services", index, *item["loc"])})
                 problems.append(problem)
             continue
         for slo in templates.expand(raw, service):
@@ -279,7 +247,7 @@ def _validate_and_build(
     try:
         config = ConfigFile.model_validate(data)
     except ValidationError as error:
-        failed = [_translate(item) for item in error.errors()]
+        failed = [translate(item) for item in error.errors()]
         failed = [_one_target(p, data) for p in failed if p.message not in _SOURCE_MESSAGES]
         failed.extend(_backend_or_source(data))
         problems.extend(failed)
@@ -379,136 +347,6 @@ def _check_valid_parts(
     for index, raw in enumerate(raw_slos):
         if ("slos", index) not in failed:
             _slo(SLOConfig.model_validate(raw), defaults, index, problems)
-
-
-def _translate(error: Any) -> Problem:
-    """Turn one pydantic error into a Problem with a plain message."""
-    loc: YamlPath = tuple(error["loc"])
-    kind: str = error["type"]
-    value = error.get("input")
-    if loc and loc[-1] == "[key]":  # a mapping key failed: at the key's line, under its parent
-        loc = loc[:-1]
-        message = _plain(error["msg"])
-        if kind == "string_type":
-            message = f"key {value!r} must be text; quote it in YAML"
-        return Problem(loc, message, shown=loc[:-1])
-    if kind == "extra_forbidden":
-        return Problem(loc, _unknown_field(loc[:-1], loc[-1]), shown=loc[:-1])
-    if kind == "missing":
-        return Problem(loc, f"missing required field '{loc[-1]}'", shown=loc[:-1])
-    secret = bool(_SECRET_PARTS.intersection(p for p in loc if isinstance(p, str)))
-    got = describe(value, hide=secret)
-    if kind in {"model_type", "model_attributes_type", "dict_type"}:
-        model = _model_at(loc)
-        if model is SecretSource:
-            return Problem(
-                loc,
-                f"expected {{file: PATH}} or {{env: VAR_NAME}}, got {got}; "
-                "never write the secret itself into the config",
-            )
-        fields = f" with {_field_list(model)}" if model is not None else ""
-        return Problem(loc, f"expected a mapping{fields}, got {got}")
-    if kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        return Problem(loc, f"expected one of {expected}, got {got}")
-    if kind == "list_type":
-        return Problem(loc, f"expected a list, got {got}")
-    if kind == "string_type":
-        hint = "; quote it in YAML" if isinstance(value, bool | int | float) else ""
-        return Problem(loc, f"expected text, got {got}{hint}")
-    if kind in {"bool_type", "bool_parsing"}:
-        return Problem(loc, f"expected true or false, got {got}")
-    if kind.startswith(("int_", "float_")):
-        return Problem(loc, f"expected a number, got {got}")
-    return Problem(loc, _plain(error["msg"]))
-
-
-def _plain(message: str) -> str:
-    for prefix in ("Value error, ", "Assertion failed, "):
-        message = message.removeprefix(prefix)
-    return " ".join(message.split())
-
-
-def _unknown_field(parent: YamlPath, key: Any) -> str:
-    model = _model_at(parent)
-    if model is None:
-        return f"unknown field {key!r}"
-    allowed = list(model.model_fields)
-    guess = _SYNONYMS.get(str(key).lower())
-    if guess not in allowed:
-        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-        guess = close[0] if close else None
-    if guess is not None:
-        return f"unknown field {key!r} (did you mean {guess!r}?)"
-    return f"unknown field {key!r}; allowed here: {', '.join(allowed)}"
-
-
-def _field_list(model: type[BaseModel]) -> str:
-    names = list(model.model_fields)
-    return "fields " + ", ".join(names) if len(names) > 1 else f"field {names[0]}"
-
-
-def _model_at(path: YamlPath) -> type[BaseModel] | None:
-    """The schema model that validates the mapping at ``path``, if there is one."""
-    current: Any = ConfigFile
-    for part in path:
-        current = _strip_optional(current)
-        origin = get_origin(current)
-        if origin is list and isinstance(part, int):
-            current = get_args(current)[0]
-        elif origin is dict:
-            current = get_args(current)[1]
-        elif _is_model(current) and isinstance(part, str) and part in current.model_fields:
-            current = current.model_fields[part].annotation
-        else:
-            return None
-    current = _strip_optional(current)
-    return current if _is_model(current) else None
-
-
-def _strip_optional(annotation: Any) -> Any:
-    if get_origin(annotation) in (Union, UnionType):
-        args = [arg for arg in get_args(annotation) if arg is not NoneType]
-        if len(args) == 1:
-            return _strip_optional(args[0])
-    if hasattr(annotation, "__metadata__"):  # Annotated[X, ...]
-        return _strip_optional(annotation.__origin__)
-    return annotation
-
-
-def _is_model(annotation: Any) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
-def _duplicate_keys(document: YamlDocument) -> Iterable[Problem]:
-    for duplicate in document.duplicates:
-        yield Problem(
-            (*duplicate.path, duplicate.key),
-            f"key {duplicate.key!r} is given twice (first on line {duplicate.first_line}); "
-            "YAML would silently keep only the last one",
-            shown=duplicate.path,
-            line=duplicate.line,
-        )
-
-
-def _duplicate_names(document: YamlDocument) -> Iterable[Problem]:
-    raw_slos = document.data.get("slos")
-    if not isinstance(raw_slos, list):
-        return
-    first: dict[str, int] = {}
-    for index, raw in enumerate(raw_slos):
-        name = raw.get("name") if isinstance(raw, dict) else None
-        if not isinstance(name, str):
-            continue
-        if name in first:
-            other = first[name]
-            line = document.line_of(("slos", other, "name"))
-            yield Problem(
-                ("slos", index, "name"),
-                f"duplicate SLO name {name!r}: slos[{other}] on line {line} has it already",
-            )
-        else:
-            first[name] = index
 
 
 # ---- building -------------------------------------------------------------------
@@ -873,41 +711,3 @@ def _selectors(sli: SLI) -> list[tuple[str, str]]:
     if isinstance(sli, FreshnessSLI):
         return [("timestamp", sli.timestamp)]
     return []
-
-
-# ---- formatting -----------------------------------------------------------------
-
-
-def _format_all(source: str, document: YamlDocument, problems: Sequence[Problem]) -> list[str]:
-    """One line per problem, ordered by line, duplicates dropped."""
-    located = [
-        (problem.line or document.line_of(problem.path) or 0, order, problem)
-        for order, problem in enumerate(problems)
-    ]
-    lines: list[str] = []
-    for line, _, problem in sorted(located, key=lambda item: item[:2]):
-        text = _format(source, line, document, problem)
-        if text not in lines:
-            lines.append(text)
-    return lines
-
-
-def _format(source: str, line: int, document: YamlDocument, problem: Problem) -> str:
-    parts = [f"{source}:{line}" if line else source]
-    shown = problem.path if problem.shown is None else problem.shown
-    if len(shown) >= 2 and shown[0] == "slos" and isinstance(shown[1], int):
-        parts.append(_slo_label(document, shown[1]))
-        shown = shown[2:]
-    if shown:
-        parts.append(dotted(shown))
-    parts.append(problem.message)
-    return " ".join(": ".join(parts).split())
-
-
-def _slo_label(document: YamlDocument, index: int) -> str:
-    raw_slos = document.data.get("slos")
-    raw = raw_slos[index] if isinstance(raw_slos, list) and index < len(raw_slos) else None
-    name = raw.get("name") if isinstance(raw, dict) else None
-    if isinstance(name, str) and name.strip():
-        return f"slos[{index}] {json.dumps(name, ensure_ascii=False)}"
-    return f"slos[{index}]"
