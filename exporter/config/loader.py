@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import os
 import re
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -48,6 +47,7 @@ from exporter.config.schema_source import (
     MISSING_SOURCE,
     SourceConfig,
 )
+from exporter.config.scrape_check import check_scrapable
 from exporter.config.tiers import objective_for, threshold_for
 from exporter.config.validation_errors import translate
 from exporter.domain.alerts import scaled_factor, workbook_rules
@@ -79,7 +79,6 @@ from exporter.settings import (
     ScrapeTarget,
     Settings,
 )
-from exporter.sources.matching import compile_selector
 from exporter.yaml_lines import (
     YamlDocument,
     YamlPath,
@@ -266,7 +265,7 @@ def _validate_and_build(
     scrape = None
     if config.source is not None:
         scrape = _scrape(config.source, problems)
-        _check_scrapable(config.slos, slos, problems)
+        check_scrapable(config.slos, slos, problems)
     if backend is None:
         return None
     evaluation = EvaluationSettings(
@@ -596,16 +595,6 @@ def _sli(config: SLIConfig, tier: str | None, exclude: dict[str, str]) -> SLI:
 # ---- source: scrape ---------------------------------------------------------------
 
 _SOURCE_MESSAGES = frozenset({MISSING_SOURCE, BOTH_SOURCES})
-_PROMQL = "is PromQL, which needs a backend"
-_SCRAPE_UNSUPPORTED = {
-    "query": f"a query SLI {_PROMQL}",
-    "threshold": f"a threshold SLI {_PROMQL}",
-    "raw": f"a raw SLI {_PROMQL}",
-    "throughput": "a throughput SLI judges time slices with PromQL, which needs a backend",
-    "freshness": "a freshness SLI judges time slices with PromQL, which needs a backend",
-    "bool_gauge": "a bool_gauge SLI is counted with sum_over_time, which needs a backend",
-}
-"""SLI kinds the history store cannot count from scraped counters, and why."""
 
 
 def _backend_or_source(data: dict[Any, Any]) -> list[Problem]:
@@ -656,58 +645,3 @@ def _scrape(config: SourceConfig, problems: list[Problem]) -> ScrapeSettings:
                 )
             )
     return ScrapeSettings(targets)
-
-
-def _check_scrapable(
-    configs: Sequence[SLOConfig], slos: Sequence[SLO], problems: list[Problem]
-) -> None:
-    """Each SLO must be countable from scraped counters alone: event counters, regexes we run.
-
-    Without a backend the history store is the only way to windows, and it
-    counts counters only: ratio (and completeness) and classic latency SLIs
-    with occurrence budgeting.
-    """
-    for index, (config, slo) in enumerate(zip(configs, slos, strict=True)):
-        kind = config.sli.kind or ""
-        at: YamlPath = ("slos", index, "sli", kind)
-        sli = slo.sli
-        why = _SCRAPE_UNSUPPORTED.get(kind)
-        if why is not None:
-            problems.append(Problem(at, f"{why}; with 'source: scrape' use ratio or latency"))
-        elif isinstance(sli, LatencySLI) and sli.native:
-            problems.append(
-                Problem(
-                    (*at, "native"),
-                    "native histograms are not in the text formats a scrape reads; "
-                    "use a classic histogram (its _bucket series)",
-                )
-            )
-        elif slo.budgeting.sliced:
-            problems.append(
-                Problem(
-                    ("slos", index, "budgeting", "method"),
-                    f"{slo.budgeting.method.value} budgeting judges time slices with PromQL, "
-                    "which needs a backend; with 'source: scrape' use occurrences",
-                )
-            )
-        for field, selector in _selectors(sli):
-            try:
-                compile_selector(parse_selector(selector))
-            except ValueError as err:
-                problems.append(Problem((*at, field), str(err)))
-
-
-def _selectors(sli: SLI) -> list[tuple[str, str]]:
-    """(config field, selector) of every selector an SLI reads."""
-    if isinstance(sli, RatioSLI):
-        pairs = [("good", sli.good), ("bad", sli.bad), ("total", sli.total)]
-        return [(field, text) for field, text in pairs if text is not None]
-    if isinstance(sli, LatencySLI):
-        return [("histogram", sli.histogram)]
-    if isinstance(sli, BoolGaugeSLI):
-        return [("metric", sli.metric)]
-    if isinstance(sli, ThroughputSLI):
-        return [("counter", sli.counter)]
-    if isinstance(sli, FreshnessSLI):
-        return [("timestamp", sli.timestamp)]
-    return []
