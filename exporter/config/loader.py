@@ -59,15 +59,11 @@ def load_config(path: str | Path) -> Settings:
     sources = openslo_documents(documents, str(path))
     if sources:
         return load_openslo(sources, file)
-    return _load(text, str(path), file.parent, file)
+    return _load(text, str(path), file)
 
 
-def load_config_text(text: str, source: str = "<string>") -> Settings:
-    """Load config from ``text``; ``source`` names it in messages, relative paths use the cwd."""
-    return _load(text, source, Path.cwd(), None)
-
-
-def _load(text: str, source: str, base_dir: Path, source_path: Path | None) -> Settings:
+def _load(text: str, source: str, file: Path) -> Settings:
+    """Load the native config ``text`` of ``file``; ``source`` names the file in messages."""
     try:
         document = load_yaml(text)
     except YamlSyntaxError as error:
@@ -88,7 +84,7 @@ def _load(text: str, source: str, base_dir: Path, source_path: Path | None) -> S
         )
     problems = [*duplicate_keys(document), *duplicate_names(document)]
     expanded, origins = expand_services(data, problems)
-    settings = validate_and_build(expanded, base_dir, source_path, problems)
+    settings = validate_and_build(expanded, file.parent, file, problems)
     if settings is not None and not settings.slos:
         at: YamlPath = ("slos",) if "slos" in data else ()
         problems.append(Problem(at, "no SLOs listed; add at least one under 'slos' or 'services'"))
