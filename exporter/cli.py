@@ -26,13 +26,13 @@ from aiohttp import web
 
 from exporter import __version__, logs
 from exporter.app import create_app
+from exporter.config import convert_command
 from exporter.config.loader import effective_config, load_config
 from exporter.config.schema import config_schema
 from exporter.counters import Counters
 from exporter.dashboards import command as dashboard_command
 from exporter.errors import ConfigError
 from exporter.eval_output import to_json, to_table
-from exporter.openslo import command as openslo_command
 from exporter.pipeline.cycle import EvaluationRun, Pipeline
 from exporter.pipeline.generation import build_generation, secrets_of
 from exporter.rules import command as rules_command
@@ -127,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schema", help="print the JSON Schema of the native config format")
     dashboard_command.register(sub)
-    openslo_command.register(sub)
+    convert_command.register(sub)
     rules_command.register(sub)
     return parser
 
@@ -245,7 +245,7 @@ def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
 
 _WITHOUT_CONFIG: dict[str, Callable[[argparse.Namespace], int]] = {
     "dashboard": dashboard_command.run,
-    "convert": openslo_command.run,
+    "convert": convert_command.run,
     "schema": cmd_schema,
     "show": cmd_show,
 }

@@ -6,9 +6,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from config_text import load_text
 
-from exporter.config import load_config, load_config_text
-from exporter.config.yaml_lines import YamlSyntaxError, load_yaml
+from exporter.config import load_config
 from exporter.domain.model import (
     BurnRateRule,
     LatencySLI,
@@ -18,6 +18,7 @@ from exporter.domain.model import (
 )
 from exporter.errors import ConfigError
 from exporter.settings import Settings
+from exporter.yaml_lines import YamlSyntaxError, load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "c.yaml"
@@ -52,7 +53,7 @@ def slo(extra: str = "", sli: str = RATIO, objective: str = "99.9") -> str:
 def problems(text: str) -> tuple[str, ...]:
     """The problems ConfigError lists for ``text``; fails if it loads."""
     with pytest.raises(ConfigError) as caught:
-        load_config_text(text, SOURCE)
+        load_text(text, SOURCE)
     return caught.value.problems
 
 
@@ -138,7 +139,7 @@ slos:
 @pytest.fixture
 def full() -> Settings:
     """The FULL config, loaded."""
-    return load_config_text(FULL)
+    return load_text(FULL)
 
 
 def test_backend_and_evaluation_settings(full: Settings):
@@ -151,7 +152,7 @@ def test_backend_and_evaluation_settings(full: Settings):
     assert backend.tls_verify is False
     assert (full.evaluation.interval, full.evaluation.concurrency) == (15, 4)
     assert full.evaluation.delay == 60
-    assert full.source is None
+    assert full.source == Path("config.yaml")  # the file it was read from
 
 
 def test_default_alerts_scale_with_the_period(full: Settings):
@@ -222,7 +223,7 @@ def test_slis_objectives_and_labels(full: Settings):
 def test_delay_may_be_zero(evaluation: str, delay: int):
     """evaluation.delay accepts zero (written 0 or 0s), unlike other durations."""
     text = slo().replace("slos:\n", f"evaluation: {{{evaluation}}}\nslos:\n")
-    assert load_config_text(text).evaluation.delay == delay
+    assert load_text(text).evaluation.delay == delay
 
 
 # ---- broken configs ---------------------------------------------------------------
@@ -474,7 +475,7 @@ def test_problems_are_reported_together_in_line_order():
         sli=LATENCY.format(threshold="fast"),
     ).replace("9090\n", "9090\n  timeout: 0s\n")
     with pytest.raises(ConfigError) as caught:
-        load_config_text(text, SOURCE)
+        load_text(text, SOURCE)
     found = caught.value.problems
     assert [p.split(":")[1] for p in found] == ["3", "8", "9", "13"]
     assert str(caught.value) == "\n".join(found)
@@ -541,7 +542,7 @@ def test_token_file_becomes_secret_header(tmp_path: Path):
 def test_env_password_becomes_basic_auth(monkeypatch: pytest.MonkeyPatch):
     """basic_auth reads the password from the environment into a secret header only."""
     monkeypatch.setenv("SLO_TEST_PASSWORD", SECRET)
-    settings = load_config_text(
+    settings = load_text(
         backend_with("basic_auth: {username: u, password: {env: SLO_TEST_PASSWORD}}\n")
     )
     assert settings.backend.secret_headers["Authorization"].startswith("Basic ")
@@ -551,7 +552,7 @@ def test_env_password_becomes_basic_auth(monkeypatch: pytest.MonkeyPatch):
 
 def test_authorization_header_is_kept_secret():
     """An Authorization header written in headers is moved to the secret headers."""
-    settings = load_config_text(backend_with(f"headers: {{Authorization: Bearer {SECRET}}}\n"))
+    settings = load_text(backend_with(f"headers: {{Authorization: Bearer {SECRET}}}\n"))
     assert dict(settings.backend.headers) == {}
     assert settings.backend.secret_headers == {"Authorization": f"Bearer {SECRET}"}
     assert SECRET not in repr(settings)

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from config_text import load_text
 
-from exporter.config.loader import load_config, load_config_text
+from exporter.config.loader import load_config
 from exporter.domain.budgeting import Method, NoData
 from exporter.domain.calendar import CalendarUnit
 from exporter.domain.model import FreshnessSLI, LatencySLI, RatioSLI, ThresholdSLI
@@ -33,7 +34,7 @@ RATIO = """\
 
 
 def one(text: str):
-    (slo,) = load_config_text(text).slos
+    (slo,) = load_text(text).slos
     return slo
 
 
@@ -117,7 +118,7 @@ def test_every_template_expands(template: str, inputs: str, names: list[str]):
         HEAD
         + f"services:\n  - name: w\n    template: {template}\n    tier: standard\n    {inputs}\n"
     )
-    settings = load_config_text(text)
+    settings = load_text(text)
     assert [slo.name for slo in settings.slos] == names
     if template == "streaming" and "lag" in inputs:
         assert settings.slos[0].sli == ThresholdSLI("max(lag_seconds)", "lte", 30.0)
@@ -224,7 +225,7 @@ BROKEN = [
 def test_feature_mistakes_are_one_line_errors(body: str, line: int, message: str):
     """Each mistake is one line naming the line number and what to do."""
     with pytest.raises(ConfigError) as caught:
-        load_config_text(slos(body), "c.yaml")
+        load_text(slos(body), "c.yaml")
     problems = caught.value.problems
     assert any(p.startswith(f"c.yaml:{line}:") and message in p for p in problems), problems
 
@@ -250,7 +251,7 @@ def test_feature_mistakes_are_one_line_errors(body: str, line: int, message: str
 def test_template_mistakes_point_at_the_service(service: str, line: int, message: str):
     """Problems in a services entry, or in the SLOs it makes, point at the entry's lines."""
     with pytest.raises(ConfigError) as caught:
-        load_config_text(HEAD + "services:\n" + service, "c.yaml")
+        load_text(HEAD + "services:\n" + service, "c.yaml")
     problems = caught.value.problems
     assert any(p.startswith(f"c.yaml:{line}:") and message in p for p in problems), problems
 
@@ -258,7 +259,7 @@ def test_template_mistakes_point_at_the_service(service: str, line: int, message
 def test_no_slos_at_all():
     """A config without SLOs or services says so."""
     with pytest.raises(ConfigError, match="no SLOs listed"):
-        load_config_text(HEAD + "slos: []\n")
+        load_text(HEAD + "slos: []\n")
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -275,7 +276,7 @@ def test_show_prints_the_expanded_config():
     shown = yaml.safe_load(result.stdout)
     assert "services" not in shown
     assert [s["name"] for s in shown["slos"]][1:3] == ["checkout-availability", "checkout-latency"]
-    again = load_config_text(result.stdout)
+    again = load_text(result.stdout)
     assert again.slos == load_config(Path("config/tiers-and-templates.yaml")).slos
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from config_text import load_text
 from dashboard_queries import (
     BUILTINS,
     all_panels,
@@ -27,7 +28,7 @@ from dashboard_queries import (
 from prometheus_client.parser import text_string_to_metric_families
 from truth import CONFIG
 
-from exporter.config.loader import load_config, load_config_text
+from exporter.config.loader import load_config
 from exporter.dashboards.command import register
 from exporter.dashboards.generate import config_dashboards, generic_dashboards
 from exporter.dashboards.names import UID_MAX, pinned_uid
@@ -53,9 +54,7 @@ def _sets() -> dict[str, dict[str, dict[str, Any]]]:
             str(path.relative_to(ROOT)): config_dashboards(load_config(path).slos)
             for path in configs
         },
-        "test config": config_dashboards(
-            load_config_text(CONFIG.format(url="http://127.0.0.1:9")).slos
-        ),
+        "test config": config_dashboards(load_text(CONFIG.format(url="http://127.0.0.1:9")).slos),
     }
 
 
@@ -343,7 +342,7 @@ def test_burn_rates_are_coloured_by_the_status_thresholds(
     text = CONFIG.format(url="http://127.0.0.1:9")
     if status_block:
         text = text.replace("slos:\n", f"defaults:\n{status_block}slos:\n", 1)
-    boards = config_dashboards(load_config_text(text).slos)
+    boards = config_dashboards(load_text(text).slos)
     table = _panel(boards["slo-overview.json"], "SLOs, least budget first")
     pinned = _panel(
         boards["slo-detail-checkout-availability.json"],
@@ -465,7 +464,7 @@ def test_pinned_dashboard_links_the_runbook():
         "    runbook_url: https://runbooks.example/{service}/{slo}\n",
         1,
     )
-    boards = config_dashboards(load_config_text(text).slos)
+    boards = config_dashboards(load_text(text).slos)
     board = boards["slo-detail-checkout-availability.json"]
     runbooks = [link for link in board["links"] if link["title"] == "Runbook"]
     assert [link["url"] for link in runbooks] == [

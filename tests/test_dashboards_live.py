@@ -21,6 +21,7 @@ from subprocess import Popen
 from typing import Any
 
 import pytest
+from config_text import load_text
 from dashboard_queries import (
     BUILTINS,
     SCRAPE_INTERVAL,
@@ -33,7 +34,6 @@ from processes import free_port, spawn, stop_process
 from prometheus_server import api_request, find_binary
 from truth import CONFIG, TRUTH
 
-from exporter.config.loader import load_config_text
 from exporter.dashboards.generate import config_dashboards, generic_dashboards
 from exporter.domain.durations import format_duration
 
@@ -145,7 +145,7 @@ def _range(url: str, expr: str) -> list[dict[str, Any]]:
     return result
 
 
-TEST_SETTINGS = load_config_text(CONFIG.format(url="http://127.0.0.1:9"))
+TEST_SETTINGS = load_text(CONFIG.format(url="http://127.0.0.1:9"))
 
 
 def _dashboards() -> dict[str, dict[str, Any]]:
@@ -296,7 +296,7 @@ def test_variables_offer_the_exporters_values(live: Live, dashboard: str, variab
 
 def test_exporter_config_is_the_test_config(live: Live):
     """The live exporter serves the test config's SLOs (guards the interval rewrite)."""
-    settings = load_config_text(EXPORTER_CONFIG.format(url="http://127.0.0.1:9"))
+    settings = load_text(EXPORTER_CONFIG.format(url="http://127.0.0.1:9"))
     assert {slo.name for slo in settings.slos} == set(TRUTH)
     assert settings.evaluation.interval == 1
     served = _instant(live.url, "slo_objective_ratio")

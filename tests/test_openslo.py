@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 
-from exporter.config.yaml_lines import YamlDocument, YamlSyntaxError
+from exporter.config.openslo_input import check_native
 from exporter.errors import ConfigError
 from exporter.openslo import convert, convert_located, is_openslo, read_openslo
-from exporter.openslo.documents import load_yaml_all
-from exporter.openslo.validate import check_native
+from exporter.yaml_lines import YamlDocument, YamlSyntaxError, load_yaml_all
 
 FIXTURES = Path(__file__).resolve().parent / "openslo"
 

@@ -12,7 +12,7 @@ import pytest
 from truth import DAY, TRUTH
 
 from exporter.cli import main
-from exporter.config.loader import load_config_text
+from exporter.config.loader import load_config
 from exporter.domain.durations import parse_duration
 from exporter.openslo import convert, read_openslo
 from exporter.openslo.dump import to_yaml
@@ -35,7 +35,7 @@ def configs(prometheus, tmp_path_factory) -> tuple[Path, Path]:
     source.write_text(source.read_text().replace(EXAMPLE_URL, prometheus.url))
     converted = directory / "converted.yaml"
     converted.write_text(to_yaml(convert(read_openslo(directory / "openslo"))))
-    load_config_text(converted.read_text(), str(converted))  # the native loader accepts it
+    load_config(converted)  # the native loader accepts it
     native = directory / "native.yaml"
     native.write_text(NATIVE_EQUIVALENT.read_text().replace(EXAMPLE_URL, prometheus.url))
     return converted, native

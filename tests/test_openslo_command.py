@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from config_text import load_text
 from test_openslo import VALID, with_datasource
 
-from exporter.config.loader import load_config, load_config_text
+from exporter.config.convert_command import register
+from exporter.config.loader import load_config
+from exporter.config.openslo_input import check_native
 from exporter.domain.model import BurnRateRule, QuerySLI, RatioSLI
 from exporter.openslo import convert, convert_located, read_openslo
-from exporter.openslo.command import register
 from exporter.openslo.dump import to_yaml
-from exporter.openslo.validate import check_native
 from exporter.watch import fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,8 +125,8 @@ def test_converted_examples_load_like_their_native_equivalent(capsys):
     """The printed config loads with the native loader into exactly the hand-written config."""
     code, out, _ = run_convert(EXAMPLES, capsys)
     assert code == 0
-    converted = load_config_text(out, "converted.yaml")
-    assert converted == load_config_text(NATIVE_EQUIVALENT.read_text(), "converted.yaml")
+    converted = load_text(out, "converted.yaml")
+    assert converted == load_text(NATIVE_EQUIVALENT.read_text(), "converted.yaml")
     checkout, search = converted.slos
     assert checkout.sli == RatioSLI(
         total='http_requests_total{service="checkout"}',
@@ -174,7 +175,7 @@ def _round_trip(text: str, expected: dict) -> None:
     printed = to_yaml(converted, ["s.yaml", "ds.yaml"])
     assert yaml.safe_load(printed) == converted
     assert converted["slos"] == [expected]
-    settings = load_config_text(printed, "converted.yaml")
+    settings = load_text(printed, "converted.yaml")
     assert [slo.name for slo in settings.slos] == [expected["name"]]
 
 
@@ -260,7 +261,7 @@ def test_loading_openslo_equals_loading_its_conversion():
         text=True,
         check=True,
     ).stdout
-    assert load_config("config/openslo").slos == load_config_text(printed).slos
+    assert load_config("config/openslo").slos == load_text(printed).slos
 
 
 def test_openslo_directory_change_is_noticed(tmp_path):

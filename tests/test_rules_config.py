@@ -5,8 +5,8 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from config_text import load_text
 
-from exporter.config import load_config_text
 from exporter.config.links import expand_url
 from exporter.errors import ConfigError
 from exporter.settings import AlertingSettings
@@ -36,13 +36,13 @@ def config(alerting: str, slos: str = SLOS) -> str:
 def problems(text: str) -> tuple[str, ...]:
     """The problems ConfigError lists for ``text``; fails if it loads."""
     with pytest.raises(ConfigError) as caught:
-        load_config_text(text, SOURCE)
+        load_text(text, SOURCE)
     return caught.value.problems
 
 
 def test_alerting_defaults_without_the_section():
     """A config without ``alerting`` gets the documented defaults and no links."""
-    settings = load_config_text(HEAD + SLOS, SOURCE)
+    settings = load_text(HEAD + SLOS, SOURCE)
     assert settings.alerting == AlertingSettings()
     assert settings.alerting.severity("page") == "page"
     (slo,) = settings.slos
@@ -51,7 +51,7 @@ def test_alerting_defaults_without_the_section():
 
 def test_every_alerting_key_is_read():
     """Each alerting key lands in AlertingSettings, durations in seconds."""
-    settings = load_config_text(
+    settings = load_text(
         config(
             """\
             alerting:
@@ -87,7 +87,7 @@ def test_every_alerting_key_is_read():
 def test_stale_after_defaults_to_three_cycles_or_10m(evaluation: str, stale_after: int):
     """Without alerting.stale_after, evaluations are stale after 10m or three cycles."""
     text = HEAD + f"evaluation: {{interval: {evaluation}}}\n" + SLOS
-    assert load_config_text(text, SOURCE).alerting.stale_after == stale_after
+    assert load_text(text, SOURCE).alerting.stale_after == stale_after
 
 
 def test_links_default_from_alerting_and_are_url_encoded():
@@ -105,7 +105,7 @@ def test_links_default_from_alerting_and_are_url_encoded():
         ),
         "  ",
     )
-    settings = load_config_text(
+    settings = load_text(
         config(
             """\
             alerting:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from config_text import load_text
 
-from exporter.config import load_config_text
 from exporter.domain.model import SLO
 from exporter.rules.exporter_mode import exporter_groups
 from exporter.rules.native import native_groups
@@ -55,7 +55,7 @@ ALL_ALERTS = [
 
 @pytest.fixture(scope="module")
 def settings() -> Settings:
-    return load_config_text(CONFIG, "c.yaml")
+    return load_text(CONFIG, "c.yaml")
 
 
 def _generate(settings: Settings, mode: str) -> list[dict[str, Any]]:
@@ -244,7 +244,7 @@ slos:
 {_indented(extra)}    sli:
       {sli}
 """
-    (slo,) = load_config_text(text, "c.yaml").slos
+    (slo,) = load_text(text, "c.yaml").slos
     return slo
 
 

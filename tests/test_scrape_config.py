@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from config_text import load_text
 
-from exporter.config import load_config, load_config_text
+from exporter.config import load_config
 from exporter.errors import ConfigError
 from exporter.settings import ScrapeSettings, ScrapeTarget
 
@@ -28,7 +29,7 @@ ONE = "source:\n  scrape: {url: http://127.0.0.1:8080/metrics}\n"
 def problems(text: str) -> tuple[str, ...]:
     """The problems ConfigError lists for ``text``; fails if it loads."""
     with pytest.raises(ConfigError) as caught:
-        load_config_text(text, SOURCE)
+        load_text(text, SOURCE)
     return caught.value.problems
 
 
@@ -59,7 +60,7 @@ GOOD = [
 @pytest.mark.parametrize(("text", "targets"), [g[1:] for g in GOOD], ids=[g[0] for g in GOOD])
 def test_scrape_source_loads(text: str, targets: tuple[ScrapeTarget, ...]):
     """A config with `source: scrape` and no backend loads its targets, with defaults filled."""
-    settings = load_config_text(text + RATIO, SOURCE)
+    settings = load_text(text + RATIO, SOURCE)
     assert settings.scrape == ScrapeSettings(targets)
     assert settings.backend.url == ""
 
@@ -67,7 +68,7 @@ def test_scrape_source_loads(text: str, targets: tuple[ScrapeTarget, ...]):
 def test_backend_config_has_no_scrape_source():
     """A config with a backend has no scrape settings."""
     text = "backend:\n  url: http://127.0.0.1:9090\n" + RATIO
-    assert load_config_text(text, SOURCE).scrape is None
+    assert load_text(text, SOURCE).scrape is None
 
 
 def test_sidecar_demo_config_loads():

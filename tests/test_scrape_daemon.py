@@ -5,10 +5,10 @@ from __future__ import annotations
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from config_text import load_text
 from metrics_text import one, parse
 from test_scrape_demo import load
 
-from exporter.config.loader import load_config_text
 from exporter.daemon import Daemon
 from exporter.selfmetrics import SelfMetrics
 from exporter.store.history import HistoryStore
@@ -71,7 +71,7 @@ async def scraped(tmp_path):
     store = HistoryStore.open(tmp_path / "history")
     try:
         async with aiohttp.ClientSession() as session:
-            settings = load_config_text(CONFIG.format(url=str(server.make_url("")).rstrip("/")))
+            settings = load_text(CONFIG.format(url=str(server.make_url("")).rstrip("/")))
             daemon = Daemon(settings, session, SelfMetrics(), store=store, clock=clock)
             yield service, daemon, server
             await daemon.close()

@@ -5,6 +5,6 @@
 ``FILE:LINE: slos[2] "name": field.path: message``.
 """
 
-from exporter.config.loader import load_config, load_config_text
+from exporter.config.loader import load_config
 
-__all__ = ["load_config", "load_config_text"]
+__all__ = ["load_config"]

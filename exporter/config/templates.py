@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from exporter.config.schema import Histogram, LabelName, Selector, SLOName
+from exporter.config.schema_values import Histogram, LabelName, Selector, SLOName
 from exporter.domain.durations import parse_duration
 from exporter.promql.selectors import MatchOp, parse_selector
 

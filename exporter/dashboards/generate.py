@@ -17,7 +17,7 @@ from typing import Any
 
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 
-from exporter.config.loader import DEFAULT_STATUS
+from exporter.config.build_slo import DEFAULT_STATUS
 from exporter.config.schema import DEFAULT_WINDOWS
 from exporter.dashboards.detail import detail, pinned_detail
 from exporter.dashboards.names import file_name

@@ -9,7 +9,6 @@ refused with a one-line error naming it; nothing is dropped quietly.
 Modules, one idea each:
 
 - :mod:`~exporter.openslo.detect`: is this data OpenSLO?
-- :mod:`~exporter.openslo.documents`: multi-document YAML with line numbers.
 - :mod:`~exporter.openslo.load`: read a file or a directory of files.
 - :mod:`~exporter.openslo.located`: a value and where it was written; problems.
 - :mod:`~exporter.openslo.shape`: field checks (mappings, text, numbers).
@@ -24,13 +23,18 @@ Modules, one idea each:
 - :mod:`~exporter.openslo.slo`: one ``SLO`` to one native SLO.
 - :mod:`~exporter.openslo.entries`: building the native dict and its origins.
 - :mod:`~exporter.openslo.convert`: all of the above, for a set of documents.
-- :mod:`~exporter.openslo.validate`: the native schema's verdict, in OpenSLO terms.
 - :mod:`~exporter.openslo.dump`: the native config as readable YAML.
-- :mod:`~exporter.openslo.command`: the ``convert`` subcommand.
+
+This package reads YAML through :mod:`exporter.yaml_lines` and knows nothing
+of :mod:`exporter.config`: the config loader calls it through the names
+exported here, then judges the result with the native schema
+(:mod:`exporter.config.openslo_input`, which also backs the ``convert``
+subcommand in :mod:`exporter.config.convert_command`).
 """
 
 from exporter.openslo.convert import Converted, convert, convert_located
 from exporter.openslo.detect import is_openslo
+from exporter.openslo.dump import to_yaml
 from exporter.openslo.load import read_openslo
 
-__all__ = ["Converted", "convert", "convert_located", "is_openslo", "read_openslo"]
+__all__ = ["Converted", "convert", "convert_located", "is_openslo", "read_openslo", "to_yaml"]

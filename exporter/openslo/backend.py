@@ -8,10 +8,10 @@ not read from OpenSLO: convert to a native config and set them there.
 
 from __future__ import annotations
 
-from exporter.config.schema import describe
 from exporter.openslo import shape
 from exporter.openslo.catalog import Catalog
 from exporter.openslo.entries import Entry, leaf, mark
+from exporter.yaml_lines import describe
 
 SPEC_FIELDS = ("description", "type", "connectionDetails")
 NONE_GIVEN = (

@@ -12,11 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from exporter.config.schema import describe
-from exporter.config.yaml_lines import YamlDocument, YamlPath
 from exporter.openslo import shape
 from exporter.openslo.detect import API_VERSION, is_openslo_object
 from exporter.openslo.located import Located, Origin, Place, Problem, owner_label
+from exporter.yaml_lines import YamlDocument, YamlPath, describe
 
 KINDS = (
     "SLO",

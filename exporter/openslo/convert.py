@@ -17,11 +17,10 @@ documents and files.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from exporter.config.yaml_lines import YamlDocument, YamlPath
 from exporter.errors import ConfigError
 from exporter.openslo import shape
 from exporter.openslo.alerting import NOTIFICATIONS, condition_rule, policy_rules
@@ -32,8 +31,10 @@ from exporter.openslo.entries import Entry, assemble
 from exporter.openslo.indicator import indicator
 from exporter.openslo.located import Origin, Problem, format_problems
 from exporter.openslo.slo import slo
+from exporter.yaml_lines import YamlDocument, YamlPath
 
 Sources = Sequence[tuple[str, YamlDocument]]
+_UNKNOWN = Origin("<converted>", 0, None, "")
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,15 @@ class Converted:
             if origin is not None:
                 return origin
         return None
+
+    def report(self, findings: Iterable[tuple[YamlPath, str]]) -> list[str]:
+        """Messages about native paths, each put where the OpenSLO input wrote that field.
+
+        One line per finding, ordered by input and line, repeats dropped; a path
+        with no origin at all is reported as ``<converted>``.
+        """
+        problems = [Problem(self.locate(path) or _UNKNOWN, message) for path, message in findings]
+        return format_problems(problems)
 
 
 def convert(sources: Sources) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from exporter.config.schema import describe
 from exporter.domain.durations import format_duration
 from exporter.openslo import shape
 from exporter.openslo.located import Located
+from exporter.yaml_lines import describe
 
 _SHORTHAND = re.compile(r"(\d+)([mhdwMQY])")
 _FIXED = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}

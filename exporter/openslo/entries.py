@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from exporter.config.yaml_lines import YamlPath
 from exporter.openslo.located import Located, Origin
+from exporter.yaml_lines import YamlPath
 
 
 class _Mark:

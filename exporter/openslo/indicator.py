@@ -178,19 +178,27 @@ def indicator(spec: Located, catalog: Catalog, problems: shape.Problems) -> Indi
         problems.append(spec.problem("give either ratioMetric or thresholdMetric, not both"))
         return None
     if threshold.present:
-        query = _instant(threshold, catalog, problems)
-        if query is None:
-            return None
-        return Indicator(
-            "threshold",
-            (
-                mark(("threshold",), threshold),
-                leaf(("threshold", "query"), query.value.strip(), query),
-            ),
-        )
+        return _threshold(threshold, catalog, problems)
     if not ratio.present:
         problems.append(spec.problem("give ratioMetric or thresholdMetric"))
         return None
+    return _ratio(ratio, catalog, problems)
+
+
+def _threshold(threshold: Located, catalog: Catalog, problems: shape.Problems) -> Indicator | None:
+    query = _instant(threshold, catalog, problems)
+    if query is None:
+        return None
+    return Indicator(
+        "threshold",
+        (
+            mark(("threshold",), threshold),
+            leaf(("threshold", "query"), query.value.strip(), query),
+        ),
+    )
+
+
+def _ratio(ratio: Located, catalog: Catalog, problems: shape.Problems) -> Indicator | None:
     if not shape.mapping(ratio, RATIO_FIELDS, problems):
         return None
     if ratio["raw"].present:

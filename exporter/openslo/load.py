@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from exporter.config.yaml_lines import YamlDocument, YamlSyntaxError
 from exporter.errors import ConfigError
-from exporter.openslo.documents import load_yaml_all
+from exporter.yaml_lines import YamlDocument, YamlSyntaxError, load_yaml_all
 
 SUFFIXES = (".yaml", ".yml")
 

@@ -12,14 +12,11 @@ where the user wrote them.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from exporter.config.yaml_lines import YamlDocument, YamlPath
-
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+from exporter.yaml_lines import YamlDocument, YamlPath, dotted
 
 
 def owner_label(kind: object, name: object) -> str:
@@ -29,19 +26,6 @@ def owner_label(kind: object, name: object) -> str:
     if isinstance(name, str) and name.strip():
         return f"{kind_text} {json.dumps(name, ensure_ascii=False)}"
     return kind_text if has_kind else ""
-
-
-def dotted(path: YamlPath) -> str:
-    """``("spec", "objectives", 0, "target")`` as ``spec.objectives[0].target``."""
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif isinstance(part, str) and _PLAIN_KEY.fullmatch(part):
-            text += f".{part}" if text else part
-        else:
-            text += f"[{json.dumps(part, ensure_ascii=False, default=str)}]"
-    return text
 
 
 @dataclass(frozen=True)

@@ -58,35 +58,43 @@ def _target(objective: Located, problems: shape.Problems) -> Entry | None:
         problems.append(objective.problem("give either target or targetPercent, not both"))
         return None
     if ratio.present:
-        value = shape.number(ratio, problems)
-        if value is None:
-            return None
-        if not 0 < value < 1:
-            hint = f"; for a percentage write targetPercent: {value:g}" if 1 < value < 100 else ""
-            problems.append(
-                ratio.problem(
-                    f"target is a ratio between 0 and 1 (both excluded), e.g. 0.999; "
-                    f"got {value:g}{hint}"
-                )
-            )
-            return None
-        return leaf(("objective",), percent(value), ratio)
+        return _target_ratio(ratio, problems)
     if pct.present:
-        value = shape.number(pct, problems)
-        if value is None:
-            return None
-        if not 0 < value < 100:
-            problems.append(
-                pct.problem(
-                    f"targetPercent is a percentage between 0 and 100 (both excluded), "
-                    f"e.g. 99.9; got {value:g}"
-                )
-            )
-            return None
-        return leaf(("objective",), value, pct)
+        return _target_percent(pct, problems)
     problem = objective.problem("give target (a ratio, e.g. 0.999) or targetPercent (e.g. 99.9)")
     problems.append(replace(problem, missing="target"))  # quiet when 'tagret' was written
     return None
+
+
+def _target_ratio(ratio: Located, problems: shape.Problems) -> Entry | None:
+    value = shape.number(ratio, problems)
+    if value is None:
+        return None
+    if not 0 < value < 1:
+        hint = f"; for a percentage write targetPercent: {value:g}" if 1 < value < 100 else ""
+        problems.append(
+            ratio.problem(
+                f"target is a ratio between 0 and 1 (both excluded), e.g. 0.999; "
+                f"got {value:g}{hint}"
+            )
+        )
+        return None
+    return leaf(("objective",), percent(value), ratio)
+
+
+def _target_percent(pct: Located, problems: shape.Problems) -> Entry | None:
+    value = shape.number(pct, problems)
+    if value is None:
+        return None
+    if not 0 < value < 100:
+        problems.append(
+            pct.problem(
+                f"targetPercent is a percentage between 0 and 100 (both excluded), "
+                f"e.g. 99.9; got {value:g}"
+            )
+        )
+        return None
+    return leaf(("objective",), value, pct)
 
 
 def _threshold(
@@ -138,33 +146,10 @@ def _budgeting(
         return None
     window, target = objective["timeSliceWindow"], objective["timeSliceTarget"]
     if method in (None, "Occurrences"):
-        for node in (window, target):
-            if node.present:
-                problems.append(
-                    node.problem(
-                        f"only used with budgetingMethod Timeslices"
-                        f"{' or RatioTimeslices' if node is window else ''}; "
-                        "Occurrences counts every event"
-                    )
-                )
-        return None if window.present or target.present else ()
+        return _occurrences(window, target, problems)
     seconds = fixed_duration(window, problems)
     if method == "RatioTimeslices":
-        if target.present:
-            problems.append(
-                target.problem(
-                    "not used by RatioTimeslices, which averages the slices' own ratios; "
-                    "remove it, or use Timeslices"
-                )
-            )
-            return None
-        if seconds is None:
-            return None
-        return (
-            mark(("budgeting",), method_node),
-            leaf(("budgeting", "method"), "ratio_timeslices", method_node),
-            leaf(("budgeting", "slice"), native(seconds), window),
-        )
+        return _ratio_timeslices(method_node, window, target, seconds, problems)
     slice_target = _slice_target(target, problems)
     if seconds is None or slice_target is None:
         return None
@@ -173,6 +158,46 @@ def _budgeting(
         leaf(("budgeting", "method"), "timeslices", method_node),
         leaf(("budgeting", "slice"), native(seconds), window),
         leaf(("budgeting", "slice_target"), slice_target, target),
+    )
+
+
+def _occurrences(
+    window: Located, target: Located, problems: shape.Problems
+) -> tuple[Entry, ...] | None:
+    """Nothing to add; the time-slice fields must not be there."""
+    for node in (window, target):
+        if node.present:
+            problems.append(
+                node.problem(
+                    f"only used with budgetingMethod Timeslices"
+                    f"{' or RatioTimeslices' if node is window else ''}; "
+                    "Occurrences counts every event"
+                )
+            )
+    return None if window.present or target.present else ()
+
+
+def _ratio_timeslices(
+    method_node: Located,
+    window: Located,
+    target: Located,
+    seconds: int | None,
+    problems: shape.Problems,
+) -> tuple[Entry, ...] | None:
+    if target.present:
+        problems.append(
+            target.problem(
+                "not used by RatioTimeslices, which averages the slices' own ratios; "
+                "remove it, or use Timeslices"
+            )
+        )
+        return None
+    if seconds is None:
+        return None
+    return (
+        mark(("budgeting",), method_node),
+        leaf(("budgeting", "method"), "ratio_timeslices", method_node),
+        leaf(("budgeting", "slice"), native(seconds), window),
     )
 
 

@@ -12,7 +12,8 @@ time slice; :func:`exporter.promql.selectors.check_expression` checks them.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 import promql_parser
 
@@ -33,19 +34,21 @@ def _parse(text: str) -> promql_parser.Expr:
         raise ValueError(f"not valid PromQL: {' '.join(str(error).split())}") from None
 
 
+# What a PromQL expression that is no plain selector is, for the message refusing it.
+_KINDS: tuple[tuple[type, Callable[[Any], str]], ...] = (
+    (promql_parser.MatrixSelector, lambda expr: "a range selector"),
+    (promql_parser.SubqueryExpr, lambda expr: "a subquery"),
+    (promql_parser.Call, lambda expr: f"a function call ({expr.func.name})"),
+    (promql_parser.AggregateExpr, lambda expr: f"an aggregation ({expr.op})"),
+    (promql_parser.BinaryExpr, lambda expr: f"a binary expression ({expr.op})"),
+    (promql_parser.ParenExpr, lambda expr: "an expression in parentheses"),
+)
+
+
 def _what(expr: promql_parser.Expr) -> str:
-    if isinstance(expr, promql_parser.MatrixSelector):
-        return "a range selector"
-    if isinstance(expr, promql_parser.SubqueryExpr):
-        return "a subquery"
-    if isinstance(expr, promql_parser.Call):
-        return f"a function call ({expr.func.name})"
-    if isinstance(expr, promql_parser.AggregateExpr):
-        return f"an aggregation ({expr.op})"
-    if isinstance(expr, promql_parser.BinaryExpr):
-        return f"a binary expression ({expr.op})"
-    if isinstance(expr, promql_parser.ParenExpr):
-        return "an expression in parentheses"
+    for kind, name in _KINDS:
+        if isinstance(expr, kind):
+            return name(expr)
     return "another kind of expression"
 
 

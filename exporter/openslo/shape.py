@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from exporter.config.schema import describe
 from exporter.openslo.located import Located, Problem
+from exporter.yaml_lines import describe
 
 Problems = list[Problem]
 

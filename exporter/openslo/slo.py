@@ -10,7 +10,6 @@ people and other tools and have no native counterpart.
 
 from __future__ import annotations
 
-from exporter.config.schema import describe
 from exporter.openslo import shape
 from exporter.openslo.alerting import slo_alerts
 from exporter.openslo.catalog import Catalog, inline_object
@@ -19,6 +18,7 @@ from exporter.openslo.indicator import Indicator, indicator
 from exporter.openslo.located import Located
 from exporter.openslo.objective import objective
 from exporter.openslo.window import time_window
+from exporter.yaml_lines import describe
 
 SPEC_FIELDS = (
     "description",

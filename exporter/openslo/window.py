@@ -15,7 +15,6 @@ from __future__ import annotations
 import zoneinfo
 from datetime import date, datetime, timedelta
 
-from exporter.config.schema import describe
 from exporter.openslo import shape
 from exporter.openslo.durations import (
     CALENDAR_UNITS,
@@ -25,6 +24,7 @@ from exporter.openslo.durations import (
 )
 from exporter.openslo.entries import Entry, leaf
 from exporter.openslo.located import Located
+from exporter.yaml_lines import describe
 
 WINDOW_FIELDS = ("duration", "isRolling", "calendar")
 CALENDAR_FIELDS = ("startTime", "timeZone")

@@ -13,11 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from exporter.config.openslo_input import check_native
 from exporter.errors import ConfigError
-from exporter.openslo.convert import convert_located
-from exporter.openslo.dump import to_yaml
-from exporter.openslo.load import read_openslo
-from exporter.openslo.validate import check_native
+from exporter.openslo import convert_located, read_openslo, to_yaml
 
 EXIT_CONFIG = 1
 

@@ -1,9 +1,14 @@
-"""Load YAML safely while remembering the line of every key and list item.
+"""YAML as the user wrote it: loaded safely with the line of every key, and put into words.
+
+Both input formats read their files through this module: the native config
+(:mod:`exporter.config`) and OpenSLO (:mod:`exporter.openslo`).
 
 Validation errors name a position as a path such as
 ``("slos", 0, "sli", "ratio", "good")``; :class:`YamlDocument` maps such a
 path back to the 1-based line it came from, falling back to the nearest
 ancestor that has one (a missing key is reported where its parent is).
+:func:`dotted` writes such a path as messages show it
+(``slos[0].sli.ratio.good``) and :func:`describe` names a value in a message.
 
 PyYAML silently keeps the last of two equal keys in one mapping; here every
 repeat is recorded in :attr:`YamlDocument.duplicates` so it can be reported.
@@ -11,6 +16,8 @@ repeat is recorded in :attr:`YamlDocument.duplicates` so it can be reported.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +28,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 YamlPath = tuple[Any, ...]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_HIDDEN_KINDS = {str: "text", bool: "a boolean", list: "a list", dict: "a mapping"}
 
 
 class YamlSyntaxError(ValueError):
@@ -179,3 +188,47 @@ def load_yaml_all(text: str) -> list[YamlDocument]:
         raise YamlSyntaxError(_one_line(str(error))) from None
     finally:
         loader.dispose()
+
+
+def dotted(path: YamlPath) -> str:
+    """``("spec", "objectives", 0, "target")`` as ``spec.objectives[0].target``.
+
+    Keys that are not plain words are quoted: ``labels["a b"]``.
+    """
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif isinstance(part, str) and _PLAIN_KEY.fullmatch(part):
+            text += f".{part}" if text else part
+        else:
+            text += f"[{json.dumps(part, ensure_ascii=False, default=str)}]"
+    return text
+
+
+def describe(value: object, *, hide: bool = False) -> str:
+    """A short, one-line description of a YAML value for error messages.
+
+    With ``hide``, only the kind of value is named (for fields that may hold secrets).
+    """
+    if value is None:
+        return "nothing (null)"
+    if hide:
+        number = isinstance(value, int | float)
+        return _HIDDEN_KINDS.get(type(value), "a number" if number else "a value")
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"the string {shown!r}"
+    return _container(value)
+
+
+def _container(value: object) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
