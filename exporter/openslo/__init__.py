@@ -13,7 +13,7 @@ Modules, one idea each:
 - :mod:`~exporter.openslo.located`: a value and where it was written; problems.
 - :mod:`~exporter.openslo.shape`: field checks (mappings, text, numbers).
 - :mod:`~exporter.openslo.catalog`: the documents by kind and name; refs.
-- :mod:`~exporter.openslo.durations`: OpenSLO duration shorthand.
+- :mod:`~exporter.openslo.shorthand_durations`: OpenSLO duration shorthand.
 - :mod:`~exporter.openslo.queries`: which PromQL forms a metric source may use.
 - :mod:`~exporter.openslo.indicator`: ``SLI`` to the native ``sli``.
 - :mod:`~exporter.openslo.window`: ``timeWindow`` to a period or a calendar.

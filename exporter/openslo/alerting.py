@@ -20,9 +20,9 @@ from typing import Any
 
 from exporter.openslo import shape
 from exporter.openslo.catalog import Catalog
-from exporter.openslo.durations import fixed_duration, native
 from exporter.openslo.entries import Entry, leaf, mark, nest
 from exporter.openslo.located import Located, owner_label
+from exporter.openslo.shorthand_durations import fixed_duration, native
 
 CONDITION_SPEC_FIELDS = ("description", "severity", "condition")
 CONDITION_FIELDS = ("kind", "op", "threshold", "lookbackWindow", "alertAfter")

@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from exporter.openslo import shape
-from exporter.openslo.durations import fixed_duration, native
 from exporter.openslo.entries import Entry, leaf, mark
 from exporter.openslo.located import Located
+from exporter.openslo.shorthand_durations import fixed_duration, native
 
 OBJECTIVE_FIELDS = (
     "displayName",

@@ -16,14 +16,14 @@ import zoneinfo
 from datetime import date, datetime, timedelta
 
 from exporter.openslo import shape
-from exporter.openslo.durations import (
+from exporter.openslo.entries import Entry, leaf
+from exporter.openslo.located import Located
+from exporter.openslo.shorthand_durations import (
     CALENDAR_UNITS,
     fixed_seconds,
     native,
     parse_shorthand,
 )
-from exporter.openslo.entries import Entry, leaf
-from exporter.openslo.located import Located
 from exporter.yaml_lines import describe
 
 WINDOW_FIELDS = ("duration", "isRolling", "calendar")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from exporter.domain.model import SLO, BurnRateRule
 from exporter.rules import text
-from exporter.rules.promql import duration, selector
+from exporter.rules.promql_text import duration, selector
 from exporter.rules.rule import (
     BURN_ALERT,
     DATA_MISSING_ALERT,

@@ -27,7 +27,7 @@ from __future__ import annotations
 from exporter.domain.budgeting import NoData
 from exporter.domain.model import SLO, BurnRateRule
 from exporter.rules import text
-from exporter.rules.promql import duration, duration_ms, error_budget, number, selector
+from exporter.rules.promql_text import duration, duration_ms, error_budget, number, selector
 from exporter.rules.rule import (
     BURN_ALERT,
     DATA_MISSING_ALERT,

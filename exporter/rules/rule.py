@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from exporter.domain.model import SLO, BurnRateRule
-from exporter.rules.promql import duration
+from exporter.rules.promql_text import duration
 from exporter.rules.text import escape
 
 Rule = dict[str, Any]

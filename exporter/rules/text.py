@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from exporter.domain.model import SLO, BurnRateRule
-from exporter.rules.promql import duration
+from exporter.rules.promql_text import duration
 
 VALUE_1F = '{{ $value | printf "%.1f" }}'
 """The alert's value with one decimal (a burn rate)."""

@@ -51,7 +51,7 @@ from exporter.domain.model import (
 )
 from exporter.promql.selectors import Selector, parse_selector, render_template
 from exporter.promql.sli_queries import counter_selectors
-from exporter.rules.promql import duration, duration_ms, offset, offset_modifier
+from exporter.rules.promql_text import duration, duration_ms, offset, offset_modifier
 
 GAP_TOLERANCE = 600
 """Seconds over which a counter's previous value is still found (failed scrapes, restarts)."""

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exporter.samples import SeriesKey
-from exporter.store.catalog import Catalog
 from exporter.store.file_format import StoreError
 from exporter.store.plan import StreamState
+from exporter.store.remembered import Catalog
 from exporter.store.transactions import Transactions
 
 _Row = tuple[int, int, int, float, float]

@@ -7,7 +7,7 @@ off the same directory. It puts together the pieces that do the work:
 * :mod:`~exporter.store.directory`: locking the directory, opening the file;
 * :mod:`~exporter.store.transactions`: every write one transaction, or one
   savepoint of a batch;
-* :mod:`~exporter.store.catalog`: what this process remembers of the file;
+* :mod:`~exporter.store.remembered`: what this process remembers of the file;
 * :mod:`~exporter.store.appends`: buckets, state and last values, written
   against the state the writer expects;
 * :mod:`~exporter.store.reads`: window sums and last values;
@@ -25,12 +25,12 @@ from pathlib import Path
 
 from exporter.store import file_format
 from exporter.store.appends import Appender, Bucket, label_key
-from exporter.store.catalog import Catalog
 from exporter.store.directory import open_directory
 from exporter.store.file_format import FILE_NAME
 from exporter.store.maintenance import Maintenance, MaintenanceRow, Retention
 from exporter.store.plan import StreamState
 from exporter.store.reads import Reads
+from exporter.store.remembered import Catalog
 from exporter.store.stats import StoreStats, store_stats
 from exporter.store.transactions import Transactions
 

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from exporter.store.catalog import Catalog
 from exporter.store.file_format import StoreError
+from exporter.store.remembered import Catalog
 from exporter.store.resolution import HOUR, floor_to
 from exporter.store.transactions import Transactions
 

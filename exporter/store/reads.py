@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from exporter.store.catalog import Catalog
+from exporter.store.remembered import Catalog
 from exporter.store.resolution import level_at
 
 
