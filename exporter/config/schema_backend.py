@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -86,21 +86,11 @@ class BackendConfig(ConfigModel):
     @classmethod
     def _http_url(cls, value: str) -> str:
         url = value.strip()
-        try:
-            parts = urlsplit(url)
-            parts.port  # noqa: B018 - raises ValueError for a bad port
-        except ValueError:
-            raise ValueError(f"{safe_url(url)!r} is not a valid URL") from None
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(
-                f"url must start with http:// or https:// and name a host, "
-                f"e.g. http://127.0.0.1:9090; got {safe_url(url)!r}"
-            )
-        if parts.username is not None or parts.password is not None:
-            raise ValueError(
-                "url must not contain credentials; use basic_auth with a password "
-                "from a file or an environment variable"
-            )
+        parts = http_url(
+            url,
+            "e.g. http://127.0.0.1:9090",
+            "use basic_auth with a password from a file or an environment variable",
+        )
         if parts.query or parts.fragment:
             raise ValueError("url must not have a query string or fragment")
         if re.search(r"/api/v1(/.*)?$", parts.path.rstrip("/")):
@@ -127,6 +117,24 @@ class BackendConfig(ConfigModel):
         if value is not None and _has_authorization(info.data.get("headers")):
             raise ValueError("set either basic_auth or an Authorization header, not both")
         return value
+
+
+def http_url(url: str, example: str, no_credentials: str) -> SplitResult:
+    """``url``'s parts if it is an http(s) URL with a host, a valid port and no
+    credentials; else ``ValueError`` quoting it without its userinfo."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise ValueError(f"{safe_url(url)!r} is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"url must start with http:// or https:// and name a host, {example}; "
+            f"got {safe_url(url)!r}"
+        )
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"url must not contain credentials; {no_credentials}")
+    return parts
 
 
 def safe_url(url: str) -> str:

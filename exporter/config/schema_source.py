@@ -8,11 +8,10 @@ failed too.
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, ValidationInfo, field_validator
 
-from exporter.config.schema_backend import safe_url
+from exporter.config.schema_backend import http_url
 from exporter.config.schema_base import ConfigModel
 from exporter.config.schema_values import Duration, Text
 
@@ -45,18 +44,7 @@ class ScrapeTargetConfig(ConfigModel):
     def _metrics_url(cls, value: str) -> str:
         url = value.strip()
         example = "e.g. http://127.0.0.1:8080/metrics"
-        try:
-            parts = urlsplit(url)
-            parts.port  # noqa: B018 - raises ValueError for a bad port
-        except ValueError:
-            raise ValueError(f"{safe_url(url)!r} is not a valid URL") from None
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(
-                f"url must start with http:// or https:// and name a host, {example}; "
-                f"got {safe_url(url)!r}"
-            )
-        if parts.username is not None or parts.password is not None:
-            raise ValueError("url must not contain credentials; scrape targets take none")
+        parts = http_url(url, example, "scrape targets take none")
         if parts.fragment:
             raise ValueError("url must not have a #fragment")
         if not parts.path:
