@@ -136,9 +136,9 @@ class Daemon:
                 generation = await asyncio.to_thread(self._load, path)
                 self._swap(generation)
             except ConfigError as exc:
-                self.metrics.reload_ok.set(0)
-                log.error("config_reload_failed", path=str(path), problems=list(exc.problems))
-                return False
+                return self._reload_failed(path, list(exc.problems))
+            except Exception as exc:  # whatever else reading the file raised: still a failed reload
+                return self._reload_failed(path, [f"{path}: {type(exc).__name__}: {exc}"])
             await self.served.publish_reloaded()
             self.metrics.reload_ok.set(1)
             self.metrics.reload_time.set(self._clock())
@@ -150,6 +150,12 @@ class Daemon:
             )
             self.wake()
             return True
+
+    def _reload_failed(self, path: Path, problems: list[str]) -> bool:
+        """The old config keeps running; the flag and one log line say the new one did not."""
+        self.metrics.reload_ok.set(0)
+        log.error("config_reload_failed", path=str(path), problems=problems)
+        return False
 
     def _load(self, path: Path) -> ConfigGeneration:
         return build_generation(load_config(path), self._session, self.shard)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import os
 import signal
 from pathlib import Path
@@ -233,6 +234,34 @@ async def test_invalid_reload_keeps_the_old_config(
     text = log_output.getvalue()
     assert "config_reload_failed" in text
     assert "objective" in text
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "slos: " + "[" * 3000 + "]" * 3000 + "\n",
+        "evaluation: {interval: " + "9" * 5000 + "}\n",
+        "# a NUL \x00 in a comment\n",
+    ],
+    ids=["nesting-3000-deep", "5000-digit-integer", "nul-byte"],
+)
+async def test_every_failed_reload_is_reported_and_keeps_the_old_config(
+    aiohttp_client, config_file, backend_answers, log_output, broken
+):
+    """Whatever a file breaks (the YAML reader's limits included), a reload that cannot use
+    it says so: the flag drops to 0, one JSON log line names the file, and the old config
+    keeps serving (such files left the flag at 1 and a traceback outside the log)."""
+    app, client = await started(aiohttp_client, config_file)
+    config_file.write_text(CONFIG.format(url=backend_answers.url, extra="") + broken)
+    assert await app[DAEMON].reload(config_file) is False
+    after = await scrape(client)
+    assert one(after, "slo_exporter_config_last_reload_successful") == 0
+    assert one(after, "slo_exporter_slos") == 1
+    lines = [json.loads(line) for line in log_output.getvalue().splitlines()]
+    failed = [line for line in lines if line["event"] == "config_reload_failed"]
+    assert len(failed) == 1
+    assert str(config_file) in failed[0]["problems"][0]
+    assert "Traceback" not in log_output.getvalue()
 
 
 async def test_file_change_triggers_reload(aiohttp_client, config_file, backend_answers):
