@@ -15,25 +15,34 @@ $(BIN)/slo-exporter: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# Prometheus and promtool from Debian: the demo runs on the real thing.
-prometheus:
-	@command -v prometheus >/dev/null && command -v promtool >/dev/null || { \
-	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends prometheus; }
-
-# Every real backend the integration tests run against, from Debian: Prometheus (with
-# promtool, which backfills it) and VictoriaMetrics (single node, `victoria-metrics`).
-# Installed or not, each must then be on PATH: a missing one stops `make test` here, by
-# name, rather than a minute into the tests.
+# The real backends the integration tests, the demo and the benchmark run against:
+# Prometheus (with promtool, which backfills it) and VictoriaMetrics (single node), from
+# Debian's packages, unpacked into .cache/backends with `apt-get download` + `dpkg -x`.
+# Nothing is installed system-wide and no service is started; root (or sudo) is needed
+# only when the machine has no package lists yet (`apt-get update`). Every target that
+# runs them puts .cache/backends/usr/bin first on PATH. A binary still missing stops
+# `make test` here, by name, rather than a minute into the tests.
+BACKEND_PACKAGES := prometheus victoria-metrics
 BACKEND_BINARIES := prometheus promtool victoria-metrics
-backends:
-	@missing=; for bin in $(BACKEND_BINARIES); do command -v $$bin >/dev/null || missing=1; done; \
-	[ -z "$$missing" ] || { \
-	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
-	    prometheus victoria-metrics; }
-	@for bin in $(BACKEND_BINARIES); do command -v $$bin >/dev/null || { \
-	  echo "make: '$$bin' is not on PATH; the integration tests need it" >&2; exit 1; }; done
+BACKENDS_DIR     := $(CURDIR)/.cache/backends
+BACKEND_PATH     := $(BACKENDS_DIR)/usr/bin
+WITH_BACKENDS    := PATH="$(BACKEND_PATH):$$PATH"
+
+backends: $(BACKENDS_DIR)/.unpacked
+
+$(BACKENDS_DIR)/.unpacked:
+	@mkdir -p .cache/debs $(BACKENDS_DIR)
+	@cd .cache/debs && { apt-get download $(BACKEND_PACKAGES) >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && apt-get download $(BACKEND_PACKAGES); }; }
+	@for deb in .cache/debs/*.deb; do dpkg -x "$$deb" $(BACKENDS_DIR); done
+	@for bin in $(BACKEND_BINARIES); do test -x $(BACKEND_PATH)/$$bin || { \
+	  echo "make: $$bin is not in the Debian packages unpacked into $(BACKENDS_DIR)" >&2; \
+	  exit 1; }; done
+	@touch $@
+	@echo "backends: $$(cd .cache/debs && ls *.deb | tr '\n' ' ')unpacked into $(BACKENDS_DIR)"
+
+# The demo and the benchmark need only Prometheus; the same unpacked copy serves them.
+prometheus: backends
 
 lint: venv
 	$(BIN)/ruff check $(LINTED)
@@ -48,8 +57,8 @@ unit: lint
 	$(BIN)/pytest -m "not integration"
 
 # Every test, the integration tests against real backends included (a few minutes).
-pytest-all: venv
-	$(BIN)/pytest
+pytest-all: venv backends
+	$(WITH_BACKENDS) $(BIN)/pytest
 
 # The README's test command; .ci/run calls exactly this.
 test: backends venv lint typecheck pytest-all
@@ -60,7 +69,7 @@ demo: venv
 
 # A real Prometheus backfilled with a synthetic month, and the exporter querying it.
 demo-prometheus: prometheus venv
-	$(BIN)/python demo/run.py
+	$(WITH_BACKENDS) $(BIN)/python demo/run.py
 
 clean:
-	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .demo .cache .pytest_cache .mypy_cache .ruff_cache
