@@ -19,6 +19,7 @@ from prometheus_client.utils import floatToGoString
 from exporter.domain.durations import format_duration
 from exporter.domain.evaluate import SLOResult
 from exporter.domain.model import SLO, BurnRateRule, Status
+from exporter.domain.status import reported_status
 
 LAST_SUCCESS = "slo_exporter_last_successful_evaluation_timestamp_seconds"
 """A self-metric per SLO, labelled ``slo`` only; written with the SLO series, once a cycle."""
@@ -42,7 +43,10 @@ _FAMILIES: dict[str, str] = {
     "slo_error_budget_exhaustion_seconds": (
         "Time until the budget is spent at the status window's burn rate; absent when not burning."
     ),
-    "slo_status": "1 for the SLO's current status, 0 for the others.",
+    "slo_status": (
+        "1 for the SLO's current status, 0 for the others; unknown while its latest "
+        "evaluation failed."
+    ),
     "slo_alert_condition": "1 while the multiwindow burn-rate condition holds.",
     "slo_alert_burn_rate_threshold": "Burn rate both windows must exceed for the condition.",
     "slo_data_ok": "1 when the last evaluation succeeded and the period had traffic.",
@@ -97,14 +101,15 @@ Sample = tuple[str, LabelKey, float]
 def samples(entry: Served) -> Iterator[Sample]:
     """Every sample of one SLO: family name, label set, value (possibly not finite)."""
     slo, result = entry.slo, entry.result
+    current = result if entry.fresh else None
     yield from _definition_samples(slo, result)
-    data_ok = entry.fresh and result is not None and result.data_ok
-    yield "slo_data_ok", None, 1.0 if data_ok else 0.0
+    yield "slo_data_ok", None, 1.0 if current is not None and current.data_ok else 0.0
+    yield from _status_samples(reported_status(None if current is None else current.status))
     if result is not None:
         yield from _period_samples(slo, result)
         yield from _window_samples(result)
         yield from _budget_samples(result)
-        yield from _status_samples(result)
+        yield from _condition_samples(result)
     if entry.succeeded_at is not None:
         yield LAST_SUCCESS, "name", entry.succeeded_at
 
@@ -158,10 +163,14 @@ def _budget_samples(result: SLOResult) -> Iterator[Sample]:
             yield name, None, value
 
 
-def _status_samples(result: SLOResult) -> Iterator[Sample]:
-    """One 0/1 series per status, and one per alert condition."""
+def _status_samples(current: Status) -> Iterator[Sample]:
+    """One 0/1 series per status, 1 for ``current``."""
     for status in Status:
-        yield "slo_status", ("status", status.value), float(status is result.status)
+        yield "slo_status", ("status", status.value), float(status is current)
+
+
+def _condition_samples(result: SLOResult) -> Iterator[Sample]:
+    """One 0/1 series per alert condition (the last evaluated ones, kept through failures)."""
     for condition in result.alerts:
         yield "slo_alert_condition", condition.rule, float(condition.firing)
 

@@ -20,7 +20,7 @@ from exporter.app import create_app
 from exporter.config.loader import load_config
 from exporter.domain.durations import parse_duration
 
-STATUSES = {"healthy", "attention", "warning", "critical", "exhausted", "no_data"}
+STATUSES = {"healthy", "attention", "warning", "critical", "exhausted", "no_data", "unknown"}
 
 
 async def wait_ready(client, attempts: int = 300) -> None:
