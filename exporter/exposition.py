@@ -2,7 +2,8 @@
 
 Rendered once per evaluation cycle and served from memory, so a scrape does
 no computation. Ratios of windows without traffic are left out rather than
-exposed as NaN; ``slo_data_ok`` says whether the SLO's numbers are current.
+exposed as NaN; ``slo_data_ok`` says whether the SLO's numbers are current, and
+``slo_status`` is ``unknown`` while the latest evaluation failed (or none succeeded yet).
 The one per-SLO self-metric (the time of each SLO's last success) is written
 here too, so that a scrape of thousands of SLOs formats nothing per SLO.
 """
@@ -33,8 +34,8 @@ _FAMILIES: dict[str, str] = {
         "Budget that would remain now on an even burn: 1 - elapsed (calendar periods only)."
     ),
     "slo_sli_ratio": "Good / total events over the window; absent without traffic.",
-    "slo_events_good": "Good events counted in the window ending at the evaluation time.",
-    "slo_events_total": "All events counted in the window ending at the evaluation time.",
+    "slo_window_good_events": "Good events counted in the window ending at the evaluation time.",
+    "slo_window_events": "All events counted in the window ending at the evaluation time.",
     "slo_burn_rate": "(1 - SLI) / (1 - objective) over the window; absent without traffic.",
     "slo_error_budget_consumed_ratio": "Share of the period's error budget spent.",
     "slo_error_budget_remaining_ratio": "1 - consumed; negative once the budget is overspent.",
@@ -141,8 +142,8 @@ def _window_samples(result: SLOResult) -> Iterator[Sample]:
     """Events of every window, and its SLI and burn rate when it had traffic."""
     for label, wr in result.labelled_windows():
         key = ("window", label)
-        yield "slo_events_good", key, wr.events.good
-        yield "slo_events_total", key, wr.events.total
+        yield "slo_window_good_events", key, wr.events.good
+        yield "slo_window_events", key, wr.events.total
         if wr.sli is not None:
             yield "slo_sli_ratio", key, wr.sli
         if wr.burn_rate is not None:
