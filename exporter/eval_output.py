@@ -9,6 +9,7 @@ from typing import Any
 
 from exporter.domain.durations import format_duration
 from exporter.domain.model import SLO, Status
+from exporter.domain.status import reported_status
 from exporter.pipeline.cycle import EvaluationRun
 
 
@@ -22,7 +23,8 @@ def _finite(value: float | None) -> float | None:
 
 
 def slo_json(slo: SLO, run: EvaluationRun) -> dict[str, Any]:
-    """One SLO's entry; ratios are null where there was no traffic."""
+    """One SLO's entry; ratios are null where there was no traffic. An SLO whose
+    evaluation failed has status ``unknown`` and its ``error``."""
     entry: dict[str, Any] = {
         "name": slo.name,
         "service": slo.service,
@@ -38,7 +40,7 @@ def slo_json(slo: SLO, run: EvaluationRun) -> dict[str, Any]:
             error_budget_remaining_ratio=None,
             error_budget_consumed_ratio=None,
             burn_rates={},
-            status=Status.NO_DATA.value,
+            status=reported_status(None).value,
             alerts=[],
             data_ok=False,
             error=str(error) if error else "not evaluated",
@@ -90,6 +92,7 @@ _COLOURS = {
     Status.CRITICAL: "31",
     Status.EXHAUSTED: "1;31",
     Status.NO_DATA: "90",
+    Status.UNKNOWN: "35",
 }
 
 
@@ -115,8 +118,9 @@ def to_table(slos: tuple[SLO, ...], run: EvaluationRun, colour: bool = False) ->
         period = format_duration(slo.period) if slo.calendar is None else slo.calendar.unit.value
         row = [slo.name, slo.service, f"{slo.objective:g}%", period]
         if result is None:
-            row += ["-", "-"] + ["-" for _ in windows] + ["query failed", Status.NO_DATA.value]
-            statuses.append(Status.NO_DATA)
+            status = reported_status(None)
+            row += ["-", "-"] + ["-" for _ in windows] + ["query failed", status.value]
+            statuses.append(status)
         else:
             row += [_percent(result.period.sli), _percent(result.remaining_ratio, 1)]
             row += [

@@ -2,7 +2,8 @@
 
 Rendered once per evaluation cycle and served from memory, so a scrape does
 no computation. Ratios of windows without traffic are left out rather than
-exposed as NaN; ``slo_data_ok`` says whether the SLO's numbers are current.
+exposed as NaN; ``slo_data_ok`` says whether the SLO's numbers are current, and
+``slo_status`` is ``unknown`` while the latest evaluation failed (or none succeeded yet).
 The one per-SLO self-metric (the time of each SLO's last success) is written
 here too, so that a scrape of thousands of SLOs formats nothing per SLO.
 """
@@ -19,6 +20,7 @@ from prometheus_client.utils import floatToGoString
 from exporter.domain.durations import format_duration
 from exporter.domain.evaluate import SLOResult
 from exporter.domain.model import SLO, BurnRateRule, Status
+from exporter.domain.status import reported_status
 
 LAST_SUCCESS = "slo_exporter_last_successful_evaluation_timestamp_seconds"
 """A self-metric per SLO, labelled ``slo`` only; written with the SLO series, once a cycle."""
@@ -32,8 +34,8 @@ _FAMILIES: dict[str, str] = {
         "Budget that would remain now on an even burn: 1 - elapsed (calendar periods only)."
     ),
     "slo_sli_ratio": "Good / total events over the window; absent without traffic.",
-    "slo_events_good": "Good events counted in the window ending at the evaluation time.",
-    "slo_events_total": "All events counted in the window ending at the evaluation time.",
+    "slo_window_good_events": "Good events counted in the window ending at the evaluation time.",
+    "slo_window_events": "All events counted in the window ending at the evaluation time.",
     "slo_burn_rate": "(1 - SLI) / (1 - objective) over the window; absent without traffic.",
     "slo_error_budget_consumed_ratio": "Share of the period's error budget spent.",
     "slo_error_budget_remaining_ratio": "1 - consumed; negative once the budget is overspent.",
@@ -42,7 +44,10 @@ _FAMILIES: dict[str, str] = {
     "slo_error_budget_exhaustion_seconds": (
         "Time until the budget is spent at the status window's burn rate; absent when not burning."
     ),
-    "slo_status": "1 for the SLO's current status, 0 for the others.",
+    "slo_status": (
+        "1 for the SLO's current status, 0 for the others; unknown while its latest "
+        "evaluation failed."
+    ),
     "slo_alert_condition": "1 while the multiwindow burn-rate condition holds.",
     "slo_alert_burn_rate_threshold": "Burn rate both windows must exceed for the condition.",
     "slo_data_ok": "1 when the last evaluation succeeded and the period had traffic.",
@@ -97,14 +102,15 @@ Sample = tuple[str, LabelKey, float]
 def samples(entry: Served) -> Iterator[Sample]:
     """Every sample of one SLO: family name, label set, value (possibly not finite)."""
     slo, result = entry.slo, entry.result
+    current = result if entry.fresh else None
     yield from _definition_samples(slo, result)
-    data_ok = entry.fresh and result is not None and result.data_ok
-    yield "slo_data_ok", None, 1.0 if data_ok else 0.0
+    yield "slo_data_ok", None, 1.0 if current is not None and current.data_ok else 0.0
+    yield from _status_samples(reported_status(None if current is None else current.status))
     if result is not None:
         yield from _period_samples(slo, result)
         yield from _window_samples(result)
         yield from _budget_samples(result)
-        yield from _status_samples(result)
+        yield from _condition_samples(result)
     if entry.succeeded_at is not None:
         yield LAST_SUCCESS, "name", entry.succeeded_at
 
@@ -136,8 +142,8 @@ def _window_samples(result: SLOResult) -> Iterator[Sample]:
     """Events of every window, and its SLI and burn rate when it had traffic."""
     for label, wr in result.labelled_windows():
         key = ("window", label)
-        yield "slo_events_good", key, wr.events.good
-        yield "slo_events_total", key, wr.events.total
+        yield "slo_window_good_events", key, wr.events.good
+        yield "slo_window_events", key, wr.events.total
         if wr.sli is not None:
             yield "slo_sli_ratio", key, wr.sli
         if wr.burn_rate is not None:
@@ -158,10 +164,14 @@ def _budget_samples(result: SLOResult) -> Iterator[Sample]:
             yield name, None, value
 
 
-def _status_samples(result: SLOResult) -> Iterator[Sample]:
-    """One 0/1 series per status, and one per alert condition."""
+def _status_samples(current: Status) -> Iterator[Sample]:
+    """One 0/1 series per status, 1 for ``current``."""
     for status in Status:
-        yield "slo_status", ("status", status.value), float(status is result.status)
+        yield "slo_status", ("status", status.value), float(status is current)
+
+
+def _condition_samples(result: SLOResult) -> Iterator[Sample]:
+    """One 0/1 series per alert condition (the last evaluated ones, kept through failures)."""
     for condition in result.alerts:
         yield "slo_alert_condition", condition.rule, float(condition.firing)
 

@@ -86,8 +86,9 @@ STORE: tuple[Series, ...] = (
     Series("backfill_remaining", Gauge, "slo_exporter_backfill_remaining_seconds",
            "History still to read in the running backfill or gap fill, in seconds summed "
            "over selectors; 0 when the store is current."),
-    Series("resets", Counter, "slo_exporter_counter_resets",
-           "Counter resets seen in raw values (each one's new value counted as its increment)."),
+    Series("resets", Counter, "slo_exporter_series_resets",
+           "Counter resets seen in the raw values of the series the store follows (each "
+           "one's new value counted as its increment)."),
     Series("store_size", Gauge, "slo_exporter_store_size_bytes",
            "Size of the history store file with its write-ahead log."),
     Series("store_buckets", Gauge, "slo_exporter_store_buckets",

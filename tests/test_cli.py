@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -90,6 +91,53 @@ def test_eval_with_backend_down_exits_3(tmp_path: Path, capsys):
     assert code == 3
     assert all(slo["data_ok"] is False for slo in document["slos"])
     assert all("cannot reach" in slo["error"] for slo in document["slos"])
+
+
+QUIET_OR_FAILING = """\
+backend:
+  url: {url}
+  timeout: 1s
+slos:
+  - name: checkout-availability
+    service: checkout
+    objective: 99
+    sli:
+      ratio:
+        good: http_requests_total{{code!~"5.."}}
+        total: http_requests_total
+"""
+
+
+@pytest.mark.parametrize(
+    ("mode", "status", "code"),
+    [
+        ("empty", "no_data", 0),  # the backend answers: the service had no traffic
+        ("http500", "unknown", 3),
+        ("malformed", "unknown", 3),
+        ("query_error", "unknown", 3),
+    ],
+)
+@pytest.mark.parametrize("output", ["json", "table"])
+async def test_eval_tells_a_failed_slo_from_a_quiet_one(
+    fake_backend, tmp_path: Path, capsys, mode: str, status: str, code: int, output: str
+):
+    """`eval` shows a failed evaluation as status unknown (JSON and table), and a service
+    without traffic as no_data."""
+    fake_backend.mode = mode
+    path = tmp_path / "slos.yaml"
+    path.write_text(QUIET_OR_FAILING.format(url=fake_backend.url))
+    args = ["--log-format", "json", "eval", "-c", str(path), "--format", output]
+    assert await asyncio.to_thread(main, args) == code
+    printed = capsys.readouterr().out
+    if output == "json":
+        (slo,) = json.loads(printed)["slos"]
+        assert slo["status"] == status
+        assert slo["data_ok"] is False
+        assert ("error" in slo) is (status == "unknown")
+    else:
+        header, row = printed.splitlines()[:2]
+        assert header.split()[-1] == "STATUS"
+        assert row.split()[-1] == status
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from exporter.app import create_app
 from exporter.config.loader import load_config
 from exporter.domain.durations import parse_duration
 
-STATUSES = {"healthy", "attention", "warning", "critical", "exhausted", "no_data"}
+STATUSES = {"healthy", "attention", "warning", "critical", "exhausted", "no_data", "unknown"}
 
 
 async def wait_ready(client, attempts: int = 300) -> None:
@@ -54,7 +54,7 @@ async def test_metrics_match_ground_truth(backend, scraped):
         at = one(samples, "slo_evaluation_timestamp_seconds", slo=name)
         assert at % 60 == 0, "evaluation time is aligned to the interval"
         assert history.now <= at <= history.end
-        windows = pick(samples, "slo_events_total", slo=name)
+        windows = pick(samples, "slo_window_events", slo=name)
         assert len(windows) == 8
         for labels, total_seen in windows.items():
             label = dict(labels)["window"]
@@ -62,7 +62,7 @@ async def test_metrics_match_ground_truth(backend, scraped):
             good = truth.good(history, at, window)
             total = truth.total(history, at, window)
             assert total_seen == pytest.approx(total, rel=1e-9, abs=1e-9)
-            good_seen = one(samples, "slo_events_good", slo=name, window=label)
+            good_seen = one(samples, "slo_window_good_events", slo=name, window=label)
             assert good_seen == pytest.approx(good, rel=1e-9, abs=1e-9)
             burn = expected_burn(truth, good, total)
             sli = pick(samples, "slo_sli_ratio", slo=name, window=label)

@@ -176,6 +176,63 @@ async def test_backend_down_from_the_start(aiohttp_client, tmp_path, monkeypatch
     assert pick(samples, "slo_exporter_last_successful_evaluation_timestamp_seconds") == {}
 
 
+STATUS_NAMES = {"healthy", "attention", "warning", "critical", "exhausted", "no_data", "unknown"}
+
+
+def current_status(samples: dict, slo: str = "checkout-availability") -> str:
+    """The status ``slo_status`` marks 1 for ``slo``, after checking it is one-hot over every
+    documented status."""
+    marked = {
+        dict(labels)["status"]: v for labels, v in pick(samples, "slo_status", slo=slo).items()
+    }
+    assert set(marked) == STATUS_NAMES, f"slo_status of {slo}: {marked}"
+    current = [status for status, value in marked.items() if value == 1]
+    assert len(current) == 1, marked
+    assert sum(marked.values()) == 1, marked
+    return current[0]
+
+
+@pytest.mark.parametrize(
+    ("mode", "status"),
+    [
+        ("empty", "no_data"),  # the backend answers: the service had no traffic
+        ("http500", "unknown"),
+        ("malformed", "unknown"),
+        ("hang", "unknown"),
+        ("query_error", "unknown"),
+    ],
+)
+async def test_a_failing_backend_from_the_start_is_not_reported_as_no_traffic(
+    aiohttp_client, config_file, backend_answers, mode, status
+):
+    """Before any good cycle slo_data_ok is 0 both for a quiet service and for a backend that
+    fails; slo_status tells them apart: no_data for no traffic, unknown for a failure."""
+    backend_answers.mode = mode
+    _, client = await started(aiohttp_client, config_file)
+    samples = await scrape(client)
+    assert one(samples, "slo_data_ok", slo="checkout-availability") == 0
+    assert current_status(samples) == status
+
+
+async def test_a_failure_after_a_good_cycle_is_unknown_with_the_last_numbers(
+    aiohttp_client, config_file, backend_answers
+):
+    """A backend that fails after a good cycle turns the status to unknown while the last good
+    numbers stay served; the next good cycle brings the real status back."""
+    app, client = await started(aiohttp_client, config_file)
+    before = await scrape(client)
+    assert current_status(before) not in {"no_data", "unknown"}
+    backend_answers.mode = "http500"
+    await next_cycle(app)
+    after = await scrape(client)
+    assert current_status(after) == "unknown"
+    for name in ("slo_sli_ratio", "slo_error_budget_remaining_ratio"):
+        assert pick(after, name) == pick(before, name), f"{name} changed during the outage"
+    backend_answers.mode = "ok"
+    await next_cycle(app)
+    assert current_status(await scrape(client)) == current_status(before)
+
+
 async def test_not_ready_before_first_evaluation(aiohttp_client, config_file, backend_answers):
     """/readyz is 503 while the first cycle is still waiting on the backend."""
     backend_answers.mode = "hang"

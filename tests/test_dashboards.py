@@ -293,13 +293,15 @@ EXPECTED_COLOURS = {
     Status.CRITICAL: "red",
     Status.EXHAUSTED: "dark-red",
     Status.NO_DATA: "#8e8e8e",
+    Status.UNKNOWN: "purple",
 }
 
 
 @pytest.mark.parametrize(("status", "colour"), EXPECTED_COLOURS.items(), ids=str)
 def test_status_shows_as_its_word_in_its_colour(status: Status, colour: str):
     """The status number maps to the status word, coloured red (exhausted, critical), orange
-    (warning), yellow (attention), green (healthy) or grey (no_data), in the overview table
+    (warning), yellow (attention), green (healthy), grey (no_data) or purple (unknown: the
+    evaluation fails), in the overview table
     and on the detail dashboard."""
     table = _panel(SETS["generic"]["slo-overview.json"], "SLOs, least budget first")
     stat = _panel(SETS["generic"]["slo-detail.json"], "Status")

@@ -52,11 +52,11 @@ def check_samples(history: History, samples) -> list[str]:
     out = []
     for name, truth in TRUTH.items():
         at = one(samples, "slo_evaluation_timestamp_seconds", slo=name)
-        for labels, total_seen in pick(samples, "slo_events_total", slo=name).items():
+        for labels, total_seen in pick(samples, "slo_window_events", slo=name).items():
             label = dict(labels)["window"]
             window = parse_duration(label)
             rel = 1e-3 if window == truth.period else 1e-12
-            good_seen = one(samples, "slo_events_good", slo=name, window=label)
+            good_seen = one(samples, "slo_window_good_events", slo=name, window=label)
             for seen, true in (
                 (total_seen, truth.total(history, at, window)),
                 (good_seen, truth.good(history, at, window)),

@@ -84,12 +84,12 @@ def _burn(groups: list[dict[str, Any]], slo: str, severity: str) -> dict[str, An
 
 def test_exporter_groups_are_named_and_ordered(settings: Settings):
     """Exporter mode: the SLO alerts group, then the exporter's health group; in each SLO,
-    burn alerts by severity, exhausted, data missing, stale."""
+    burn alerts by severity, exhausted, data missing, evaluation failing, stale."""
     groups = exporter_groups(settings)
     assert [g["name"] for g in groups] == ["slo-exporter-alerts", "slo-exporter-health"]
     assert "interval" not in groups[0]
     names = [r["alert"] for r in _alerts(groups, "checkout-availability")]
-    assert names == [*ALL_ALERTS, "SLOEvaluationStale"]
+    assert names == [*ALL_ALERTS, "SLOEvaluationFailing", "SLOEvaluationStale"]
     assert [r["alert"] for r in groups[1]["rules"]] == ["SLOExporterDown"]
 
 
@@ -185,7 +185,8 @@ def test_thresholds_scale_for_a_7d_period(settings: Settings, long, short, facto
 def test_disabled_alerts_leave_only_the_data_alerts(settings: Settings, mode):
     """An SLO with `alerts: []` gets no burn and no exhausted alert, only the data alerts."""
     names = {r["alert"] for r in _alerts(_generate(settings, mode), "checkout-latency")}
-    expected = {"SLODataMissing"} | ({"SLOEvaluationStale"} if mode == "exporter" else set())
+    exporter_only = {"SLOEvaluationFailing", "SLOEvaluationStale"}
+    expected = {"SLODataMissing"} | (exporter_only if mode == "exporter" else set())
     assert names == expected
 
 

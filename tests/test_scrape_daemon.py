@@ -95,9 +95,9 @@ async def test_scraped_events_match_the_service_counters(scraped):
     samples = parse(daemon.exposition.decode())
     total = after["total"] - before["total"]
     good = after["good"] - before["good"]
-    assert one(samples, "slo_events_total", slo="demo-availability", window="5m") == total
-    assert one(samples, "slo_events_good", slo="demo-availability", window="5m") == good
-    assert one(samples, "slo_events_good", slo="demo-latency", window="5m") == (
+    assert one(samples, "slo_window_events", slo="demo-availability", window="5m") == total
+    assert one(samples, "slo_window_good_events", slo="demo-availability", window="5m") == good
+    assert one(samples, "slo_window_good_events", slo="demo-latency", window="5m") == (
         after["fast"] - before["fast"]
     )
     burn = (1 - good / total) / 0.01
@@ -125,6 +125,6 @@ async def test_a_dead_target_keeps_values_and_says_so(scraped):
     health = parse(daemon.metrics.render().decode())
     assert one(health, "slo_exporter_backend_up") == 0
     assert one(health, "slo_exporter_query_errors_total", reason="connection") > 0
-    assert one(after, "slo_events_total", slo="demo-availability", window="5m") == one(
-        before, "slo_events_total", slo="demo-availability", window="5m"
+    assert one(after, "slo_window_events", slo="demo-availability", window="5m") == one(
+        before, "slo_window_events", slo="demo-availability", window="5m"
     )

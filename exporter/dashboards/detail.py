@@ -117,7 +117,8 @@ def _now_sli(policy: StatusPolicy) -> list[stat.Panel]:
             "Status",
             f"exhausted: no budget left; critical / warning / attention: burn rate over "
             f"{format_duration(policy.window)} above {policy.critical:g} / {policy.warning:g} / "
-            f"{policy.attention:g}; no_data: no traffic in the whole period.",
+            f"{policy.attention:g}; no_data: no traffic in the whole period; unknown: the "
+            "last evaluation failed (the numbers shown are the last good ones).",
             "none",
             [panels.value(panel_queries.status_code(SCOPE), "status")],
             width=4,

@@ -89,8 +89,8 @@ def sli() -> timeseries.Panel:
 
 def events() -> timeseries.Panel:
     in_window = 'window="$window"'
-    good = selector("slo_events_good", SCOPE, in_window)
-    total = selector("slo_events_total", SCOPE, in_window)
+    good = selector("slo_window_good_events", SCOPE, in_window)
+    total = selector("slo_window_events", SCOPE, in_window)
     return panels.timeseries(
         "Events in the last $window",
         "Good, bad and all events counted in the window ending at each evaluation.",
@@ -105,8 +105,8 @@ def events() -> timeseries.Panel:
 
 
 def windows(policy: StatusPolicy, identity: tuple[str, ...]) -> table.Panel:
-    good = selector("slo_events_good", SCOPE)
-    total = selector("slo_events_total", SCOPE)
+    good = selector("slo_window_good_events", SCOPE)
+    total = selector("slo_window_events", SCOPE)
     columns = {
         "good": ("Good", panel_queries.nameless(good)),
         "total": ("Total", panel_queries.nameless(total)),

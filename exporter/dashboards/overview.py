@@ -255,7 +255,8 @@ def _statuses() -> statetimeline.Panel:
     return panels.state_timeline(
         "Status over time",
         "Each SLO's status: healthy, attention, warning, critical (by burn rate over the "
-        "status window), exhausted (no budget left) or no_data.",
+        "status window), exhausted (no budget left), no_data (no traffic in the period) or "
+        "unknown (the last evaluation failed).",
         [panels.series(panel_queries.status_code(SCOPE), "status", "{{slo}}")],
         width=12,
         height=9,

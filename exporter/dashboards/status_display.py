@@ -17,8 +17,10 @@ COLOURS: dict[Status, str] = {
     Status.CRITICAL: "red",
     Status.EXHAUSTED: "dark-red",
     Status.NO_DATA: "#8e8e8e",
+    Status.UNKNOWN: "purple",
 }
-"""Grafana colour of each status: red for spent or fast-burning budgets, grey without data."""
+"""Grafana colour of each status: red for spent or fast-burning budgets, grey without
+traffic, purple while the evaluation fails."""
 
 CODES: dict[Status, int] = {status: index for index, status in enumerate(Status)}
 """Number of each status on dashboards: its position in :class:`Status`, healthy = 0."""
@@ -30,5 +32,6 @@ WORST_FIRST: tuple[Status, ...] = (
     Status.ATTENTION,
     Status.HEALTHY,
     Status.NO_DATA,
+    Status.UNKNOWN,
 )
 """Display order of per-status counts."""

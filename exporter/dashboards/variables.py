@@ -79,6 +79,6 @@ def window_variable(default: str) -> QueryVariable:
     Not sorted: Grafana's sorts would put ``30m`` after ``30d``; Prometheus'
     order is at least stable.
     """
-    return _labels("window", "Events window", 'slo_events_total{slo="$slo"}').current(
+    return _labels("window", "Events window", 'slo_window_events{slo="$slo"}').current(
         VariableOption(selected=True, text=default, value=default)
     )

@@ -134,7 +134,11 @@ class StatusPolicy:
 
 
 class Status(enum.StrEnum):
-    """What an SLO's budget looks like right now, best to worst."""
+    """What an SLO's budget looks like right now, best to worst; then the two states that
+    judge no budget: ``no_data`` (the period had no traffic) and ``unknown`` (the SLO's
+    latest evaluation failed or none has succeeded yet; any numbers shown are the last good
+    ones). The budget math never names ``unknown``: the outputs do, for an SLO without a
+    current result."""
 
     HEALTHY = "healthy"
     ATTENTION = "attention"
@@ -142,6 +146,7 @@ class Status(enum.StrEnum):
     CRITICAL = "critical"
     EXHAUSTED = "exhausted"
     NO_DATA = "no_data"
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)

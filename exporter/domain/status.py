@@ -8,6 +8,10 @@ The rule, first match wins:
 4. ``warning``   - burn rate over the status window > ``warning`` (default 1.5);
 5. ``attention`` - burn rate over the status window > ``attention`` (default 1);
 6. ``healthy``   - otherwise, including no traffic in the status window.
+
+An SLO without a current evaluation (the latest one failed, or none has succeeded
+yet) is ``unknown`` (:func:`reported_status`): the numbers can't say, and a failing
+backend must not read as a quiet service.
 """
 
 from __future__ import annotations
@@ -37,3 +41,8 @@ def _burn_status(window_burn: float | None, policy: StatusPolicy) -> Status:
         if window_burn > bound:
             return status
     return Status.HEALTHY
+
+
+def reported_status(evaluated: Status | None) -> Status:
+    """What to report: the latest evaluation's status, or ``unknown`` when it has none."""
+    return Status.UNKNOWN if evaluated is None else evaluated

@@ -7,8 +7,14 @@ holds. Every expression aggregates ``by (slo)``: alerts carry no ``job`` or
 ``instance``, so two exporter replicas give one alert, not two.
 
 Groups, in this order: ``slo-exporter-alerts`` (per SLO, in config order:
-one burn alert per severity, exhausted budget, missing data, stale
-evaluation) and ``slo-exporter-health`` (the exporter's scrape target).
+one burn alert per severity, exhausted budget, missing data, failing
+evaluation, stale evaluation) and ``slo-exporter-health`` (the exporter's
+scrape target).
+
+``slo_data_ok`` is 0 both for a period without traffic and for an evaluation
+that failed; ``slo_status`` tells them apart (``no_data`` or ``unknown``), so
+a quiet service and a failing backend raise different alerts. Either fires
+only when no replica serving the SLO has current numbers.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from exporter.rules.promql_text import duration, selector
 from exporter.rules.rule import (
     BURN_ALERT,
     DATA_MISSING_ALERT,
+    EVALUATION_FAILING_ALERT,
     EXHAUSTED_ALERT,
     EXPORTER_DOWN_ALERT,
     STALE_ALERT,
@@ -83,17 +90,7 @@ def slo_rules(slo: SLO, alerting: AlertingSettings) -> list[Rule]:
                 {**text.exhausted(slo), **links},
             )
         )
-    data_ok = selector("slo_data_ok", {"job": job, "slo": slo.name})
-    rules.append(
-        alert(
-            DATA_MISSING_ALERT,
-            f"{_gauge('slo_data_ok', slo, job)} == 0\n or on (slo)\n"
-            f"max by (slo) (absent({data_ok}))",
-            alerting.data_missing_for,
-            alert_labels(slo, alerting.severity(alerting.data_missing_severity)),
-            {**text.data_missing_exporter(slo, alerting.data_missing_for), **links},
-        )
-    )
+    rules += _data_rules(slo, alerting)
     last = _gauge("slo_exporter_last_successful_evaluation_timestamp_seconds", slo, job)
     rules.append(
         alert(
@@ -105,6 +102,27 @@ def slo_rules(slo: SLO, alerting: AlertingSettings) -> list[Rule]:
         )
     )
     return rules
+
+
+def _data_rules(slo: SLO, alerting: AlertingSettings) -> list[Rule]:
+    """No current numbers on any replica: the period had no traffic (or the SLO is not
+    served at all), or every replica's latest evaluation failed."""
+    job, wait, links = alerting.exporter_job, alerting.data_missing_for, text.links(slo)
+    labels = alert_labels(slo, alerting.severity(alerting.data_missing_severity))
+    data_ok = selector("slo_data_ok", {"job": job, "slo": slo.name})
+    no_traffic = (
+        f"{_gauge('slo_status', slo, job, status='no_data')} == 1\n unless on (slo)\n"
+        f"{_gauge('slo_data_ok', slo, job)} == 1\n or on (slo)\n"
+        f"max by (slo) (absent({data_ok}))"
+    )
+    unknown = selector("slo_status", {"job": job, "slo": slo.name, "status": "unknown"})
+    failing = f"min by (slo) ({unknown}) == 1"
+    return [
+        alert(DATA_MISSING_ALERT, no_traffic, wait, labels,
+              {**text.data_missing_exporter(slo, wait), **links}),
+        alert(EVALUATION_FAILING_ALERT, failing, wait, labels,
+              {**text.evaluation_failing(slo, wait), **links}),
+    ]  # fmt: skip
 
 
 def health_rules(alerting: AlertingSettings) -> list[Rule]:

@@ -15,6 +15,7 @@ Group = dict[str, Any]
 BURN_ALERT = "SLOErrorBudgetBurn"
 EXHAUSTED_ALERT = "SLOErrorBudgetExhausted"
 DATA_MISSING_ALERT = "SLODataMissing"
+EVALUATION_FAILING_ALERT = "SLOEvaluationFailing"
 STALE_ALERT = "SLOEvaluationStale"
 EXPORTER_DOWN_ALERT = "SLOExporterDown"
 

@@ -85,13 +85,25 @@ def exhausted(slo: SLO) -> dict[str, str]:
 
 
 def data_missing_exporter(slo: SLO, wait: int) -> dict[str, str]:
-    """Summary and description of the no-data alert over the exporter's ``slo_data_ok``."""
+    """Summary and description of the no-data alert over the exporter's ``slo_status``."""
     return {
         "summary": f"{escape(slo.name)} has no current SLO data",
         "description": (
-            f"slo-exporter has had no current numbers for {_who(slo)} for {_for(wait)}: its "
-            "queries fail, its period had no traffic, or the exporter does not know this SLO. "
-            "Its burn-rate alerts cannot fire meanwhile."
+            f"For {_for(wait)} slo-exporter has had no numbers for {_who(slo)}: its period "
+            "had no traffic, or the exporter does not serve this SLO. Its burn-rate alerts "
+            "cannot fire meanwhile."
+        ),
+    }
+
+
+def evaluation_failing(slo: SLO, wait: int) -> dict[str, str]:
+    """Summary and description of the failing-evaluation alert (``slo_status`` unknown)."""
+    return {
+        "summary": f"{escape(slo.name)}: slo-exporter's evaluations fail",
+        "description": (
+            f"slo-exporter's evaluations of {_who(slo)} have failed for {_for(wait)}: see "
+            "slo_exporter_query_errors_total and the exporter's log. It serves the last good "
+            "numbers, if any, and the SLO's alerts keep their last state meanwhile."
         ),
     }
 
