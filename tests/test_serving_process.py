@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import resource
 import signal
 import socket
 import subprocess
@@ -148,6 +149,53 @@ def json_lines(text: str) -> list[dict[str, object]]:
     return parsed
 
 
+# --------------------------------------------------------------------------- fd exhaustion
+
+FD_LIMIT = 256
+IDLE_CONNECTIONS = 300
+
+
+def low_fd_limit() -> None:  # pragma: no cover - runs in the child
+    resource.setrlimit(resource.RLIMIT_NOFILE, (FD_LIMIT, FD_LIMIT))
+
+
+def hold_idle_connections(port: int, count: int, seconds: float) -> list[socket.socket]:
+    """Open up to ``count`` connections that never send a byte (bounded by ``seconds``)."""
+    held: list[socket.socket] = []
+    deadline = time.monotonic() + seconds
+    while len(held) < count and time.monotonic() < deadline:
+        try:
+            held.append(socket.create_connection(("127.0.0.1", port), timeout=2))
+        except OSError:
+            break
+    return held
+
+
+def test_idle_connections_beyond_the_fd_limit_leave_metrics_and_probes_answering(
+    exporter_factory,
+):
+    """With the open-file limit at 256 and 300 idle connections held, /metrics and /healthz
+    still answer, and the log stays a handful of lines instead of a flood of tracebacks."""
+    exporter = exporter_factory(preexec=low_fd_limit)
+    exporter.wait_serving()
+    held = hold_idle_connections(exporter.port, IDLE_CONNECTIONS, seconds=20)
+    try:
+        assert len(held) > FD_LIMIT
+        time.sleep(1.0)  # what floods, floods now
+        for path in ("/healthz", "/metrics", "/healthz", "/metrics"):
+            assert exporter.get(path) == 200, path
+        time.sleep(1.0)
+    finally:
+        for sock in held:
+            sock.close()
+    text = exporter.stop()
+    lines = json_lines(text)
+    assert len(lines) <= 12, text[-3000:]
+    assert len(text) < 10_000
+    listening = [line for line in lines if line["event"] == "listening"]
+    assert 0 < int(listening[0]["max_connections"]) < FD_LIMIT  # type: ignore[call-overload]
+
+
 # --------------------------------------------------------------------------- malformed HTTP
 
 MALFORMED_REQUESTS = [
@@ -196,3 +244,75 @@ def test_malformed_requests_are_at_most_one_log_line_each(exporter_factory, log_
     else:
         foreign = [line for line in text.splitlines() if f"[{OWN_LOGGER}]" not in line]
         assert len(foreign) <= len(MALFORMED_REQUESTS), text
+
+
+# --------------------------------------------------------------------------- start-up
+
+
+def run_briefly(args: list[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*EXPORTER, "--log-format", "json", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    """A port of 127.0.0.1 another socket listens on."""
+    with socket.create_server(("127.0.0.1", 0)) as sock:
+        yield int(sock.getsockname()[1])
+
+
+EXIT_LISTEN = 5
+
+
+@pytest.mark.parametrize(
+    ("address", "cause"),
+    [
+        ("127.0.0.1:{busy}", "address already in use"),
+        ("192.0.2.1:9099", "cannot assign requested address"),
+    ],
+    ids=["port-taken", "not-a-local-address"],
+)
+def test_an_address_it_cannot_listen_on_is_one_line_and_exit_5(
+    tmp_path: Path, busy_port: int, address: str, cause: str
+):
+    """A busy port or an address of no local interface: one line naming the address and the
+    cause, exit code 5 (not 1, the code for an invalid config), and no "listening" logged."""
+    config = tmp_path / "slos.yaml"
+    config.write_text(CONFIG.format(closed_port=free_port()))
+    address = address.format(busy=busy_port)
+    result = run_briefly(["run", "-c", str(config), "--listen", address])
+    assert result.returncode == EXIT_LISTEN, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert address in line
+    assert cause in line.lower()
+    assert "listening" not in result.stderr
+
+
+@pytest.mark.parametrize("flag", ["--web.listen-address", "--listen"])
+def test_run_listens_where_either_flag_says(exporter_factory, tmp_path: Path, flag: str):
+    """``--web.listen-address`` (the Prometheus exporters' name) and ``--listen`` both set
+    the address; "listening" is logged once, naming the port actually bound."""
+    config = tmp_path / "slos.yaml"
+    config.write_text(CONFIG.format(closed_port=free_port()))
+    port = free_port()
+    log = tmp_path / "stderr.log"
+    with open(log, "wb") as stderr:
+        process = subprocess.Popen(
+            [*EXPORTER, "--log-format", "json", "run", "-c", str(config), flag,
+             f"127.0.0.1:{port}"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+        )  # fmt: skip
+    exporter = Exporter(process, port, log)
+    try:
+        exporter.wait_serving()
+    finally:
+        text = exporter.stop()
+    listening = [line for line in json_lines(text) if line["event"] == "listening"]
+    assert len(listening) == 1
+    assert listening[0]["port"] == port
+    assert process.returncode == 0
