@@ -4,7 +4,7 @@ Exit codes: 0 success; 1 the config is invalid; 2 bad command-line usage;
 3 ``eval`` could not evaluate at least one SLO (backend errors); 4 ``run``
 cannot use its ``--data-dir`` (history store damaged, foreign or in use);
 5 ``run`` cannot listen on its ``--web.listen-address`` (port taken, no such
-local address).
+local address). ``healthcheck`` exits 0 when /healthz answers at that address, else 1.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import aiohttp
 import structlog
 import yaml
 
-from exporter import __version__, logs
+from exporter import __version__, healthcheck, logs
 from exporter.app import create_app
 from exporter.config import convert_command
 from exporter.config.loader import effective_config, load_config
@@ -36,7 +36,8 @@ from exporter.counters import Counters
 from exporter.dashboards import command as dashboard_command
 from exporter.errors import ConfigError
 from exporter.eval_output import to_json, to_table
-from exporter.http_server import ListenError, bind, default_listen, parse_listen, serve
+from exporter.http_server import ListenError, bind, serve
+from exporter.listen_address import default_listen, parse_listen
 from exporter.pipeline.cycle import EvaluationRun, Pipeline
 from exporter.pipeline.generation import build_generation, secrets_of
 from exporter.rules import command as rules_command
@@ -146,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard_command.register(sub)
     convert_command.register(sub)
     rules_command.register(sub)
+    healthcheck.register(sub)
     return parser
 
 
@@ -283,6 +285,7 @@ _WITHOUT_CONFIG: dict[str, Callable[[argparse.Namespace], int]] = {
     "convert": convert_command.run,
     "schema": cmd_schema,
     "show": cmd_show,
+    "healthcheck": healthcheck.run,
 }
 """Commands that read no config, or read it their own way."""
 

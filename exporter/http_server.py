@@ -8,23 +8,18 @@ listen on is one line (``ListenError``) before a store is opened or a query sent
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import os
 import signal
 import socket
 
 import structlog
 from aiohttp import web
 
-from exporter.connections import IDLE_TIMEOUT, ConnectionLimit
+from exporter.connections import IDLE_TIMEOUT, ConnectionLimit, open_file_limit
+from exporter.listen_address import LISTEN_FLAG, display
 
 log = structlog.get_logger("slo_exporter")
 
-LISTEN_ENV = "SLO_EXPORTER_LISTEN_ADDRESS"
-"""Where ``run`` listens and ``healthcheck`` probes when no flag says otherwise."""
-DEFAULT_LISTEN = ":9099"
-LISTEN_FLAG = "--web.listen-address"
 BACKLOG = 128
 SHUTDOWN_TIMEOUT = 10.0
 """Seconds a request still running at SIGTERM gets to finish."""
@@ -32,27 +27,6 @@ SHUTDOWN_TIMEOUT = 10.0
 
 class ListenError(Exception):
     """The address cannot be listened on; the message is one line for the user."""
-
-
-def parse_listen(text: str) -> tuple[str, int]:
-    """``HOST:PORT``, ``[IPv6]:PORT`` or ``:PORT`` (every IPv4 interface)."""
-    host, sep, port = text.strip().rpartition(":")
-    if not sep or not port.isdigit() or int(port) > 65535:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not HOST:PORT with a port from 0 to 65535 (e.g. :9099)"
-        )
-    return host.strip("[]") or "0.0.0.0", int(port)
-
-
-def default_listen() -> str:
-    """The listen address when no flag gives one: ``$SLO_EXPORTER_LISTEN_ADDRESS``, else
-    ``:9099``."""
-    return os.environ.get(LISTEN_ENV) or DEFAULT_LISTEN
-
-
-def display(host: str, port: int) -> str:
-    """``host:port`` as a user writes it (IPv6 hosts in brackets)."""
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _reason(err: OSError) -> str:
@@ -113,7 +87,13 @@ async def serve(
             await loop.create_server(factory, sock=sock, backlog=BACKLOG) for sock in sockets
         ]
         host, port = sockets[0].getsockname()[:2]
-        log.info("listening", host=host, port=port, max_connections=max_connections)
+        log.info(
+            "listening",
+            host=host,
+            port=port,
+            max_connections=max_connections,
+            open_files=open_file_limit(),
+        )
         await stop.wait()
         for server in servers:
             server.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import resource
 import signal
 import socket
@@ -316,3 +317,24 @@ def test_run_listens_where_either_flag_says(exporter_factory, tmp_path: Path, fl
     assert len(listening) == 1
     assert listening[0]["port"] == port
     assert process.returncode == 0
+
+
+@pytest.mark.parametrize(
+    "command", [["healthcheck"], ["-m", "exporter.healthcheck"]], ids=["subcommand", "module"]
+)
+def test_healthcheck_follows_the_listen_address_setting(exporter_factory, command: list[str]):
+    """``slo-exporter healthcheck`` (and ``python -m exporter.healthcheck``, the image's
+    light check) probes /healthz at ``SLO_EXPORTER_LISTEN_ADDRESS``, the setting ``run``
+    reads too: exit 0 while the exporter answers there, else one line and exit 1."""
+    exporter = exporter_factory()
+    exporter.wait_serving()
+    argv = [*EXPORTER, *command] if command[0] != "-m" else [sys.executable, *command]
+    env = {**os.environ, "SLO_EXPORTER_LISTEN_ADDRESS": f"127.0.0.1:{exporter.port}"}
+    healthy = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=30, check=False)
+    assert healthy.returncode == 0, healthy.stderr
+    closed = free_port()
+    env["SLO_EXPORTER_LISTEN_ADDRESS"] = f":{closed}"
+    down = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=30, check=False)
+    assert down.returncode == 1
+    (line,) = down.stderr.strip().splitlines()
+    assert f"127.0.0.1:{closed}" in line
