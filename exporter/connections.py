@@ -48,10 +48,16 @@ def open_file_limit() -> int:
 
 def fitting_cap(fd_limit: int, wanted: int | None = None) -> int:
     """The connection cap for ``fd_limit`` descriptors: ``wanted`` (default 512), at most
-    half of what the reserve leaves. The other half absorbs a burst of connections
-    accepted at once before the idle ones they replace are closed."""
+    half of what the reserve leaves. The other half absorbs one batch of connections
+    accepted at once (``accept_batch``) before the idle ones they replace are closed."""
     fits = max(1, (fd_limit - FD_RESERVE) // 2)
     return min(wanted if wanted is not None else DEFAULT_MAX_CONNECTIONS, fits)
+
+
+def accept_batch(cap: int, backlog: int) -> int:
+    """The listen backlog to use, which is also how many connections asyncio accepts in
+    one go: no more than the cap, so a batch fits in the descriptors the cap left."""
+    return max(1, min(cap, backlog))
 
 
 class _Refused(asyncio.Protocol):
@@ -62,19 +68,47 @@ class _Refused(asyncio.Protocol):
         transport.close()
 
 
+class _Counted(asyncio.Protocol):
+    """aiohttp's handler for one connection, counted from accept until closed."""
+
+    def __init__(self, handler: web.RequestHandler, limit: ConnectionLimit) -> None:
+        self.handler = handler
+        self._limit = limit
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.handler.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        self.handler.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        self.handler.eof_received()  # aiohttp's returns None: the transport closes
+        return None
+
+    def pause_writing(self) -> None:
+        self.handler.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.handler.resume_writing()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._limit.closed(self.handler)
+        self.handler.connection_lost(exc)
+
+
 class ConnectionLimit:
     """At most ``limit`` open connections for one aiohttp ``web.Server``.
 
-    ``middleware`` must be one of the application's middlewares (it tells idle
-    connections from busy ones); ``protocol_factory`` replaces the server itself as the
-    factory given to ``loop.create_server``.
+    ``protocol_factory`` replaces the server itself as the factory given to
+    ``loop.create_server``; ``middleware``, one of the application's middlewares, tells
+    busy connections from idle ones.
     """
 
     def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self._clock = clock
-        self._since: dict[web.RequestHandler, float] = {}
-        """Connection -> when it connected or its last request started or ended."""
+        self._open: dict[web.RequestHandler, float] = {}
+        """Connection -> when it was accepted or its last request started or ended."""
         self._busy: set[web.RequestHandler] = set()
         self._closing: set[web.RequestHandler] = set()
         self.replaced = 0
@@ -87,51 +121,50 @@ class ConnectionLimit:
     ) -> web.StreamResponse:
         """Mark the request's connection busy while its handler runs."""
         connection = request.protocol
-        self._since[connection] = self._clock()
-        self._busy.add(connection)
+        tracked = connection in self._open
+        if tracked:
+            self._open[connection] = self._clock()
+            self._busy.add(connection)
         try:
             return await handler(request)
         finally:
-            self._busy.discard(connection)
-            self._since[connection] = self._clock()
+            if tracked and connection in self._open:
+                self._busy.discard(connection)
+                self._open[connection] = self._clock()
 
     def protocol_factory(self, server: web.Server) -> Callable[[], asyncio.Protocol]:
         """What ``loop.create_server`` calls for each accepted connection."""
 
         def connection() -> asyncio.Protocol:
-            every = server.connections  # those closing too, until their close completes
-            open_ = [c for c in every if c not in self._closing]
-            if len(open_) >= self.limit or len(self._since) > 2 * self.limit:
-                self._forget_closed(every)
-            if len(open_) >= self.limit and not self._make_room(open_):
+            if len(self._open) - len(self._closing) >= self.limit and not self._make_room():
                 self.refused += 1
                 self._warn()
                 return _Refused()
             handler = server()
-            self._since[handler] = self._clock()
-            return handler
+            self._open[handler] = self._clock()
+            return _Counted(handler, self)
 
         return connection
 
-    def _forget_closed(self, every: list[web.RequestHandler]) -> None:
-        live = set(every)
-        for gone in [c for c in self._since if c not in live]:
-            del self._since[gone]
-        self._busy &= live
-        self._closing &= live
+    def closed(self, handler: web.RequestHandler) -> None:
+        """A connection is gone (its descriptor is closed right after)."""
+        self._open.pop(handler, None)
+        self._busy.discard(handler)
+        self._closing.discard(handler)
 
-    def _make_room(self, open_: list[web.RequestHandler]) -> bool:
+    def _make_room(self) -> bool:
         """Close the connection idle longest (or stalled longest); False if none may go."""
         now = self._clock()
-        idle = [c for c in open_ if c not in self._busy]
-        stalled = [c for c in self._busy if now - self._since.get(c, now) >= STALLED_AFTER]
+        idle = [c for c in self._open if c not in self._busy and c not in self._closing]
+        stalled = [
+            c for c in self._busy if c not in self._closing and now - self._open[c] >= STALLED_AFTER
+        ]
         candidates = idle or stalled
         if not candidates:
             return False
-        victim = min(candidates, key=lambda c: self._since.get(c, now))
-        victim.force_close()
+        victim = min(candidates, key=self._open.__getitem__)
         self._closing.add(victim)
-        self._since.pop(victim, None)
+        victim.force_close()
         self.replaced += 1
         self._warn()
         return True

@@ -15,7 +15,7 @@ import socket
 import structlog
 from aiohttp import web
 
-from exporter.connections import IDLE_TIMEOUT, ConnectionLimit, open_file_limit
+from exporter.connections import IDLE_TIMEOUT, ConnectionLimit, accept_batch, open_file_limit
 from exporter.listen_address import LISTEN_FLAG, display
 
 log = structlog.get_logger("slo_exporter")
@@ -83,8 +83,9 @@ async def serve(
         await runner.setup()
         assert runner.server is not None  # set up above
         factory = limit.protocol_factory(runner.server)
+        backlog = accept_batch(max_connections, BACKLOG)
         servers = [
-            await loop.create_server(factory, sock=sock, backlog=BACKLOG) for sock in sockets
+            await loop.create_server(factory, sock=sock, backlog=backlog) for sock in sockets
         ]
         host, port = sockets[0].getsockname()[:2]
         log.info(
