@@ -63,13 +63,19 @@ pytest-all: venv backends
 # The README's test command; .ci/run calls exactly this.
 test: backends venv lint typecheck pytest-all
 
+# The demos' ports on 127.0.0.1; when one is taken, the demo says which to set, e.g.
+# `make demo DEMO_SERVICE_PORT=8081`.
+DEMO_SERVICE_PORT    ?= 8080
+DEMO_EXPORTER_PORT   ?= 9099
+DEMO_PROMETHEUS_PORT ?= 9090
+
 # A synthetic service and the exporter scraping it: nothing but Python needed.
 demo: venv
-	$(BIN)/python demo/sidecar.py
+	$(BIN)/python demo/sidecar.py --service-port $(DEMO_SERVICE_PORT) --exporter-port $(DEMO_EXPORTER_PORT)
 
 # A real Prometheus backfilled with a synthetic month, and the exporter querying it.
 demo-prometheus: prometheus venv
-	$(WITH_BACKENDS) $(BIN)/python demo/run.py
+	$(WITH_BACKENDS) $(BIN)/python demo/run.py --prometheus-port $(DEMO_PROMETHEUS_PORT) --exporter-port $(DEMO_EXPORTER_PORT)
 
 clean:
 	rm -rf $(VENV) .demo .cache .pytest_cache .mypy_cache .ruff_cache

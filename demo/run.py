@@ -12,6 +12,7 @@ exactly the data the tests check against ground truth.
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import signal
 import subprocess
@@ -21,22 +22,36 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "demo"))
 
+from ports import Port, check  # noqa: E402
 from prometheus_server import PrometheusSetupError, start_prometheus_server  # noqa: E402
 
 WORKDIR = ROOT / ".demo"
-EXPORTER_PORT = 9099
-PROMETHEUS_PORT = 9090
 CONFIG = ROOT / "config" / "demo.yaml"
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prometheus-port", type=int, default=9090)
+    parser.add_argument("--exporter-port", type=int, default=9099)
+    args = parser.parse_args()
+    ports = [
+        Port(args.prometheus_port, "Prometheus", "DEMO_PROMETHEUS_PORT", "--prometheus-port"),
+        Port(args.exporter_port, "slo-exporter", "DEMO_EXPORTER_PORT", "--exporter-port"),
+    ]
+    if not check(ports, "demo-prometheus", "demo/run.py"):
+        return 1
+    return _run(args.prometheus_port, args.exporter_port)
+
+
+def _run(prometheus_port: int, exporter_port: int) -> int:
     shutil.rmtree(WORKDIR, ignore_errors=True)
     WORKDIR.mkdir()
     print("Backfilling 30 days of synthetic traffic into a local Prometheus ...", flush=True)
     try:
         prometheus = start_prometheus_server(
-            WORKDIR / "prometheus", span=30 * 86400, port=PROMETHEUS_PORT
+            WORKDIR / "prometheus", span=30 * 86400, port=prometheus_port
         )
     except PrometheusSetupError as exc:
         print(f"demo: {exc}", file=sys.stderr)
@@ -46,7 +61,7 @@ def main() -> int:
     exporter_bin = Path(sys.executable).with_name("slo-exporter")
     exporter = subprocess.Popen(
         [str(exporter_bin), "--log-format", "console", "run", "-c", str(config),
-         "--listen", f"127.0.0.1:{EXPORTER_PORT}"],
+         "--listen", f"127.0.0.1:{exporter_port}"],
     )  # fmt: skip
     try:
         subprocess.run(
@@ -55,8 +70,8 @@ def main() -> int:
         print(
             f"""
 Prometheus (synthetic month):  {prometheus.url}/graph
-slo-exporter metrics:          http://127.0.0.1:{EXPORTER_PORT}/metrics
-Readiness:                     http://127.0.0.1:{EXPORTER_PORT}/readyz
+slo-exporter metrics:          http://127.0.0.1:{exporter_port}/metrics
+Readiness:                     http://127.0.0.1:{exporter_port}/readyz
 Try: {exporter_bin} eval -c {config} --format json
      {exporter_bin} eval -c {config} --at "$(date -u -d '2 days ago' +%FT%TZ)"
 The synthetic data runs until {time.strftime("%H:%M UTC", time.gmtime(prometheus.history.end))}.

@@ -23,6 +23,10 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ports import EXIT_LISTEN, Port, check
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "demo" / "sidecar.yaml"
 WORKDIR = ROOT / ".demo"
@@ -40,12 +44,16 @@ def _get(url: str, timeout: float = 2.0) -> str | None:
         return None
 
 
-def _wait(url: str, process: subprocess.Popen[bytes], seconds: float, what: str) -> bool:
+def _wait(
+    url: str, process: subprocess.Popen[bytes], seconds: float, what: str, port: Port
+) -> bool:
     """Wait until ``url`` answers 200; False if ``process`` exits or time runs out first."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             print(f"demo: {what} exited with code {process.returncode}", file=sys.stderr)
+            if process.returncode == EXIT_LISTEN:  # the port was taken after all
+                print(f"demo: {port.hint('demo', 'demo/sidecar.py')}", file=sys.stderr)
             return False
         if _get(url) is not None:
             return True
@@ -90,21 +98,35 @@ def _status_lines(metrics: str, incident: bool) -> list[str]:
     return lines
 
 
+def _config(service_url: str) -> Path:
+    """demo/sidecar.yaml, or a copy scraping the service at another port."""
+    if service_url == SERVICE_URL.removesuffix("/metrics"):
+        return CONFIG
+    config = WORKDIR / "sidecar.yaml"
+    config.write_text(CONFIG.read_text().replace(SERVICE_URL, f"{service_url}/metrics"))
+    return config
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--service-port", type=int, default=8080)
     parser.add_argument("--exporter-port", type=int, default=9099)
     parser.add_argument("--incident-after", type=float, default=20.0, metavar="SECONDS")
     args = parser.parse_args()
+    service_port = Port(
+        args.service_port, "the demo service", "DEMO_SERVICE_PORT", "--service-port"
+    )
+    exporter_port = Port(
+        args.exporter_port, "slo-exporter", "DEMO_EXPORTER_PORT", "--exporter-port"
+    )
+    if not check([service_port, exporter_port], "demo", "demo/sidecar.py"):
+        return 1
     service_url = f"http://127.0.0.1:{args.service_port}"
     exporter_url = f"http://127.0.0.1:{args.exporter_port}"
-    config = CONFIG
     WORKDIR.mkdir(exist_ok=True)
     history = WORKDIR / "sidecar-history"  # the exporter's history store, fresh for each demo
     shutil.rmtree(history, ignore_errors=True)
-    if args.service_port != 8080:
-        config = WORKDIR / "sidecar.yaml"
-        config.write_text(CONFIG.read_text().replace(SERVICE_URL, f"{service_url}/metrics"))
+    config = _config(service_url)
 
     service = subprocess.Popen(
         [sys.executable, str(ROOT / "demo" / "service.py"), "--port", str(args.service_port),
@@ -113,7 +135,7 @@ def main() -> int:
     exporter: subprocess.Popen[bytes] | None = None
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        if not _wait(f"{service_url}/metrics", service, 10, "the demo service"):
+        if not _wait(f"{service_url}/metrics", service, 10, "the demo service", service_port):
             return 1
         exporter = subprocess.Popen(
             [sys.executable, "-m", "exporter", "--log-format", "console", "--log-level",
@@ -121,7 +143,7 @@ def main() -> int:
              "--listen", f"127.0.0.1:{args.exporter_port}"],
             cwd=ROOT,
         )  # fmt: skip
-        if not _wait(f"{exporter_url}/readyz", exporter, 30, "slo-exporter"):
+        if not _wait(f"{exporter_url}/readyz", exporter, 30, "slo-exporter", exporter_port):
             return 1
         print(
             f"""

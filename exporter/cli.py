@@ -2,7 +2,9 @@
 
 Exit codes: 0 success; 1 the config is invalid; 2 bad command-line usage;
 3 ``eval`` could not evaluate at least one SLO (backend errors); 4 ``run``
-cannot use its ``--data-dir`` (history store damaged, foreign or in use).
+cannot use its ``--data-dir`` (history store damaged, foreign or in use);
+5 ``run`` cannot listen on its ``--web.listen-address`` (port taken, no such
+local address). ``healthcheck`` exits 0 when /healthz answers at that address, else 1.
 """
 
 from __future__ import annotations
@@ -18,21 +20,24 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import structlog
 import yaml
-from aiohttp import web
 
-from exporter import __version__, logs
+from exporter import __version__, healthcheck, logs
 from exporter.app import create_app
 from exporter.config import convert_command
 from exporter.config.loader import effective_config, load_config
 from exporter.config.schema import config_schema
+from exporter.connections import fitting_cap, open_file_limit
 from exporter.counters import Counters
 from exporter.dashboards import command as dashboard_command
 from exporter.errors import ConfigError
 from exporter.eval_output import to_json, to_table
+from exporter.http_server import ListenError, bind, serve
+from exporter.listen_address import default_listen, parse_listen
 from exporter.pipeline.cycle import EvaluationRun, Pipeline
 from exporter.pipeline.generation import build_generation, secrets_of
 from exporter.rules import command as rules_command
@@ -45,6 +50,7 @@ CONFIG_HELP = "config file, or an OpenSLO file or directory"
 EXIT_CONFIG = 1
 EXIT_EVAL_FAILED = 3
 EXIT_STORE = 4
+EXIT_LISTEN = 5
 
 
 def parse_time(text: str) -> float:
@@ -62,12 +68,11 @@ def parse_time(text: str) -> float:
     return parsed.timestamp()
 
 
-def parse_listen(text: str) -> tuple[str, int]:
-    """``--listen``: ``HOST:PORT`` or ``:PORT``."""
-    host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT")
-    return host.strip("[]") or "0.0.0.0", int(port)
+def parse_max_connections(text: str) -> int:
+    """``--web.max-connections``: a whole number, at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of connections >= 1")
+    return int(text)
 
 
 def parse_shard_arg(text: str) -> Shard:
@@ -76,6 +81,32 @@ def parse_shard_arg(text: str) -> Shard:
         return parse_shard(text)
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _add_run_parser(sub: Any) -> None:
+    """The ``run`` subcommand's arguments."""
+    run = sub.add_parser("run", help="serve /metrics, evaluating on an interval")
+    run.add_argument("-c", "--config", type=Path, required=True, help=CONFIG_HELP)
+    run.add_argument(
+        "--web.listen-address", "--listen", dest="listen", type=parse_listen,
+        default=default_listen(), metavar="HOST:PORT",
+        help="address to serve on (default: $SLO_EXPORTER_LISTEN_ADDRESS, else :9099, "
+        "every IPv4 interface)",
+    )  # fmt: skip
+    run.add_argument(
+        "--web.max-connections", dest="max_connections", type=parse_max_connections,
+        default=None, metavar="N",
+        help="open HTTP connections at most; at the limit the longest idle one is closed "
+        "(default 512, less when the open-file limit is low)",
+    )  # fmt: skip
+    run.add_argument(
+        "--data-dir", type=Path, default=None,
+        help="keep an incremental history store here (default: none, every window is a query)",
+    )  # fmt: skip
+    run.add_argument(
+        "--shard", type=parse_shard_arg, default=Shard(),
+        help="evaluate only shard I of N replicas' SLOs, e.g. 0/3 (default 0/1: all)",
+    )  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,20 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="serve /metrics, evaluating on an interval")
-    run.add_argument("-c", "--config", type=Path, required=True, help=CONFIG_HELP)
-    run.add_argument(
-        "--listen", type=parse_listen, default=("0.0.0.0", 9099),
-        help="address to serve on (default 0.0.0.0:9099)",
-    )  # fmt: skip
-    run.add_argument(
-        "--data-dir", type=Path, default=None,
-        help="keep an incremental history store here (default: none, every window is a query)",
-    )  # fmt: skip
-    run.add_argument(
-        "--shard", type=parse_shard_arg, default=Shard(),
-        help="evaluate only shard I of N replicas' SLOs, e.g. 0/3 (default 0/1: all)",
-    )  # fmt: skip
+    _add_run_parser(sub)
 
     ev = sub.add_parser("eval", help="evaluate once and print the result")
     ev.add_argument("-c", "--config", type=Path, required=True, help=CONFIG_HELP)
@@ -129,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard_command.register(sub)
     convert_command.register(sub)
     rules_command.register(sub)
+    healthcheck.register(sub)
     return parser
 
 
@@ -175,33 +194,52 @@ def cmd_eval(settings: Settings, config: Path, at: float | None, fmt: str) -> in
     return EXIT_EVAL_FAILED if run.failures else 0
 
 
+def _connection_cap(wanted: int | None) -> int:
+    """``--web.max-connections`` (default 512), lowered to fit the open-file limit."""
+    fd_limit = open_file_limit()
+    cap = fitting_cap(fd_limit, wanted)
+    if wanted is not None and cap < wanted:
+        structlog.get_logger("slo_exporter").warning(
+            "max_connections_lowered", wanted=wanted, max_connections=cap, open_files=fd_limit
+        )
+    return cap
+
+
 def cmd_run(
     settings: Settings,
     config: Path,
     listen: tuple[str, int],
     data_dir: Path | None = None,
     shard: Shard | None = None,
+    max_connections: int | None = None,
 ) -> int:
-    """Serve until SIGTERM or SIGINT; exit 4 when ``data_dir`` holds no usable store."""
-    host, port = listen
-    store = None
+    """Serve until SIGTERM or SIGINT; exit 5 when it cannot listen on ``listen``, 4 when
+    ``data_dir`` holds no usable store."""
     if settings.scrape is not None and data_dir is None:
         print(
             f"{config}: source: scrape keeps its history in a store: add --data-dir DIR",
             file=sys.stderr,
         )
         return EXIT_CONFIG
+    try:
+        sockets = bind(*listen)
+    except ListenError as err:
+        print(err, file=sys.stderr)
+        return EXIT_LISTEN
+    store = None
     if data_dir is not None:
         try:
             store = HistoryStore.open(data_dir, deep_check=False)
         except StoreError as err:
+            for sock in sockets:
+                sock.close()
             print(err, file=sys.stderr)
             return EXIT_STORE
     damaged: list[StoreError] = []
 
     def stop(err: StoreError) -> None:
         damaged.append(err)
-        os.kill(os.getpid(), signal.SIGTERM)  # run_app stops cleanly on it
+        os.kill(os.getpid(), signal.SIGTERM)  # serve stops cleanly on it
 
     app = create_app(
         settings,
@@ -211,8 +249,7 @@ def cmd_run(
         shard=shard,
         on_damaged_store=stop,
     )
-    structlog.get_logger("slo_exporter").info("listening", host=host, port=port)
-    web.run_app(app, host=host, port=port, print=None, access_log=None)
+    asyncio.run(serve(app, sockets, _connection_cap(max_connections)))
     if damaged:
         print(damaged[0], file=sys.stderr)
         return EXIT_STORE
@@ -248,6 +285,7 @@ _WITHOUT_CONFIG: dict[str, Callable[[argparse.Namespace], int]] = {
     "convert": convert_command.run,
     "schema": cmd_schema,
     "show": cmd_show,
+    "healthcheck": healthcheck.run,
 }
 """Commands that read no config, or read it their own way."""
 
@@ -256,7 +294,7 @@ _WITH_CONFIG: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "rules": rules_command.cmd_rules,
     "eval": lambda settings, args: cmd_eval(settings, args.config, args.at, args.format),
     "run": lambda settings, args: cmd_run(
-        settings, args.config, args.listen, args.data_dir, args.shard
+        settings, args.config, args.listen, args.data_dir, args.shard, args.max_connections
     ),
 }
 """Commands that work on the loaded config."""

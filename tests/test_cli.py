@@ -183,6 +183,7 @@ def test_run_serves_and_stops_on_sigterm(prometheus, tmp_path: Path):
         _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
     events = [json.loads(line)["event"] for line in stderr.splitlines() if line.startswith("{")]
-    assert events[0] == "listening"
+    assert events[0] == "started"
+    assert events.count("listening") == 1  # logged once connections are accepted
     assert "evaluated" in events
     assert events[-1] == "stopped"

@@ -280,7 +280,7 @@ def test_run_serves_while_checking_the_store_and_exits_on_damage(tmp_path: Path)
     result = run_on_store(tmp_path, data)
     assert result.returncode == 4, result.stderr
     lines = result.stderr.strip().splitlines()
-    assert "listening" in lines[0]
+    assert any('"event": "listening"' in line for line in lines[:-1])
     assert str(data / FILE_NAME) in lines[-1]
     assert "damaged history store" in lines[-1]
     assert "move it away" in lines[-1]
