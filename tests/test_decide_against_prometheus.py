@@ -8,16 +8,20 @@ assumption (traffic continues at the rate of the last hour).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from history import History
 from truth import CONFIG, TRUTH, TruthSLO
 
+from exporter.app import DAEMON, create_app
 from exporter.cli import main
+from exporter.config.loader import load_config
 
 HOUR = 3600
 DAY = 86400
@@ -154,3 +158,31 @@ def test_unknown_service_is_a_usage_error(prometheus, config, capsys):
     assert err.count("\n") == 0
     assert "'nope'" in err
     assert "checkout" in err
+
+
+async def test_api_serves_the_decision_of_the_last_cycle(prometheus, config, aiohttp_client):
+    """GET /api/v1/decision answers from the daemon's cycle: the true statuses' decision,
+    and the same document as ``decide --at`` the cycle's time (the wait aside)."""
+    app = create_app(load_config(config))
+    client = await aiohttp_client(app)
+    for _ in range(500):
+        if app[DAEMON].cycles:
+            break
+        await asyncio.sleep(0.02)
+    for service in ("checkout", "search", "ghost", "outage"):
+        response = await client.get("/api/v1/decision", params={"service": service, "risk": "low"})
+        assert response.status == 200
+        served = await response.json()
+        at = datetime.fromisoformat(served["evaluated_at"]).timestamp()
+        truths = {**TRUTH, OUTAGE_TRUTH.name: OUTAGE_TRUTH}
+        statuses = {e["slo"]: true_status(truths[e["slo"]], prometheus.history, at)
+                    for e in served["slos"]}  # fmt: skip
+        assert served["decision"] == expected_decision(statuses, "low")
+        assert {e["slo"]: e["status"] for e in served["slos"]} == statuses
+        _, cli = await asyncio.to_thread(
+            decide, config, "--service", service, "--risk", "low", "--at", str(at)
+        )
+        assert served.pop("recovery") is None
+        if cli.pop("recovery") is not None:  # the wait comes first among the alternatives
+            cli["alternatives"].pop(0)
+        assert served == cli

@@ -46,7 +46,7 @@ def test_default_matrix(status: str, risk: str, expected: str):
     [
         (Standing("a", "no_data"), "no traffic"),
         (Standing("a", "unknown", failure="the last evaluation failed: timeout"), "timeout"),
-        (Standing("a", "frozen"), "no row for status 'frozen'"),
+        (Standing("a", "frozen"), "no row for 'frozen'"),
     ],
     ids=["no-data", "failed", "status-not-in-matrix"],
 )

@@ -132,17 +132,23 @@ def _own_verdict(standing: Standing, risk: Risk, policy: Policy) -> tuple[Verdic
     row = policy.matrix.get(standing.status)
     if row is not None:
         return row[risk], f"the policy says {row[risk].value} for {risk.value}-risk changes"
+    if standing.failure:
+        return Verdict.REVIEW, "without a current status a person decides"
     if standing.status == Status.NO_DATA.value:
-        why = "its period had no traffic, so there is no budget to judge"
-    elif standing.failure:
-        why = f"its status is unknown ({standing.failure})"
-    else:
-        why = f"the policy's matrix has no row for status {standing.status!r}"
-    return Verdict.REVIEW, f"{why}, so a person decides"
+        return (
+            Verdict.REVIEW,
+            "with no traffic in its period there is no budget to judge, so a person decides",
+        )
+    return (
+        Verdict.REVIEW,
+        f"the policy's matrix has no row for {standing.status!r}, so a person decides",
+    )
 
 
 def _describe(standing: Standing) -> str:
     """``checkout-availability is exhausted (budget left -12.3 %, burn 0.4x over 1h)``."""
+    if standing.failure:
+        return f"{standing.name}'s status is unknown ({standing.failure})"
     figures = []
     if standing.remaining_ratio is not None:
         figures.append(f"budget left {standing.remaining_ratio * 100:.1f} %")
