@@ -186,3 +186,16 @@ async def test_api_serves_the_decision_of_the_last_cycle(prometheus, config, aio
         if cli.pop("recovery") is not None:  # the wait comes first among the alternatives
             cli["alternatives"].pop(0)
         assert served == cli
+
+
+@pytest.mark.parametrize("slo", SERVICES["checkout"])
+def test_slo_option_judges_by_that_slo_alone(prometheus, config, slo):
+    """--slo NAME: only that SLO of the service decides, by its true status."""
+    at = prometheus.now
+    status = true_status(TRUTH[slo], prometheus.history, at)
+    code, document = decide(
+        config, "--service", "checkout", "--slo", slo, "--risk", "high", "--at", str(at)
+    )
+    assert [e["slo"] for e in document["slos"]] == [slo]
+    assert document["decision"] == SEED_MATRIX[status]["high"]
+    assert code == EXIT[SEED_MATRIX[status]["high"]]
