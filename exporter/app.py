@@ -20,6 +20,7 @@ import aiohttp
 import structlog
 from aiohttp import web
 
+from exporter import api
 from exporter.daemon import Daemon
 from exporter.selfmetrics import SelfMetrics
 from exporter.serving import GZIP_LEVEL
@@ -207,6 +208,7 @@ def create_app(
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    api.register(app, DAEMON)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession() as session:

@@ -26,7 +26,7 @@ import aiohttp
 import structlog
 import yaml
 
-from exporter import __version__, healthcheck, logs
+from exporter import __version__, decide_command, healthcheck, logs
 from exporter.app import create_app
 from exporter.config import convert_command
 from exporter.config.loader import effective_config, load_config
@@ -148,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert_command.register(sub)
     rules_command.register(sub)
     healthcheck.register(sub)
+    decide_command.register(sub, parse_time)
     return parser
 
 
@@ -292,6 +293,7 @@ _WITHOUT_CONFIG: dict[str, Callable[[argparse.Namespace], int]] = {
 _WITH_CONFIG: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "validate": cmd_validate,
     "rules": rules_command.cmd_rules,
+    "decide": decide_command.cmd_decide,
     "eval": lambda settings, args: cmd_eval(settings, args.config, args.at, args.format),
     "run": lambda settings, args: cmd_run(
         settings, args.config, args.listen, args.data_dir, args.shard, args.max_connections

@@ -43,6 +43,10 @@ class ServedSLOs:
                 succeeded_at = None if previous is None else previous.succeeded_at
                 self._served[slo.name] = Served(slo, None, fresh=False, succeeded_at=succeeded_at)
 
+    def entries(self) -> list[Served]:
+        """The served entry of every SLO of the current config."""
+        return list(self._served.values())
+
     def fold(self, run: EvaluationRun, now: float) -> None:
         """Take a cycle's results; an SLO that failed keeps its last numbers, marked stale."""
         for name, result in run.results.items():

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
+from exporter.domain.decision import Policy, default_policy
 from exporter.domain.model import SLO
 
 
@@ -129,3 +130,5 @@ class Settings:
 
     ``backend`` then holds an empty placeholder (``url == ""``) that must not be queried.
     """
+    policy: Policy = field(default_factory=default_policy)
+    """The release gate's error-budget policy (``policy:``; ``slo-exporter decide``)."""

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from exporter.config.backend_settings import backend_settings
+from exporter.config.build_policy import build_policy
 from exporter.config.build_slo import DEFAULT_STATUS, check_status, slo, with_links
 from exporter.config.problems import Problem
 from exporter.config.schema import AlertingConfig, ConfigFile, DefaultsConfig
@@ -75,6 +76,7 @@ def validate_and_build(
         source=source_path,
         alerting=_alerting(config.alerting, config.evaluation.interval),
         scrape=scrape,
+        policy=build_policy(config.policy),
     )
 
 

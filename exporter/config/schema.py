@@ -27,6 +27,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from exporter.config.schema_backend import BackendConfig
 from exporter.config.schema_base import ConfigModel, empty_as
+from exporter.config.schema_policy import PolicyConfig
 from exporter.config.schema_slo import (
     ALERTS_NULL,
     WINDOWS_NULL,
@@ -114,6 +115,8 @@ class ConfigFile(ConfigModel):
     slos: Annotated[list[SLOConfig], empty_as([])] = Field(default_factory=list)
     services: Annotated[list[dict[str, Any]], empty_as([])] = Field(default_factory=list)
     """Template entries; :mod:`exporter.config.templates` checks and expands them."""
+    policy: Annotated[PolicyConfig, empty_as({})] = Field(default_factory=PolicyConfig)
+    """The release gate's error-budget policy (:mod:`exporter.config.schema_policy`)."""
 
     @model_validator(mode="after")
     def _backend_or_source(self) -> ConfigFile:
