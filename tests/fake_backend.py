@@ -15,6 +15,8 @@ tests may flip at any time:
 ``query_error``  the API's error JSON: HTTP 400, ``bad_data``, unless changed
 ``nan``          a one-sample vector whose value is ``"NaN"``
 ``garbage``      bytes that are not HTTP at all, then the connection closes
+``truncated``    HTTP 200 announcing a longer JSON body than it sends, then the
+                 connection closes mid-answer
 ===============  ===========================================================
 
 It does not evaluate PromQL: tests that need real answers use the real
@@ -39,7 +41,16 @@ from aiohttp.test_utils import TestServer
 from multidict import CIMultiDict
 
 Mode = Literal[
-    "ok", "empty", "hang", "http500", "malformed", "badshape", "query_error", "nan", "garbage"
+    "ok",
+    "empty",
+    "hang",
+    "http500",
+    "malformed",
+    "badshape",
+    "query_error",
+    "nan",
+    "garbage",
+    "truncated",
 ]
 MODES: tuple[Mode, ...] = get_args(Mode)
 
@@ -188,6 +199,7 @@ class FakeBackend:
         """The answer of a mode that ignores the query, or None."""
         faults: dict[str, Callable[[], web.Response]] = {
             "garbage": lambda: _not_http(request),
+            "truncated": lambda: _truncated(request),
             "http500": lambda: web.Response(status=500, text=self.error_body),
             "malformed": lambda: web.Response(
                 text=f"<html>{self.error_body}</html>", content_type="text/html"
@@ -216,6 +228,17 @@ def _not_http(request: web.Request) -> web.Response:
     transport = request.transport
     if transport is not None:
         transport.write(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+        transport.close()
+    return web.Response()
+
+
+def _truncated(request: web.Request) -> web.Response:
+    """Start a 200 answer whose Content-Length promises more than is sent, then hang up."""
+    body = b'{"status":"success","data":{"resultType":"vector","result":[{"metric":{},'
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    transport = request.transport
+    if transport is not None:
+        transport.write(head + b"Content-Length: %d\r\n\r\n" % (len(body) + 100) + body)
         transport.close()
     return web.Response()
 

@@ -124,6 +124,7 @@ FAULTS: list[tuple[Mode, type[BackendError], str]] = [
     ("query_error", QueryError, 'bad_data: 1:5: parse error: unexpected "}"'),
     ("nan", QueryError, "query returned NaN"),
     ("garbage", BackendResponseError, "unreadable answer"),
+    ("truncated", BackendResponseError, "broke off after 73 bytes"),
 ]
 
 
@@ -250,7 +251,8 @@ def _messages(error: BaseException) -> str:
 
 
 @pytest.mark.parametrize(
-    "mode", ["http500", "malformed", "badshape", "query_error", "nan", "hang", "garbage"]
+    "mode",
+    ["http500", "malformed", "badshape", "query_error", "nan", "hang", "garbage", "truncated"],
 )
 async def test_no_secret_in_errors(
     fake_backend: FakeBackend, session: aiohttp.ClientSession, mode: Mode

@@ -15,6 +15,7 @@ what happened                               raised
 no answer within ``backend.timeout``        BackendTimeout
 backend's own ``errorType: timeout``        BackendTimeout
 cannot connect (refused, DNS, TLS, reset)   BackendUnavailable
+answer broke off (closed mid-body)          BackendResponseError
 400/422 with the API's error JSON           QueryError
 any other status than 200                   BackendHTTPError
 not JSON, or not the API's JSON shape       BackendResponseError
@@ -63,6 +64,7 @@ QUERY_PATH = "/api/v1/query"
 RANGE_PATH = "/api/v1/query_range"
 MAX_RANGE_POINTS = 11_000
 """Prometheus refuses a range query of more than 11,000 steps per series."""
+_CHUNK = 256 * 1024
 
 
 def format_time(at: float) -> str:
@@ -185,7 +187,7 @@ class PromQLClient:
             ) as response:
                 status = response.status
                 location = response.headers.get("Location", "")
-                body = await response.read()
+                body, failure = await self._read(response)
         except (TimeoutError, aiohttp.ClientError) as err:
             failure = self._transport_error(err)
         if failure is not None:
@@ -199,6 +201,21 @@ class PromQLClient:
         except BackendError as err:
             err.query, err.at = query, at
             raise
+
+    async def _read(self, response: aiohttp.ClientResponse) -> tuple[bytes, BackendError | None]:
+        """The whole body, or why there is none: the answer broke off."""
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in response.content.iter_chunked(_CHUNK):
+                size += len(chunk)
+                chunks.append(chunk)
+        except aiohttp.ClientPayloadError:  # closed before its Content-Length, bad chunking
+            # The server answered; what it sent is unusable, not the connection.
+            return b"", BackendResponseError(
+                f"the answer from {self._where} broke off after {size} bytes"
+            )
+        return b"".join(chunks), None
 
     def _transport_error(self, err: TimeoutError | aiohttp.ClientError) -> BackendError:
         if isinstance(err, TimeoutError):  # aiohttp's timeouts are TimeoutError subclasses
