@@ -144,6 +144,23 @@ async def test_fault_modes(
     assert (caught.value.query, caught.value.at) == (QUERY, AT)
 
 
+@pytest.mark.parametrize("mode", ["huge", "endless"])
+async def test_oversized_answer_is_refused_early(
+    fake_backend: FakeBackend, session: aiohttp.ClientSession, mode: Mode
+) -> None:
+    """An answer over 64 MiB, announced by its Content-Length or streamed on and on, is a
+    malformed answer naming the limit, refused as soon as it is known to be too big (a
+    client reading it whole would wait for the timeout instead)."""
+    fake_backend.mode = mode
+    client = make_client(session, fake_backend.url, timeout=5)
+    async with asyncio.timeout(30):  # only guards the suite against a hang
+        with pytest.raises(BackendResponseError, match="larger than 64 MiB") as caught:
+            await client.query(QUERY, AT)
+    assert caught.value.reason == "malformed"
+    assert (caught.value.query, caught.value.at) == (QUERY, AT)
+    assert "\n" not in str(caught.value)
+
+
 async def test_http_error_status(fake_backend: FakeBackend, session: aiohttp.ClientSession) -> None:
     """An HTTP error carries its status code."""
     fake_backend.mode = "http500"

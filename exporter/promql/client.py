@@ -16,6 +16,7 @@ no answer within ``backend.timeout``        BackendTimeout
 backend's own ``errorType: timeout``        BackendTimeout
 cannot connect (refused, DNS, TLS, reset)   BackendUnavailable
 answer broke off (closed mid-body)          BackendResponseError
+answer over ``MAX_ANSWER_BYTES`` (64 MiB)   AnswerTooLarge (a BackendResponseError)
 400/422 with the API's error JSON           QueryError
 any other status than 200                   BackendHTTPError
 not JSON, or not the API's JSON shape       BackendResponseError
@@ -58,13 +59,29 @@ from exporter.promql.answers import (
 )
 from exporter.settings import BackendSettings
 
-__all__ = ["MAX_RANGE_POINTS", "PromQLClient", "format_time", "secret_fragments"]
+__all__ = [
+    "MAX_ANSWER_BYTES",
+    "MAX_RANGE_POINTS",
+    "AnswerTooLarge",
+    "PromQLClient",
+    "format_time",
+    "secret_fragments",
+]
 
 QUERY_PATH = "/api/v1/query"
 RANGE_PATH = "/api/v1/query_range"
 MAX_RANGE_POINTS = 11_000
 """Prometheus refuses a range query of more than 11,000 steps per series."""
+_MIB = 1024 * 1024
+MAX_ANSWER_BYTES = 64 * _MIB
+"""The most of one answer a query reads. A 1,000-step range read of 1,000 series is
+about 30 MiB; a 100-selector snapshot batch stays far below unless its selectors match
+hundreds of thousands of series."""
 _CHUNK = 256 * 1024
+
+
+class AnswerTooLarge(BackendResponseError):
+    """The answer is over :data:`MAX_ANSWER_BYTES`; a narrower query may fit."""
 
 
 def format_time(at: float) -> str:
@@ -203,12 +220,24 @@ class PromQLClient:
             raise
 
     async def _read(self, response: aiohttp.ClientResponse) -> tuple[bytes, BackendError | None]:
-        """The whole body, or why there is none: the answer broke off."""
+        """The whole body, or why there is none: too big or broken off.
+
+        A body over :data:`MAX_ANSWER_BYTES` (decompressed) is refused as soon
+        as that is known, from its Content-Length or while it streams in.
+        """
+        too_big = AnswerTooLarge(
+            f"the answer from {self._where} is larger than {_size(MAX_ANSWER_BYTES)},"
+            " the most slo-exporter reads of one answer"
+        )
+        if response.content_length is not None and response.content_length > MAX_ANSWER_BYTES:
+            return b"", too_big
         chunks: list[bytes] = []
         size = 0
         try:
             async for chunk in response.content.iter_chunked(_CHUNK):
                 size += len(chunk)
+                if size > MAX_ANSWER_BYTES:
+                    return b"", too_big
                 chunks.append(chunk)
         except aiohttp.ClientPayloadError:  # closed before its Content-Length, bad chunking
             # The server answered; what it sent is unusable, not the connection.
@@ -234,6 +263,11 @@ class PromQLClient:
 
     def _clip(self, text: str) -> str:
         return self._voice.clip(text)
+
+
+def _size(count: int) -> str:
+    """``count`` bytes for people: ``64 MiB``, or the number when not whole MiB."""
+    return f"{count // _MIB} MiB" if count % _MIB == 0 else f"{count} bytes"
 
 
 def _describe(err: aiohttp.ClientError) -> str:
