@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from exporter.errors import BackendError, BackendResponseError, QueryError
 from exporter.promql import batch
 from exporter.promql.answers import Labels
+from exporter.promql.client import AnswerTooLarge
 from exporter.promql.gate import QueryGate
 from exporter.samples import Grid, QueryTally, SeriesKey, Snapshot
 
@@ -63,9 +64,10 @@ class PromQLSource:
         try:
             samples = await self._gate.series(batch.query(selectors), at)
             per_selector = batch.split(selectors, samples)
-        except QueryError:
-            # The backend refused the batch (a limit, one selector it cannot run):
-            # ask selector by selector, so the error names the one at fault.
+        except (QueryError, AnswerTooLarge):
+            # The backend refused the batch (a limit, one selector it cannot run), or
+            # its answer is too big to read: ask selector by selector, so each answer
+            # is smaller and an error names the one selector at fault.
             answers = [await self._series(s, at) for s in selectors]
             return dict(zip(selectors, answers, strict=True))
         except ValueError as err:
