@@ -63,8 +63,9 @@ MODES: tuple[Mode, ...] = get_args(Mode)
 
 Data = dict[str, Any]
 """The ``data`` object of a successful API answer: ``{"resultType": ..., "result": ...}``."""
-Value = float | str | Data
-"""A number (or its string) answers as a one-sample vector; a dict is sent as ``data``."""
+Value = float | str | Data | bytes
+"""A number (or its string) answers as a one-sample vector; a dict is sent as ``data``;
+bytes are sent as the whole body (JSON serialized ahead, so serving it costs nothing)."""
 Answer = Value | Callable[[str, float], Value]
 """A value, or a function of the query and its ``time`` returning one."""
 
@@ -257,6 +258,8 @@ class FakeBackend:
             return _success(vector("NaN", at=at))
         answer = self.answers.get(form["query"], self.default)
         value = answer(form["query"], at) if callable(answer) else answer
+        if isinstance(value, bytes):
+            return web.Response(body=value, content_type="application/json")
         return _success(value if isinstance(value, dict) else vector(value, at=at))
 
 

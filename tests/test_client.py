@@ -214,6 +214,7 @@ async def test_api_errors(
         ),
         ({"resultType": "vector", "result": [{"metric": {}}]}, BackendResponseError, "sample"),
         (vector("lots"), BackendResponseError, "unexpected sample"),
+        (b"[" * 10_000 + b"]" * 10_000, BackendResponseError, "not JSON"),
         ({"resultType": "vector"}, BackendResponseError, "unexpected result"),
     ],
 )

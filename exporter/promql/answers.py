@@ -193,10 +193,10 @@ def finite(value: float) -> float:
 
 
 def _json(body: bytes) -> object:
-    """The parsed body, or None when it is not JSON."""
+    """The parsed body, or None when it is not JSON (nesting too deep included)."""
     try:
         return json.loads(body)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError both are
+    except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError are ValueErrors
         return None
 
 
