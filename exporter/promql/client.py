@@ -34,7 +34,8 @@ from __future__ import annotations
 
 import math
 import ssl
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import aiohttp
 from yarl import URL
@@ -47,15 +48,15 @@ from exporter.errors import (
     ConfigError,
 )
 from exporter.promql.answers import (
+    LARGE_ANSWER,
     Labels,
     QueryValue,
     Voice,
     api_data,
-    finite,
     instant_value,
-    range_samples,
-    series_labels,
-    vector_sample,
+    matrix_series,
+    off_the_loop,
+    vector_series,
 )
 from exporter.settings import BackendSettings
 
@@ -67,6 +68,8 @@ __all__ = [
     "format_time",
     "secret_fragments",
 ]
+
+T = TypeVar("T")
 
 QUERY_PATH = "/api/v1/query"
 RANGE_PATH = "/api/v1/query_range"
@@ -136,12 +139,8 @@ class PromQLClient:
         POSTs ``query`` and ``time`` as a form to ``<backend.url>/api/v1/query``
         (no URL-length limit), with the backend's headers and timeout.
         """
-        data = await self._post(self._url, {"query": query, "time": format_time(at)}, query, at)
-        try:
-            return instant_value(self._voice, data)
-        except BackendError as err:
-            err.query, err.at = query, at
-            raise
+        form = {"query": query, "time": format_time(at)}
+        return await self._ask(self._url, form, query, at, instant_value)
 
     async def series(self, query: str, at: float) -> list[tuple[Labels, float]]:
         """Each sample of the instant vector ``query`` at ``at``, with its labels.
@@ -149,19 +148,8 @@ class PromQLClient:
         A scalar answer or a native histogram sample is a ``BackendResponseError``;
         NaN or an infinite value is a ``QueryError``.
         """
-        data = await self._post(self._url, {"query": query, "time": format_time(at)}, query, at)
-        try:
-            if data.get("resultType") != "vector" or not isinstance(data.get("result"), list):
-                raise BackendResponseError(
-                    f"the query gave a {data.get('resultType')} result, not an instant vector"
-                )
-            voice = self._voice
-            return [
-                (series_labels(voice, s), finite(vector_sample(voice, s))) for s in data["result"]
-            ]
-        except BackendError as err:
-            err.query, err.at = query, at
-            raise
+        form = {"query": query, "time": format_time(at)}
+        return await self._ask(self._url, form, query, at, vector_series)
 
     async def range_series(
         self, query: str, start: float, end: float, step: int
@@ -178,20 +166,37 @@ class PromQLClient:
             "end": format_time(end),
             "step": str(step),
         }
-        data = await self._post(self._range_url, form, query, end)
+        return await self._ask(self._range_url, form, query, end, matrix_series)
+
+    async def _ask(
+        self,
+        url: URL,
+        form: dict[str, str],
+        query: str,
+        at: float,
+        read: Callable[[Voice, dict[str, Any]], T],
+    ) -> T:
+        """What ``read`` makes of the ``data`` of the answer to ``form``, or a BackendError.
+
+        An answer over :data:`~exporter.promql.answers.LARGE_ANSWER` bytes is
+        decoded and read in a worker thread: the event loop keeps serving.
+        """
+        status, location, body = await self._post(url, form, query, at)
+        voice = self._voice
+
+        def parse() -> T:
+            return read(voice, api_data(voice, status, location, body))
+
         try:
-            if data.get("resultType") != "matrix" or not isinstance(data.get("result"), list):
-                raise BackendResponseError(
-                    f"the range query gave a {data.get('resultType')} result, not a matrix"
-                )
-            voice = self._voice
-            return [(series_labels(voice, s), range_samples(voice, s)) for s in data["result"]]
+            return parse() if len(body) <= LARGE_ANSWER else await off_the_loop(parse)
         except BackendError as err:
-            err.query, err.at = query, end
+            err.query, err.at = query, at
             raise
 
-    async def _post(self, url: URL, form: dict[str, str], query: str, at: float) -> dict[str, Any]:
-        """POST ``form`` to ``url``; the answer's ``data`` object, or a ``BackendError``."""
+    async def _post(
+        self, url: URL, form: dict[str, str], query: str, at: float
+    ) -> tuple[int, str, bytes]:
+        """POST ``form`` to ``url``; the status, Location header and body, or a BackendError."""
         failure: BackendError | None = None
         try:
             async with self._session.post(
@@ -213,11 +218,7 @@ class PromQLClient:
             # __context__ into logs.
             failure.query, failure.at = query, at
             raise failure
-        try:
-            return api_data(self._voice, status, location, body)
-        except BackendError as err:
-            err.query, err.at = query, at
-            raise
+        return status, location, body
 
     async def _read(self, response: aiohttp.ClientResponse) -> tuple[bytes, BackendError | None]:
         """The whole body, or why there is none: too big or broken off.
