@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -81,7 +82,7 @@ async def reader(fake_backend: FakeBackend) -> AsyncIterator[Reader]:
     """A gate and a PromQL source on the fake backend."""
     async with aiohttp.ClientSession() as session:
         client = PromQLClient(session, BackendSettings(url=fake_backend.url, timeout=60))
-        gate = QueryGate(client, 4)
+        gate = QueryGate(client, 16)
         yield Reader(gate, PromQLSource(gate))
 
 
@@ -210,3 +211,22 @@ async def test_a_big_answer_is_read_exactly_as_a_small_one(
     with pytest.raises(BackendResponseError, match=error) as caught:
         await reader.gate.series(SELECTOR, AT)
     assert "\n" not in str(caught.value)
+
+
+async def test_big_answers_leave_worker_threads_for_metrics(
+    fake_backend: FakeBackend, reader: Reader, big_vector: bytes
+) -> None:
+    """While sixteen big answers are read at once (the default concurrency), work the
+    exporter hands to a worker thread, such as rendering /metrics, still starts at once:
+    the answers do not take every thread of the event loop's pool."""
+    fake_backend.default = big_vector
+    reads = asyncio.gather(*(reader.gate.series(f"{SELECTOR} + {i}", AT) for i in range(16)))
+    waits: list[float] = []
+    while not reads.done():
+        asked = time.perf_counter()
+        started = await asyncio.to_thread(time.perf_counter)
+        waits.append(started - asked)
+        await asyncio.sleep(TICK)
+    assert [len(answer) for answer in await reads] == [SERIES] * 16
+    assert len(waits) > 10
+    assert max(waits) < LONGEST_PAUSE, f"a worker thread was free only after {max(waits):.2f} s"

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import functools
 import gc
 import json
 import math
 import re
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -102,16 +105,23 @@ class _CollectorPause:
 
 
 _COLLECTOR_PAUSE = _CollectorPause()
+_READERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="slo-exporter-answers")
+"""Threads of their own for big answers: with ``evaluation.concurrency`` (16) of them in
+flight they would take every thread of the event loop's default pool, and ``/metrics``
+rendering would queue behind them. Two is enough: the GIL lets one decode at a time."""
 
 
 async def off_the_loop(work: Callable[[], T]) -> T:
-    """``work()`` in a worker thread, the cyclic collector paused meanwhile."""
+    """``work()`` in an answer-reading thread, the cyclic collector paused meanwhile."""
 
     def paused() -> T:
         with _COLLECTOR_PAUSE.held():
             return work()
 
-    return await asyncio.to_thread(paused)
+    context = contextvars.copy_context()
+    return await asyncio.get_running_loop().run_in_executor(
+        _READERS, functools.partial(context.run, paused)
+    )
 
 
 def api_data(voice: Voice, status: int, location: str, body: bytes) -> dict[str, Any]:
