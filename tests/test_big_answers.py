@@ -2,8 +2,8 @@
 
 A query whose answer is megabytes of JSON is decoded, checked and converted in a
 worker thread, in pieces small enough that the event loop gets its turn every few
-milliseconds; a ticker task standing in for ``/healthz`` measures the longest it
-had to wait.
+milliseconds; a ticker task standing in for ``/healthz`` measures the most work the
+process did while it waited.
 """
 
 from __future__ import annotations
@@ -34,9 +34,13 @@ SERIES = 45_000
 RANGE_SERIES, POINTS = 330, 1000
 """Series and points of the big range answer: about 8 MB of JSON."""
 TICK = 0.01
-LONGEST_PAUSE = 0.1
-"""Seconds the ticker may wait at most: reading either answer on the event loop stalled it
-0.12–0.5 s on the test machine; read off the loop, the longest waits measured 15–45 ms."""
+LONGEST_BUSY = 0.08
+"""CPU seconds the process may spend between two ticks of the event loop. Reading an
+8 MB answer on the loop took 0.12-0.36 s of CPU there; read off the loop, at most 15-47 ms
+stay (a young-generation garbage collection of the results), even at a load of 7 on the
+test machine's 2 cores."""
+LONGEST_WAIT = 0.5
+"""Seconds a call handed to the default thread pool may wait to start."""
 
 
 def _labels(i: int) -> dict[str, str]:
@@ -86,22 +90,28 @@ async def reader(fake_backend: FakeBackend) -> AsyncIterator[Reader]:
         yield Reader(gate, PromQLSource(gate))
 
 
-async def _longest_pause(work: Awaitable[object]) -> float:
-    """Await ``work`` while a task ticks every 10 ms; the longest gap between two ticks."""
-    loop = asyncio.get_running_loop()
-    ticks = [loop.time()]
+async def _longest_busy(work: Awaitable[object]) -> float:
+    """Await ``work`` while a task ticks every 10 ms on the event loop; the most CPU time
+    this process spent between two ticks.
+
+    CPU time of the process, not wall time: on a shared machine the gaps between ticks
+    measure the neighbours too. What the process itself did while the loop could not
+    tick is the cost of a big answer, wherever it held the GIL: parsing on the loop, or
+    a worker thread decoding a whole document in one C call.
+    """
+    ticks = [time.process_time()]
 
     async def tick() -> None:
         while True:
             await asyncio.sleep(TICK)
-            ticks.append(loop.time())
+            ticks.append(time.process_time())
 
     ticker = asyncio.create_task(tick())
     try:
         await work
     finally:
         ticker.cancel()
-    ticks.append(loop.time())  # a stall at the very end counts too
+    ticks.append(time.process_time())  # work at the very end counts too
     return max(b - a for a, b in itertools.pairwise(ticks))
 
 
@@ -157,17 +167,18 @@ async def test_a_big_answer_does_not_stall_the_event_loop(
     read: Callable[[Reader], Awaitable[int]],
     count: int,
 ) -> None:
-    """While an 8 MB answer is read, checked and converted, a task ticking every 10 ms is
-    never kept waiting 100 ms, and every sample arrives."""
+    """While an 8 MB answer is read, checked and converted, a task ticking every 10 ms keeps
+    ticking: the process never does 80 ms of work between two ticks (before, the whole
+    parse ran between two), and every sample arrives."""
     fake_backend.default = request.getfixturevalue(answer)
     counted: list[int] = []
 
     async def work() -> None:
         counted.append(await read(reader))
 
-    pause = await _longest_pause(work())
+    busy = await _longest_busy(work())
     assert counted == [count]
-    assert pause < LONGEST_PAUSE, f"the event loop stalled for {pause * 1000:.0f} ms"
+    assert busy < LONGEST_BUSY, f"{busy * 1000:.0f} ms of work while the event loop waited"
 
 
 @pytest.mark.parametrize(
@@ -229,4 +240,4 @@ async def test_big_answers_leave_worker_threads_for_metrics(
         await asyncio.sleep(TICK)
     assert [len(answer) for answer in await reads] == [SERIES] * 16
     assert len(waits) > 10
-    assert max(waits) < LONGEST_PAUSE, f"a worker thread was free only after {max(waits):.2f} s"
+    assert max(waits) < LONGEST_WAIT, f"a worker thread was free only after {max(waits):.2f} s"
