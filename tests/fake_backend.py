@@ -15,6 +15,13 @@ tests may flip at any time:
 ``query_error``  the API's error JSON: HTTP 400, ``bad_data``, unless changed
 ``nan``          a one-sample vector whose value is ``"NaN"``
 ``garbage``      bytes that are not HTTP at all, then the connection closes
+``truncated``    HTTP 200 announcing a longer JSON body than it sends, then the
+                 connection closes mid-answer
+``endless``      HTTP 200 with a chunked JSON body that does not end: 256 MiB of
+                 whitespace, then nothing until ``hang_seconds`` pass or the
+                 backend closes (the client hanging up stops it early)
+``huge``         HTTP 200 announcing a 1 TiB body: its first bytes, then nothing
+                 until ``hang_seconds`` pass or the backend closes
 ===============  ===========================================================
 
 It does not evaluate PromQL: tests that need real answers use the real
@@ -39,14 +46,26 @@ from aiohttp.test_utils import TestServer
 from multidict import CIMultiDict
 
 Mode = Literal[
-    "ok", "empty", "hang", "http500", "malformed", "badshape", "query_error", "nan", "garbage"
+    "ok",
+    "empty",
+    "hang",
+    "http500",
+    "malformed",
+    "badshape",
+    "query_error",
+    "nan",
+    "garbage",
+    "truncated",
+    "endless",
+    "huge",
 ]
 MODES: tuple[Mode, ...] = get_args(Mode)
 
 Data = dict[str, Any]
 """The ``data`` object of a successful API answer: ``{"resultType": ..., "result": ...}``."""
-Value = float | str | Data
-"""A number (or its string) answers as a one-sample vector; a dict is sent as ``data``."""
+Value = float | str | Data | bytes
+"""A number (or its string) answers as a one-sample vector; a dict is sent as ``data``;
+bytes are sent as the whole body (JSON serialized ahead, so serving it costs nothing)."""
 Answer = Value | Callable[[str, float], Value]
 """A value, or a function of the query and its ``time`` returning one."""
 
@@ -174,9 +193,12 @@ class FakeBackend:
         )
         mode = self.mode
         if mode == "hang":
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._release.wait(), self.hang_seconds)
+            await self._hang()
             return web.Response(status=503, text="stopped hanging")
+        if mode == "endless":
+            return await self._endless(request)
+        if mode == "huge":
+            return await self._huge(request)
         fault = self._fault(mode, request)
         if fault is not None:
             return fault
@@ -184,10 +206,38 @@ class FakeBackend:
             return _error(400, "bad_data", 'invalid parameter "query"')
         return self._answer(mode, form)
 
+    async def _hang(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._release.wait(), self.hang_seconds)
+
+    async def _endless(self, request: web.Request) -> web.StreamResponse:
+        """Stream a JSON answer's start, then whitespace until the client hangs up."""
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        with contextlib.suppress(ConnectionError):
+            await response.write(_ANSWER_START)
+            for _ in range(256):
+                if self._release.is_set():
+                    return response
+                await response.write(_PADDING)
+            await self._hang()
+        return response
+
+    async def _huge(self, request: web.Request) -> web.Response:
+        """Announce a 1 TiB answer, send its first bytes, then nothing."""
+        transport = request.transport
+        if transport is not None:
+            transport.write(_head(2**40) + _ANSWER_START)
+            await self._hang()
+            transport.close()
+        return web.Response()
+
     def _fault(self, mode: Mode, request: web.Request) -> web.Response | None:
         """The answer of a mode that ignores the query, or None."""
         faults: dict[str, Callable[[], web.Response]] = {
             "garbage": lambda: _not_http(request),
+            "truncated": lambda: _truncated(request),
             "http500": lambda: web.Response(status=500, text=self.error_body),
             "malformed": lambda: web.Response(
                 text=f"<html>{self.error_body}</html>", content_type="text/html"
@@ -208,6 +258,8 @@ class FakeBackend:
             return _success(vector("NaN", at=at))
         answer = self.answers.get(form["query"], self.default)
         value = answer(form["query"], at) if callable(answer) else answer
+        if isinstance(value, bytes):
+            return web.Response(body=value, content_type="application/json")
         return _success(value if isinstance(value, dict) else vector(value, at=at))
 
 
@@ -216,6 +268,27 @@ def _not_http(request: web.Request) -> web.Response:
     transport = request.transport
     if transport is not None:
         transport.write(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+        transport.close()
+    return web.Response()
+
+
+_ANSWER_START = b'{"status":"success","data":{"resultType":"vector","result":[{"metric":{},'
+_PADDING = b" " * (1024 * 1024)
+
+
+def _head(content_length: int) -> bytes:
+    """The status line and headers of a 200 JSON answer of ``content_length`` bytes."""
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % content_length
+    )
+
+
+def _truncated(request: web.Request) -> web.Response:
+    """Start a 200 answer whose Content-Length promises more than is sent, then hang up."""
+    transport = request.transport
+    if transport is not None:
+        transport.write(_head(len(_ANSWER_START) + 100) + _ANSWER_START)
         transport.close()
     return web.Response()
 

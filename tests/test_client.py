@@ -124,6 +124,7 @@ FAULTS: list[tuple[Mode, type[BackendError], str]] = [
     ("query_error", QueryError, 'bad_data: 1:5: parse error: unexpected "}"'),
     ("nan", QueryError, "query returned NaN"),
     ("garbage", BackendResponseError, "unreadable answer"),
+    ("truncated", BackendResponseError, "broke off after 73 bytes"),
 ]
 
 
@@ -141,6 +142,23 @@ async def test_fault_modes(
         await make_client(session, fake_backend.url).query(QUERY, AT)
     assert type(caught.value) is error
     assert (caught.value.query, caught.value.at) == (QUERY, AT)
+
+
+@pytest.mark.parametrize("mode", ["huge", "endless"])
+async def test_oversized_answer_is_refused_early(
+    fake_backend: FakeBackend, session: aiohttp.ClientSession, mode: Mode
+) -> None:
+    """An answer over 64 MiB, announced by its Content-Length or streamed on and on, is a
+    malformed answer naming the limit, refused as soon as it is known to be too big (a
+    client reading it whole would wait for the timeout instead)."""
+    fake_backend.mode = mode
+    client = make_client(session, fake_backend.url, timeout=5)
+    async with asyncio.timeout(30):  # only guards the suite against a hang
+        with pytest.raises(BackendResponseError, match="larger than 64 MiB") as caught:
+            await client.query(QUERY, AT)
+    assert caught.value.reason == "malformed"
+    assert (caught.value.query, caught.value.at) == (QUERY, AT)
+    assert "\n" not in str(caught.value)
 
 
 async def test_http_error_status(fake_backend: FakeBackend, session: aiohttp.ClientSession) -> None:
@@ -196,6 +214,7 @@ async def test_api_errors(
         ),
         ({"resultType": "vector", "result": [{"metric": {}}]}, BackendResponseError, "sample"),
         (vector("lots"), BackendResponseError, "unexpected sample"),
+        (b"[" * 10_000 + b"]" * 10_000, BackendResponseError, "not JSON"),
         ({"resultType": "vector"}, BackendResponseError, "unexpected result"),
     ],
 )
@@ -250,7 +269,8 @@ def _messages(error: BaseException) -> str:
 
 
 @pytest.mark.parametrize(
-    "mode", ["http500", "malformed", "badshape", "query_error", "nan", "hang", "garbage"]
+    "mode",
+    ["http500", "malformed", "badshape", "query_error", "nan", "hang", "garbage", "truncated"],
 )
 async def test_no_secret_in_errors(
     fake_backend: FakeBackend, session: aiohttp.ClientSession, mode: Mode

@@ -130,6 +130,7 @@ async def test_healthy_cycle_serves_numbers(aiohttp_client, config_file, backend
         ("http500", "http", 0),
         ("malformed", "malformed", 0),
         ("badshape", "malformed", 0),
+        ("truncated", "malformed", 0),
         ("hang", "timeout", 0),
         ("query_error", "query", 1),
         ("nan", "query", 1),

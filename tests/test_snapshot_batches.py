@@ -9,14 +9,17 @@ selector; an answer the batch cannot be split by is a clear error.
 
 from __future__ import annotations
 
+import json
 import math
 
 import aiohttp
 import promql_parser
 import pytest
+from fake_backend import Data
 
 from exporter.errors import BackendResponseError, QueryError
 from exporter.promql import batch
+from exporter.promql import client as client_module
 from exporter.promql.client import PromQLClient
 from exporter.promql.gate import QueryGate
 from exporter.settings import BackendSettings
@@ -111,6 +114,37 @@ async def test_a_refused_batch_is_retried_selector_by_selector(fake_backend):
             await source.snapshot(["a", "b"], 1_000_000)
     assert fake_backend.queries[:2] == [batch.query(["a", "b"]), "a"]
     assert caught.value.query == "a"
+
+
+def _series(name: str, count: int, **labels: str) -> Data:
+    """A vector of ``count`` series of ``name``, each valued 1."""
+    result = [
+        {"metric": {"__name__": name, "i": str(i), **labels}, "value": [0, "1"]}
+        for i in range(count)
+    ]
+    return {"resultType": "vector", "result": result}
+
+
+async def test_a_batch_answer_over_the_size_limit_is_read_selector_by_selector(
+    fake_backend, monkeypatch
+):
+    """A batch whose answer is over the answer size limit is asked again one selector at a
+    time; each of those answers fits, so the snapshot still has every series."""
+    alone = {s: _series(s, 100) for s in ("a", "b")}
+    tagged = [_series(s, 100, **{batch.TAG: str(n)}) for n, s in enumerate(alone)]
+    both = {"resultType": "vector", "result": tagged[0]["result"] + tagged[1]["result"]}
+    fake_backend.answers.update(alone)
+    fake_backend.answers[batch.query(list(alone))] = both
+    limit = max(len(json.dumps({"status": "success", "data": d})) for d in alone.values()) + 100
+    assert len(json.dumps({"status": "success", "data": both})) > limit
+    monkeypatch.setattr(client_module, "MAX_ANSWER_BYTES", limit)
+    async with aiohttp.ClientSession() as session:
+        client = PromQLClient(session, BackendSettings(url=fake_backend.url))
+        source = PromQLSource(QueryGate(client, 2))
+        snapshot = await source.snapshot(list(alone), 1_000_000)
+    assert fake_backend.queries == [batch.query(list(alone)), "a", "b"]
+    assert {s: len(v) for s, v in snapshot.values.items()} == {"a": 100, "b": 100}
+    assert source.tally.errors == {"malformed": 1}
 
 
 async def test_a_batch_answer_without_tags_is_a_malformed_answer(fake_backend):

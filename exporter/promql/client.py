@@ -15,6 +15,8 @@ what happened                               raised
 no answer within ``backend.timeout``        BackendTimeout
 backend's own ``errorType: timeout``        BackendTimeout
 cannot connect (refused, DNS, TLS, reset)   BackendUnavailable
+answer broke off (closed mid-body)          BackendResponseError
+answer over ``MAX_ANSWER_BYTES`` (64 MiB)   AnswerTooLarge (a BackendResponseError)
 400/422 with the API's error JSON           QueryError
 any other status than 200                   BackendHTTPError
 not JSON, or not the API's JSON shape       BackendResponseError
@@ -32,7 +34,8 @@ from __future__ import annotations
 
 import math
 import ssl
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import aiohttp
 from yarl import URL
@@ -45,24 +48,43 @@ from exporter.errors import (
     ConfigError,
 )
 from exporter.promql.answers import (
+    LARGE_ANSWER,
     Labels,
     QueryValue,
     Voice,
     api_data,
-    finite,
     instant_value,
-    range_samples,
-    series_labels,
-    vector_sample,
+    matrix_series,
+    off_the_loop,
+    vector_series,
 )
 from exporter.settings import BackendSettings
 
-__all__ = ["MAX_RANGE_POINTS", "PromQLClient", "format_time", "secret_fragments"]
+__all__ = [
+    "MAX_ANSWER_BYTES",
+    "MAX_RANGE_POINTS",
+    "AnswerTooLarge",
+    "PromQLClient",
+    "format_time",
+    "secret_fragments",
+]
+
+T = TypeVar("T")
 
 QUERY_PATH = "/api/v1/query"
 RANGE_PATH = "/api/v1/query_range"
 MAX_RANGE_POINTS = 11_000
 """Prometheus refuses a range query of more than 11,000 steps per series."""
+_MIB = 1024 * 1024
+MAX_ANSWER_BYTES = 64 * _MIB
+"""The most of one answer a query reads. A 1,000-step range read of 1,000 series is
+about 30 MiB; a 100-selector snapshot batch stays far below unless its selectors match
+hundreds of thousands of series."""
+_CHUNK = 256 * 1024
+
+
+class AnswerTooLarge(BackendResponseError):
+    """The answer is over :data:`MAX_ANSWER_BYTES`; a narrower query may fit."""
 
 
 def format_time(at: float) -> str:
@@ -117,12 +139,8 @@ class PromQLClient:
         POSTs ``query`` and ``time`` as a form to ``<backend.url>/api/v1/query``
         (no URL-length limit), with the backend's headers and timeout.
         """
-        data = await self._post(self._url, {"query": query, "time": format_time(at)}, query, at)
-        try:
-            return instant_value(self._voice, data)
-        except BackendError as err:
-            err.query, err.at = query, at
-            raise
+        form = {"query": query, "time": format_time(at)}
+        return await self._ask(self._url, form, query, at, instant_value)
 
     async def series(self, query: str, at: float) -> list[tuple[Labels, float]]:
         """Each sample of the instant vector ``query`` at ``at``, with its labels.
@@ -130,19 +148,8 @@ class PromQLClient:
         A scalar answer or a native histogram sample is a ``BackendResponseError``;
         NaN or an infinite value is a ``QueryError``.
         """
-        data = await self._post(self._url, {"query": query, "time": format_time(at)}, query, at)
-        try:
-            if data.get("resultType") != "vector" or not isinstance(data.get("result"), list):
-                raise BackendResponseError(
-                    f"the query gave a {data.get('resultType')} result, not an instant vector"
-                )
-            voice = self._voice
-            return [
-                (series_labels(voice, s), finite(vector_sample(voice, s))) for s in data["result"]
-            ]
-        except BackendError as err:
-            err.query, err.at = query, at
-            raise
+        form = {"query": query, "time": format_time(at)}
+        return await self._ask(self._url, form, query, at, vector_series)
 
     async def range_series(
         self, query: str, start: float, end: float, step: int
@@ -159,20 +166,37 @@ class PromQLClient:
             "end": format_time(end),
             "step": str(step),
         }
-        data = await self._post(self._range_url, form, query, end)
+        return await self._ask(self._range_url, form, query, end, matrix_series)
+
+    async def _ask(
+        self,
+        url: URL,
+        form: dict[str, str],
+        query: str,
+        at: float,
+        read: Callable[[Voice, dict[str, Any]], T],
+    ) -> T:
+        """What ``read`` makes of the ``data`` of the answer to ``form``, or a BackendError.
+
+        An answer over :data:`~exporter.promql.answers.LARGE_ANSWER` bytes is
+        decoded and read in a worker thread: the event loop keeps serving.
+        """
+        status, location, body = await self._post(url, form, query, at)
+        voice = self._voice
+
+        def parse() -> T:
+            return read(voice, api_data(voice, status, location, body))
+
         try:
-            if data.get("resultType") != "matrix" or not isinstance(data.get("result"), list):
-                raise BackendResponseError(
-                    f"the range query gave a {data.get('resultType')} result, not a matrix"
-                )
-            voice = self._voice
-            return [(series_labels(voice, s), range_samples(voice, s)) for s in data["result"]]
+            return parse() if len(body) <= LARGE_ANSWER else await off_the_loop(parse)
         except BackendError as err:
-            err.query, err.at = query, end
+            err.query, err.at = query, at
             raise
 
-    async def _post(self, url: URL, form: dict[str, str], query: str, at: float) -> dict[str, Any]:
-        """POST ``form`` to ``url``; the answer's ``data`` object, or a ``BackendError``."""
+    async def _post(
+        self, url: URL, form: dict[str, str], query: str, at: float
+    ) -> tuple[int, str, bytes]:
+        """POST ``form`` to ``url``; the status, Location header and body, or a BackendError."""
         failure: BackendError | None = None
         try:
             async with self._session.post(
@@ -185,7 +209,7 @@ class PromQLClient:
             ) as response:
                 status = response.status
                 location = response.headers.get("Location", "")
-                body = await response.read()
+                body, failure = await self._read(response)
         except (TimeoutError, aiohttp.ClientError) as err:
             failure = self._transport_error(err)
         if failure is not None:
@@ -194,11 +218,34 @@ class PromQLClient:
             # __context__ into logs.
             failure.query, failure.at = query, at
             raise failure
+        return status, location, body
+
+    async def _read(self, response: aiohttp.ClientResponse) -> tuple[bytes, BackendError | None]:
+        """The whole body, or why there is none: too big or broken off.
+
+        A body over :data:`MAX_ANSWER_BYTES` (decompressed) is refused as soon
+        as that is known, from its Content-Length or while it streams in.
+        """
+        too_big = AnswerTooLarge(
+            f"the answer from {self._where} is larger than {_size(MAX_ANSWER_BYTES)},"
+            " the most slo-exporter reads of one answer"
+        )
+        if response.content_length is not None and response.content_length > MAX_ANSWER_BYTES:
+            return b"", too_big
+        chunks: list[bytes] = []
+        size = 0
         try:
-            return api_data(self._voice, status, location, body)
-        except BackendError as err:
-            err.query, err.at = query, at
-            raise
+            async for chunk in response.content.iter_chunked(_CHUNK):
+                size += len(chunk)
+                if size > MAX_ANSWER_BYTES:
+                    return b"", too_big
+                chunks.append(chunk)
+        except aiohttp.ClientPayloadError:  # closed before its Content-Length, bad chunking
+            # The server answered; what it sent is unusable, not the connection.
+            return b"", BackendResponseError(
+                f"the answer from {self._where} broke off after {size} bytes"
+            )
+        return b"".join(chunks), None
 
     def _transport_error(self, err: TimeoutError | aiohttp.ClientError) -> BackendError:
         if isinstance(err, TimeoutError):  # aiohttp's timeouts are TimeoutError subclasses
@@ -217,6 +264,11 @@ class PromQLClient:
 
     def _clip(self, text: str) -> str:
         return self._voice.clip(text)
+
+
+def _size(count: int) -> str:
+    """``count`` bytes for people: ``64 MiB``, or the number when not whole MiB."""
+    return f"{count // _MIB} MiB" if count % _MIB == 0 else f"{count} bytes"
 
 
 def _describe(err: aiohttp.ClientError) -> str:
