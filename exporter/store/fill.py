@@ -19,9 +19,9 @@ from exporter.store.plan import FillPlan, Raw, StreamState, Windowed
 from exporter.store.streams import Stream
 
 RAW_STEPS = 1000
-"""Points per range query of raw values, fewer than a query may hold: an answer is
-parsed, counted and written in one go on the event loop, so its size bounds how long
-probes and scrapes wait behind a cold fill (tens of milliseconds at this size)."""
+"""Points per range query of raw values, fewer than a query may hold: an answer's
+increments are counted and written in one go on the event loop (it is decoded off it),
+so its size bounds how long probes and scrapes wait behind a cold fill."""
 
 
 @dataclass
