@@ -17,7 +17,7 @@ from types import MappingProxyType
 from exporter.config.problems import Problem
 from exporter.config.schema_backend import BackendConfig, SecretSource
 from exporter.settings import BackendSettings
-from exporter.yaml_lines import YamlPath
+from exporter.yaml_lines import YamlPath, quote
 
 
 def backend_settings(
@@ -87,15 +87,15 @@ def _from_file(file: Path, path: YamlPath, problems: list[Problem]) -> str | Non
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        problems.append(Problem(path, f"secret file {str(file)!r} is not UTF-8 text"))
+        problems.append(Problem(path, f"secret file {quote(str(file))} is not UTF-8 text"))
         return None
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        problems.append(Problem(path, f"cannot read {str(file)!r}: {reason}"))
+        problems.append(Problem(path, f"cannot read {quote(str(file))}: {reason}"))
         return None
     value = text.rstrip("\r\n")
     if not value.strip():
-        problems.append(Problem(path, f"secret file {str(file)!r} is empty"))
+        problems.append(Problem(path, f"secret file {quote(str(file))} is empty"))
         return None
     return value
 
@@ -107,7 +107,7 @@ def _readable(name: str, path: YamlPath, base_dir: Path, problems: list[Problem]
         file.open("rb").close()
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        problems.append(Problem(path, f"cannot read {str(file)!r}: {reason}"))
+        problems.append(Problem(path, f"cannot read {quote(str(file))}: {reason}"))
         return None
     return file
 

@@ -32,7 +32,14 @@ from exporter.config.problems import Problem, format_problems
 from exporter.config.services import expand_services, from_template
 from exporter.errors import ConfigError
 from exporter.settings import Settings
-from exporter.yaml_lines import YamlPath, YamlSyntaxError, describe, load_yaml, load_yaml_all
+from exporter.yaml_bounded import is_directory, read_config_text
+from exporter.yaml_lines import (
+    YamlDocument,
+    YamlPath,
+    YamlSyntaxError,
+    describe,
+    load_yaml_all,
+)
 
 
 def load_config(path: str | Path) -> Settings:
@@ -43,32 +50,27 @@ def load_config(path: str | Path) -> Settings:
     native config (:mod:`exporter.openslo`) and checked by the same rules.
     """
     file = Path(path)
-    if file.is_dir():
+    if is_directory(file):
         return load_openslo(directory_documents(file), file)
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ConfigError([f"{path}: cannot read the config file: it is not UTF-8 text"]) from None
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise ConfigError([f"{path}: cannot read the config file: {reason}"]) from None
-    try:
-        documents = load_yaml_all(text)
-    except YamlSyntaxError:
-        documents = []  # _load reports it with the native wording
+        documents = load_yaml_all(read_config_text(file))
+    except YamlSyntaxError as error:
+        raise ConfigError([error.problem(path)]) from None
     sources = openslo_documents(documents, str(path))
     if sources:
         return load_openslo(sources, file)
-    return _load(text, str(path), file)
+    return _load(documents, str(path), file)
 
 
-def _load(text: str, source: str, file: Path) -> Settings:
-    """Load the native config ``text`` of ``file``; ``source`` names the file in messages."""
-    try:
-        document = load_yaml(text)
-    except YamlSyntaxError as error:
-        where = source if error.line is None else f"{source}:{error.line}:{error.column}"
-        raise ConfigError([f"{where}: invalid YAML: {error.message}"]) from None
+def _load(documents: list[YamlDocument], source: str, file: Path) -> Settings:
+    """Load the native config ``documents`` of ``file``; ``source`` names the file in messages."""
+    if len(documents) > 1:
+        line = documents[1].line_of(())
+        where = source if line is None else f"{source}:{line}"
+        raise ConfigError(
+            [f"{where}: invalid YAML: a second document; a native config is one YAML document"]
+        )
+    document = documents[0] if documents else YamlDocument(data=None)
     data = document.data
     if data is None:
         raise ConfigError(
@@ -103,7 +105,7 @@ def effective_config(path: str | Path) -> dict[str, Any]:
     file = Path(path)
     if file.is_dir():
         return native_config(directory_documents(file))
-    documents = load_yaml_all(file.read_text(encoding="utf-8-sig"))
+    documents = load_yaml_all(read_config_text(file))
     sources = openslo_documents(documents, str(path))
     if sources:
         return native_config(sources)

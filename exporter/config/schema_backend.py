@@ -15,6 +15,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from exporter.config.schema_base import ConfigModel, empty_as, only_one
 from exporter.config.schema_values import Duration, HeaderName, HeaderValue, Text
+from exporter.yaml_lines import quote
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -41,7 +42,7 @@ class SecretSource(ConfigModel):
     @classmethod
     def _env_name(cls, value: str | None) -> str | None:
         if value is not None and not _ENV_NAME.fullmatch(value):
-            raise ValueError(f"{value!r} is not an environment variable name")
+            raise ValueError(f"{quote(value)} is not an environment variable name")
         return value
 
 
@@ -126,11 +127,11 @@ def http_url(url: str, example: str, no_credentials: str) -> SplitResult:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError:
-        raise ValueError(f"{safe_url(url)!r} is not a valid URL") from None
+        raise ValueError(f"{quote(safe_url(url))} is not a valid URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(
             f"url must start with http:// or https:// and name a host, {example}; "
-            f"got {safe_url(url)!r}"
+            f"got {quote(safe_url(url))}"
         )
     if parts.username is not None or parts.password is not None:
         raise ValueError(f"url must not contain credentials; {no_credentials}")

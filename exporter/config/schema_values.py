@@ -22,7 +22,7 @@ from exporter.promql.selectors import (
     check_selector,
     check_template,
 )
-from exporter.yaml_lines import describe
+from exporter.yaml_lines import describe, quote
 
 # Labels slo-exporter puts on its own series; a user label may not clash.
 RESERVED_LABELS = frozenset(
@@ -128,21 +128,25 @@ def _budget_percent(value: object) -> float:
 
 def _slo_name(value: str) -> str:
     if not _SLO_NAME.fullmatch(value):
-        raise ValueError(f"name {value!r} may only contain letters, digits, '_', '.', ':' and '-'")
+        raise ValueError(
+            f"name {quote(value)} may only contain letters, digits, '_', '.', ':' and '-'"
+        )
     return value
 
 
 def _label_name(value: str) -> str:
     if value.startswith("__"):
-        raise ValueError(f"label name {value!r} is reserved: names starting with __ are internal")
+        raise ValueError(
+            f"label name {quote(value)} is reserved: names starting with __ are internal"
+        )
     if not _LABEL_NAME.fullmatch(value):
         raise ValueError(
-            f"label name {value!r} is not valid: use letters, digits and '_', "
+            f"label name {quote(value)} is not valid: use letters, digits and '_', "
             "not starting with a digit"
         )
     if value in RESERVED_LABELS:
         names = ", ".join(sorted(RESERVED_LABELS))
-        raise ValueError(f"label name {value!r} is reserved: slo-exporter sets {names} itself")
+        raise ValueError(f"label name {quote(value)} is reserved: slo-exporter sets {names} itself")
     return value
 
 
@@ -154,7 +158,7 @@ def _label_value(value: str) -> str:
 
 def _header_name(value: str) -> str:
     if not _HEADER_NAME.fullmatch(value):
-        raise ValueError(f"{value!r} is not a valid HTTP header name")
+        raise ValueError(f"{quote(value)} is not a valid HTTP header name")
     return value
 
 
@@ -193,7 +197,7 @@ def _timezone(value: str) -> str:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(
-            f"unknown time zone {value!r}; use an IANA name such as UTC or Europe/Berlin"
+            f"unknown time zone {quote(value)}; use an IANA name such as UTC or Europe/Berlin"
         ) from None
     return value
 

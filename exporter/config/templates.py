@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from exporter.config.schema_values import Histogram, LabelName, Selector, SLOName
 from exporter.domain.durations import parse_duration
 from exporter.promql.selectors import MatchOp, parse_selector
+from exporter.yaml_lines import quote
 
 TemplateName = Literal["api", "web", "batch", "streaming", "data_pipeline"]
 
@@ -104,7 +105,7 @@ class ServiceInput(_PassThrough):
         stray = sorted(given - allowed)
         if stray:
             raise ValueError(
-                f"template {self.template!r} does not use {', '.join(stray)}; "
+                f"template {quote(self.template)} does not use {', '.join(stray)}; "
                 f"its inputs are {', '.join(sorted(allowed))}"
             )
         if (self.last_success is None) != (self.max_age is None):
@@ -115,7 +116,7 @@ class ServiceInput(_PassThrough):
             if value is not None:
                 parse_duration(value)
         if not given - {"max_age", "max_lag"}:
-            raise ValueError(f"template {self.template!r} needs at least one of its inputs")
+            raise ValueError(f"template {quote(self.template)} needs at least one of its inputs")
         return self
 
 
