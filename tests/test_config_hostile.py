@@ -75,6 +75,7 @@ UNREADABLE = [
     ("control-in-value", GOOD.replace("checkout\n", "check\x01out\n", 1), 4, "U+0001"),
     ("escape-in-key", GOOD.replace("backend", "back\x1bend"), 1, "U+001B"),
     ("huge-integer", GOOD.replace("99.9", "9" * 5000), 6, "5000 digits"),
+    ("huge-window", GOOD + "    windows: [" + "9" * 400 + "h]\n", 11, "windows[0]"),
     ("bad-date", GOOD.replace("service: checkout", "service: 2024-13-45"), 5, "valid timestamp"),
     ("bad-tag", GOOD.replace("99.9", "!!int x"), 6, "'x' is not a valid int"),
 ]
@@ -190,6 +191,7 @@ OVERSIZED = [
     ),
     ("long-text", lambda: GOOD + "k: " + "x" * 70_000 + "\n", "longer than 65,536"),
     ("long-key", lambda: GOOD + "k" * 1000 + ": 1\n", "unknown field 'kkkk"),
+    ("long-duration", lambda: GOOD + "    period: " + "9" * 60_000 + "d\n", "expected a duration"),
     ("long-label", lambda: GOOD + "    labels: {" + "a-" * 500 + ": x}\n", "label name"),
 ]
 

@@ -14,7 +14,7 @@ from urllib.parse import SplitResult, urlsplit
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from exporter.config.schema_base import ConfigModel, empty_as, only_one
-from exporter.config.schema_values import Duration, HeaderName, HeaderValue, Text
+from exporter.config.schema_values import HeaderName, HeaderValue, Text, Timeout
 from exporter.yaml_lines import quote
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -77,7 +77,7 @@ class BackendConfig(ConfigModel):
     """The PromQL HTTP API to query."""
 
     url: Text
-    timeout: Duration = 10
+    timeout: Timeout = 10
     headers: Annotated[dict[HeaderName, HeaderValue], empty_as({})] = Field(default_factory=dict)
     bearer_token: SecretSource | None = None
     basic_auth: BasicAuthConfig | None = None

@@ -15,7 +15,7 @@ from exporter.openslo import shape
 from exporter.openslo.located import Located
 from exporter.yaml_lines import describe, quote
 
-_SHORTHAND = re.compile(r"(\d+)([mhdwMQY])")
+_SHORTHAND = re.compile(r"(\d{1,9})([mhdwMQY])")
 _FIXED = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _VARIABLE = {"M": "months", "Q": "quarters", "Y": "years"}
 CALENDAR_UNITS = {"1w": "week", "1M": "month", "1Q": "quarter"}
