@@ -16,7 +16,7 @@ from types import MappingProxyType
 
 from exporter.config.problems import Problem
 from exporter.config.schema_backend import BackendConfig, SecretSource
-from exporter.settings import BackendSettings
+from exporter.settings import BackendSettings, is_secret_header
 from exporter.yaml_lines import YamlPath, quote
 
 
@@ -26,9 +26,7 @@ def backend_settings(
     """BackendSettings with secrets read; None (and problems added) when one cannot be read."""
     before = len(problems)
     headers = dict(config.headers)
-    secret_headers = {
-        name: headers.pop(name) for name in list(headers) if name.lower() == "authorization"
-    }
+    secret_headers = {name: headers.pop(name) for name in list(headers) if is_secret_header(name)}
     if config.bearer_token is not None:
         token = _read_secret(config.bearer_token, ("backend", "bearer_token"), base_dir, problems)
         if token is not None and re.search(r"\s", token):
