@@ -233,6 +233,29 @@ def test_a_directory_counts_its_files_together(tmp_path: Path):
     )
 
 
+# ---- crashes on half-written configs -------------------------------------------------
+
+
+def test_an_openslo_file_with_problems_but_no_slo_is_reported():
+    """An SLI document alone, with problems of its own, is reported in lines naming it
+    (it used to raise IndexError looking for the first SLO)."""
+    path = ROOT / "tests" / "openslo" / "multi" / "b-sli.yml"
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    found = caught.value.problems
+    assert found
+    assert all(p.startswith(f"{path}:") and "\n" not in p for p in found), found
+
+
+def test_an_empty_backend_next_to_another_mistake_reports_both():
+    """``backend:`` left empty and an objective of 101 are two lines, not a pydantic
+    traceback."""
+    text = GOOD.replace("  url: http://127.0.0.1:9090\n", "").replace("99.9", "101")
+    found = problems(text)
+    assert any("missing required field 'backend'" in p for p in found), found
+    assert any(p.startswith(f'{SOURCE}:5: slos[0] "checkout": objective: ') for p in found), found
+
+
 # ---- as a user meets them: the command line, time and memory -------------------------
 
 CHILD = """\
