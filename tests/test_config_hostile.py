@@ -320,3 +320,36 @@ def test_the_benchmark_config_of_10000_slos_loads(tmp_path: Path):
     measured = _measure("--benchmark", str(tmp_path / "slos-10000.yaml"))
     assert measured["answer"] == "10000 SLOs", measured
     assert measured["seconds"] < 30, measured
+
+
+HOSTILE_FILES = {
+    "deep.yaml": GOOD + "x: " + "[" * 500 + "]" * 500 + "\n",
+    "nul.yaml": GOOD + "# \x00\n",
+    "digits.yaml": GOOD.replace("99.9", "9" * 5000),
+    "nines.yaml": GOOD + "    windows: [" + "9" * 400 + "h]\n",
+    "password.yaml": GOOD.replace("127.0.0.1", "u:pa/ss@127.0.0.1"),
+    "empty-backend.yaml": GOOD.replace("  url: http://127.0.0.1:9090\n", "").replace("99.9", "101"),
+}
+
+
+@pytest.mark.integration  # runs a child process
+@pytest.mark.parametrize("command", ["validate", "eval", "rules", "show", "run"])
+def test_the_cli_answers_hostile_files_in_lines_without_traceback(command: str, tmp_path: Path):
+    """`slo-exporter validate|eval|rules|show|run` exit 1 on each hostile file, with one
+    line per problem naming the file, no traceback and no password."""
+    for name, text in HOSTILE_FILES.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        result = subprocess.run(
+            [sys.executable, "-m", "exporter", command, "-c", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        lines = result.stderr.splitlines()
+        assert result.returncode == 1, (name, result.stderr[-2000:])
+        assert lines, name
+        assert all(line.startswith(f"{path}:") for line in lines), (name, result.stderr)
+        assert "Traceback" not in result.stderr, name
+        assert "pa/ss" not in result.stderr + result.stdout, name
