@@ -3,7 +3,8 @@
 The config loader (:mod:`exporter.config.loader`) validates YAML once and
 produces a :class:`Settings`; nothing after it re-checks or reads the YAML.
 Secrets (auth headers) live only in :attr:`BackendSettings.secret_headers`,
-which is kept out of ``repr`` so no log line can print it by accident.
+which is kept out of ``repr`` so no log line can print it by accident; a URL
+is printed only through :func:`safe_url`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,28 @@ from urllib.parse import urlsplit
 
 from exporter.domain.decision import Policy, default_policy
 from exporter.domain.model import SLO
+
+REDACTED = "<redacted>"
+_SECRET_HEADER_WORDS = ("auth", "token", "key", "secret", "password", "cookie", "session")
+
+
+def safe_url(url: str) -> str:
+    """``url`` fit to print: without any ``user:password@`` part.
+
+    The one place a URL is made safe. The credentials end at the *last* ``@``, so a
+    password with an unencoded ``/``, ``@``, ``:``, ``?`` or ``#`` is dropped whole; an
+    ``@`` later in a path or query drops a little more than needed, never less.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    return f"{scheme}{sep}{rest.rpartition('@')[2]}"
+
+
+def is_secret_header(name: str) -> bool:
+    """Whether a header's value is a credential: Authorization, Cookie, X-Api-Key, ..."""
+    lowered = name.lower()
+    return any(word in lowered for word in _SECRET_HEADER_WORDS)
 
 
 def _empty() -> Mapping[str, str]:
@@ -35,13 +58,8 @@ class BackendSettings:
 
     @property
     def safe_url(self) -> str:
-        """The URL without any user:password part, fit for logs."""
-        scheme, sep, rest = self.url.partition("://")
-        if not sep:
-            return self.url
-        host, slash, path = rest.partition("/")
-        host = host.rpartition("@")[2]
-        return f"{scheme}://{host}{slash}{path}"
+        """The URL fit for logs and messages (:func:`safe_url`)."""
+        return safe_url(self.url)
 
     def all_headers(self) -> dict[str, str]:
         """Headers to send, secret ones included. Never log the result."""

@@ -12,6 +12,10 @@ ancestor that has one (a missing key is reported where its parent is).
 
 PyYAML silently keeps the last of two equal keys in one mapping; here every
 repeat is recorded in :attr:`YamlDocument.duplicates` so it can be reported.
+
+The text is parsed within the limits of :mod:`exporter.yaml_bounded` (size,
+depth, number of values, control characters); a message quotes at most
+:data:`SHOWN_CHARACTERS` of a value (:func:`quote`, :func:`clip`).
 """
 
 from __future__ import annotations
@@ -19,27 +23,44 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from exporter.yaml_bounded import (
+    SHOWN_CHARACTERS,
+    Budget,
+    YamlLoader,
+    YamlSyntaxError,
+    YamlTooLarge,
+    bounded_loader,
+    clip,
+)
+
+__all__ = [
+    "SHOWN_CHARACTERS",
+    "Budget",
+    "DuplicateKey",
+    "YamlDocument",
+    "YamlPath",
+    "YamlSyntaxError",
+    "YamlTooLarge",
+    "clip",
+    "describe",
+    "dotted",
+    "load_yaml",
+    "load_yaml_all",
+    "quote",
+]
+
 YamlPath = tuple[Any, ...]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _HIDDEN_KINDS = {str: "text", bool: "a boolean", list: "a list", dict: "a mapping"}
-
-
-class YamlSyntaxError(ValueError):
-    """The text is not valid YAML; ``line`` and ``column`` are 1-based when known."""
-
-    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
-        self.message = message
-        self.line = line
-        self.column = column
-        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -69,32 +90,70 @@ class YamlDocument:
         return None
 
 
-def load_yaml(text: str) -> YamlDocument:
+def load_yaml(text: str, budget: Budget | None = None, *, libyaml: bool = True) -> YamlDocument:
     """Parse one YAML document with the safe loader, recording lines and duplicate keys.
 
     Raises :class:`YamlSyntaxError` for text that is not a single valid YAML
-    document (including unsafe tags such as ``!!python/object``).
+    document (including unsafe tags such as ``!!python/object``) or that is
+    beyond a limit of :mod:`exporter.yaml_bounded`.
     """
-    loader = yaml.SafeLoader(text)
-    try:
+    with _loading(text, budget, libyaml) as loader:
         node = loader.get_single_node()
         if node is None:
             return YamlDocument(data=None)
-        # Walk before constructing: construction expands "<<" merge keys in place.
-        document = YamlDocument(data=None)
-        document.lines[()] = node.start_mark.line + 1
-        _walk(loader, node, (), document, set())
-        document.data = loader.construct_document(node)
-        return document
+        return _document(loader, node)
+
+
+def load_yaml_all(
+    text: str, budget: Budget | None = None, *, libyaml: bool = True
+) -> list[YamlDocument]:
+    """Parse every document of ``text``; an empty document has ``data`` None.
+
+    Lines are counted from the start of ``text``, so they are the file's
+    lines. Raises :class:`YamlSyntaxError` for invalid YAML (or unsafe tags)
+    and for YAML beyond the limits; ``budget`` may be shared with other files.
+    ``libyaml=False`` uses PyYAML's pure-Python parser even when libyaml is there.
+    """
+    with _loading(text, budget, libyaml) as loader:
+        documents: list[YamlDocument] = []
+        while loader.check_node():
+            node = loader.get_node()
+            documents.append(YamlDocument(data=None) if node is None else _document(loader, node))
+        return documents
+
+
+@contextmanager
+def _loading(text: str, budget: Budget | None, libyaml: bool) -> Iterator[YamlLoader]:
+    """A loader for ``text`` (scanned for the limits first); any YAML error inside the
+    block becomes a YamlSyntaxError."""
+    loader = None
+    try:
+        loader = bounded_loader(text, budget or Budget(), libyaml=libyaml)
+        yield loader
     except yaml.MarkedYAMLError as error:
-        raise _syntax_error(error) from None
+        raise _syntax_error(error, text) from None
     except yaml.YAMLError as error:
         raise YamlSyntaxError(_one_line(str(error))) from None
+    except YamlSyntaxError:
+        raise
+    except (ValueError, KeyError, AttributeError, TypeError, OverflowError) as error:
+        # PyYAML's constructors raise these for values they cannot build.
+        raise YamlSyntaxError(f"cannot read a value: {clip(_one_line(str(error)))}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
-def _syntax_error(error: yaml.MarkedYAMLError) -> YamlSyntaxError:
+def _document(loader: YamlLoader, node: Node) -> YamlDocument:
+    # Walk before constructing: construction expands "<<" merge keys in place.
+    document = YamlDocument(data=None)
+    document.lines[()] = node.start_mark.line + 1
+    _walk(loader, node, (), document, set())
+    document.data = loader.construct_document(node)
+    return document
+
+
+def _syntax_error(error: yaml.MarkedYAMLError, text: str) -> YamlSyntaxError:
     mark = error.problem_mark or error.context_mark
     message = _one_line(error.problem or error.context or "invalid YAML")
     if error.context and error.problem:
@@ -102,11 +161,17 @@ def _syntax_error(error: yaml.MarkedYAMLError) -> YamlSyntaxError:
         if error.context_mark is not None and error.context_mark is not mark:
             context += f" (line {error.context_mark.line + 1})"
         message = f"{context}: {message}"
-    if "'\\t'" in message:
-        message += "; indent YAML with spaces, not tabs"
     if mark is None:
         return YamlSyntaxError(message)
+    if _character_at(text, mark.line, mark.column) == "\t":
+        message += "; indent YAML with spaces, not tabs"
     return YamlSyntaxError(message, mark.line + 1, mark.column + 1)
+
+
+def _character_at(text: str, line: int, column: int) -> str:
+    """The character at 0-based ``line`` and ``column`` of ``text`` ('' past the end)."""
+    lines = text.split("\n", line + 1)
+    return lines[line][column : column + 1] if line < len(lines) else ""
 
 
 def _one_line(text: str) -> str:
@@ -114,7 +179,7 @@ def _one_line(text: str) -> str:
 
 
 def _walk(
-    loader: yaml.SafeLoader, node: Node, path: YamlPath, document: YamlDocument, seen: set[int]
+    loader: YamlLoader, node: Node, path: YamlPath, document: YamlDocument, seen: set[int]
 ) -> None:
     # An alias makes the same node appear twice; walking it once is enough and
     # guards against recursive structures.
@@ -157,37 +222,11 @@ def _merged_pairs(node: MappingNode) -> Iterator[tuple[Node, Node]]:
                 yield from source.value
 
 
-def _key_of(loader: yaml.SafeLoader, key_node: Node) -> Any:
+def _key_of(loader: YamlLoader, key_node: Node) -> Any:
     if isinstance(key_node, ScalarNode):
         return loader.construct_object(key_node)
     # Complex keys cannot be valid config keys; keep them apart from scalars.
     return ("<complex key>", key_node.start_mark.line)
-
-
-def load_yaml_all(text: str) -> list[YamlDocument]:
-    """Parse every document of ``text``; an empty document has ``data`` None.
-
-    Lines are counted from the start of ``text``, so they are the file's
-    lines. Raises :class:`YamlSyntaxError` for invalid YAML (or unsafe tags).
-    """
-    loader = yaml.SafeLoader(text)
-    try:
-        documents: list[YamlDocument] = []
-        while loader.check_node():
-            node = loader.get_node()
-            document = YamlDocument(data=None)
-            if node is not None:
-                document.lines[()] = node.start_mark.line + 1
-                _walk(loader, node, (), document, set())
-                document.data = loader.construct_document(node)
-            documents.append(document)
-        return documents
-    except yaml.MarkedYAMLError as error:
-        raise _syntax_error(error) from None
-    except yaml.YAMLError as error:
-        raise YamlSyntaxError(_one_line(str(error))) from None
-    finally:
-        loader.dispose()
 
 
 def dotted(path: YamlPath) -> str:
@@ -202,8 +241,13 @@ def dotted(path: YamlPath) -> str:
         elif isinstance(part, str) and _PLAIN_KEY.fullmatch(part):
             text += f".{part}" if text else part
         else:
-            text += f"[{json.dumps(part, ensure_ascii=False, default=str)}]"
+            text += f"[{json.dumps(clip(str(part)), ensure_ascii=False)}]"
     return text
+
+
+def quote(value: object) -> str:
+    """``value`` as ``repr`` writes it, cut to about :data:`SHOWN_CHARACTERS` (for messages)."""
+    return repr(clip(value)) if isinstance(value, str) else clip(repr(value))
 
 
 def describe(value: object, *, hide: bool = False) -> str:

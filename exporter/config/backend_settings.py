@@ -16,8 +16,8 @@ from types import MappingProxyType
 
 from exporter.config.problems import Problem
 from exporter.config.schema_backend import BackendConfig, SecretSource
-from exporter.settings import BackendSettings
-from exporter.yaml_lines import YamlPath
+from exporter.settings import BackendSettings, is_secret_header
+from exporter.yaml_lines import YamlPath, quote
 
 
 def backend_settings(
@@ -26,9 +26,7 @@ def backend_settings(
     """BackendSettings with secrets read; None (and problems added) when one cannot be read."""
     before = len(problems)
     headers = dict(config.headers)
-    secret_headers = {
-        name: headers.pop(name) for name in list(headers) if name.lower() == "authorization"
-    }
+    secret_headers = {name: headers.pop(name) for name in list(headers) if is_secret_header(name)}
     if config.bearer_token is not None:
         token = _read_secret(config.bearer_token, ("backend", "bearer_token"), base_dir, problems)
         if token is not None and re.search(r"\s", token):
@@ -87,15 +85,15 @@ def _from_file(file: Path, path: YamlPath, problems: list[Problem]) -> str | Non
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        problems.append(Problem(path, f"secret file {str(file)!r} is not UTF-8 text"))
+        problems.append(Problem(path, f"secret file {quote(str(file))} is not UTF-8 text"))
         return None
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        problems.append(Problem(path, f"cannot read {str(file)!r}: {reason}"))
+        problems.append(Problem(path, f"cannot read {quote(str(file))}: {reason}"))
         return None
     value = text.rstrip("\r\n")
     if not value.strip():
-        problems.append(Problem(path, f"secret file {str(file)!r} is empty"))
+        problems.append(Problem(path, f"secret file {quote(str(file))} is empty"))
         return None
     return value
 
@@ -107,7 +105,7 @@ def _readable(name: str, path: YamlPath, base_dir: Path, problems: list[Problem]
         file.open("rb").close()
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        problems.append(Problem(path, f"cannot read {str(file)!r}: {reason}"))
+        problems.append(Problem(path, f"cannot read {quote(str(file))}: {reason}"))
         return None
     return file
 

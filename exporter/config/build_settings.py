@@ -115,7 +115,8 @@ def _check_valid_parts(
     data: dict[Any, Any], base_dir: Path, failed: set[YamlPath], problems: list[Problem]
 ) -> None:
     """Run the build-time checks (secrets, status order) on sections that did validate."""
-    if not any(path[:1] == ("backend",) for path in failed) and "backend" in data:
+    backend_failed = any(path[:1] == ("backend",) for path in failed)
+    if not backend_failed and isinstance(data.get("backend"), dict):  # ``backend:`` may be empty
         backend_settings(BackendConfig.model_validate(data["backend"]), base_dir, problems)
     if any(path[:1] == ("defaults",) for path in failed):
         return

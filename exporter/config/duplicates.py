@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from exporter.config.problems import Problem
-from exporter.yaml_lines import YamlDocument
+from exporter.yaml_lines import YamlDocument, quote
 
 
 def duplicate_keys(document: YamlDocument) -> Iterable[Problem]:
@@ -17,7 +17,7 @@ def duplicate_keys(document: YamlDocument) -> Iterable[Problem]:
     for duplicate in document.duplicates:
         yield Problem(
             (*duplicate.path, duplicate.key),
-            f"key {duplicate.key!r} is given twice (first on line {duplicate.first_line}); "
+            f"key {quote(duplicate.key)} is given twice (first on line {duplicate.first_line}); "
             "YAML would silently keep only the last one",
             shown=duplicate.path,
             line=duplicate.line,
@@ -39,7 +39,7 @@ def duplicate_names(document: YamlDocument) -> Iterable[Problem]:
             line = document.line_of(("slos", other, "name"))
             yield Problem(
                 ("slos", index, "name"),
-                f"duplicate SLO name {name!r}: slos[{other}] on line {line} has it already",
+                f"duplicate SLO name {quote(name)}: slos[{other}] on line {line} has it already",
             )
         else:
             first[name] = index

@@ -17,6 +17,7 @@ were to be read from.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,15 @@ from exporter.config.openslo_input import (
 from exporter.config.problems import Problem, format_problems
 from exporter.config.services import expand_services, from_template
 from exporter.errors import ConfigError
-from exporter.settings import Settings
-from exporter.yaml_lines import YamlPath, YamlSyntaxError, describe, load_yaml, load_yaml_all
+from exporter.settings import REDACTED, Settings, is_secret_header
+from exporter.yaml_bounded import is_directory, read_config_text
+from exporter.yaml_lines import (
+    YamlDocument,
+    YamlPath,
+    YamlSyntaxError,
+    describe,
+    load_yaml_all,
+)
 
 
 def load_config(path: str | Path) -> Settings:
@@ -42,33 +50,63 @@ def load_config(path: str | Path) -> Settings:
     documents) or a directory of OpenSLO files; OpenSLO is converted to the
     native config (:mod:`exporter.openslo`) and checked by the same rules.
     """
+    settings, _ = _read(path)
+    return settings
+
+
+def effective_config(path: str | Path) -> dict[str, Any]:
+    """The config's data after templates expand, as plain YAML-ready data (for ``show``).
+
+    The file is validated first (ConfigError on any mistake). Values of secret
+    headers (:func:`~exporter.settings.is_secret_header`) are ``<redacted>``.
+    """
+    _, data = _read(path)
+    return _without_secrets(data())
+
+
+def _read(path: str | Path) -> tuple[Settings, Callable[[], dict[str, Any]]]:
+    """The settings of the config at ``path``, and a function giving its native data."""
     file = Path(path)
-    if file.is_dir():
-        return load_openslo(directory_documents(file), file)
+    if is_directory(file):
+        sources = directory_documents(file)
+        return load_openslo(sources, file), lambda: native_config(sources)
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ConfigError([f"{path}: cannot read the config file: it is not UTF-8 text"]) from None
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise ConfigError([f"{path}: cannot read the config file: {reason}"]) from None
-    try:
-        documents = load_yaml_all(text)
-    except YamlSyntaxError:
-        documents = []  # _load reports it with the native wording
+        documents = load_yaml_all(read_config_text(file))
+    except YamlSyntaxError as error:
+        raise ConfigError([error.problem(path)]) from None
     sources = openslo_documents(documents, str(path))
     if sources:
-        return load_openslo(sources, file)
-    return _load(text, str(path), file)
+        return load_openslo(sources, file), lambda: native_config(sources)
+    settings = _load(documents, str(path), file)
+    return settings, lambda: _expanded(documents[0].data)
 
 
-def _load(text: str, source: str, file: Path) -> Settings:
-    """Load the native config ``text`` of ``file``; ``source`` names the file in messages."""
-    try:
-        document = load_yaml(text)
-    except YamlSyntaxError as error:
-        where = source if error.line is None else f"{source}:{error.line}:{error.column}"
-        raise ConfigError([f"{where}: invalid YAML: {error.message}"]) from None
+def _expanded(data: dict[Any, Any]) -> dict[str, Any]:
+    expanded, _ = expand_services(data, [])
+    expanded.pop("services", None)
+    return expanded
+
+
+def _without_secrets(data: dict[str, Any]) -> dict[str, Any]:
+    backend = data.get("backend")
+    if not isinstance(backend, dict) or not isinstance(backend.get("headers"), dict):
+        return data
+    headers = {
+        name: REDACTED if is_secret_header(name) else value
+        for name, value in backend["headers"].items()
+    }
+    return {**data, "backend": {**backend, "headers": headers}}
+
+
+def _load(documents: list[YamlDocument], source: str, file: Path) -> Settings:
+    """Load the native config ``documents`` of ``file``; ``source`` names the file in messages."""
+    if len(documents) > 1:
+        line = documents[1].line_of(())
+        where = source if line is None else f"{source}:{line}"
+        raise ConfigError(
+            [f"{where}: invalid YAML: a second document; a native config is one YAML document"]
+        )
+    document = documents[0] if documents else YamlDocument(data=None)
     data = document.data
     if data is None:
         raise ConfigError(
@@ -92,21 +130,3 @@ def _load(text: str, source: str, file: Path) -> Settings:
         problems = [from_template(problem, expanded, origins) for problem in problems]
         raise ConfigError(format_problems(source, document, problems))
     return settings
-
-
-def effective_config(path: str | Path) -> dict[str, Any]:
-    """The config's data after templates expand, as plain YAML-ready data (for ``show``).
-
-    The file is validated first (ConfigError on any mistake).
-    """
-    load_config(path)
-    file = Path(path)
-    if file.is_dir():
-        return native_config(directory_documents(file))
-    documents = load_yaml_all(file.read_text(encoding="utf-8-sig"))
-    sources = openslo_documents(documents, str(path))
-    if sources:
-        return native_config(sources)
-    expanded, _ = expand_services(documents[0].data, [])
-    expanded.pop("services", None)
-    return expanded

@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from exporter.yaml_lines import YamlDocument, YamlPath, dotted
+from exporter.yaml_lines import YamlDocument, YamlPath, clip, dotted
 
 
 @dataclass(frozen=True)
@@ -63,5 +63,5 @@ def _slo_label(document: YamlDocument, index: int) -> str:
     raw = raw_slos[index] if isinstance(raw_slos, list) and index < len(raw_slos) else None
     name = raw.get("name") if isinstance(raw, dict) else None
     if isinstance(name, str) and name.strip():
-        return f"slos[{index}] {json.dumps(name, ensure_ascii=False)}"
+        return f"slos[{index}] {json.dumps(clip(name), ensure_ascii=False)}"
     return f"slos[{index}]"

@@ -26,10 +26,12 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from exporter.config.schema_backend import BackendConfig
-from exporter.config.schema_base import ConfigModel, empty_as
+from exporter.config.schema_base import ConfigModel, at_most, empty_as
 from exporter.config.schema_policy import PolicyConfig
 from exporter.config.schema_slo import (
+    ALERTS_LIMIT,
     ALERTS_NULL,
+    WINDOWS_LIMIT,
     WINDOWS_NULL,
     AlertConfig,
     SLOConfig,
@@ -39,7 +41,10 @@ from exporter.config.schema_source import BOTH_SOURCES, MISSING_SOURCE, SourceCo
 from exporter.config.schema_values import (
     Delay,
     Duration,
+    EventCount,
     Exclude,
+    Hold,
+    Interval,
     LabelValue,
     NoDataPolicy,
     Text,
@@ -50,21 +55,29 @@ from exporter.yaml_lines import describe
 # What an SLO gets when neither it nor ``defaults`` sets windows or a period.
 DEFAULT_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 DEFAULT_PERIOD = 30 * 86400
+MAX_CONCURRENCY = 1000
+MAX_SLOS = 100_000
+SLOS_LIMIT = at_most(MAX_SLOS, "entries")
 
 
 class EvaluationConfig(ConfigModel):
     """How often and how hard to query."""
 
-    interval: Duration = 30
+    interval: Interval = 30
     concurrency: int = 16
     delay: Delay = 0
 
     @field_validator("concurrency", mode="before")
     @classmethod
     def _whole_positive(cls, value: object) -> object:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not 1 <= value <= MAX_CONCURRENCY
+        ):
             raise ValueError(
-                f"concurrency must be a whole number of queries, at least 1; got {describe(value)}"
+                f"concurrency must be a whole number of queries from 1 to {MAX_CONCURRENCY}; "
+                f"got {describe(value)}"
             )
         return value
 
@@ -72,11 +85,11 @@ class EvaluationConfig(ConfigModel):
 class DefaultsConfig(ConfigModel):
     """Settings applied to every SLO that does not set its own."""
 
-    windows: Annotated[list[Duration] | None, WINDOWS_NULL] = None
-    alerts: Annotated[list[AlertConfig] | None, ALERTS_NULL] = None
+    windows: Annotated[list[Duration] | None, WINDOWS_LIMIT, WINDOWS_NULL] = None
+    alerts: Annotated[list[AlertConfig] | None, ALERTS_LIMIT, ALERTS_NULL] = None
     status: StatusConfig | None = None
     exclude: Exclude | None = None
-    min_events: Annotated[float, Field(ge=0)] | None = None
+    min_events: EventCount | None = None
     no_data: NoDataPolicy | None = None
 
 
@@ -85,16 +98,16 @@ class AlertingConfig(ConfigModel):
 
     severity_names: Annotated[dict[Text, LabelValue], empty_as({})] = Field(default_factory=dict)
     exhausted_severity: LabelValue = "ticket"
-    exhausted_for: Delay = 900
+    exhausted_for: Hold = 900
     data_missing_severity: LabelValue = "ticket"
-    data_missing_for: Delay = 900
+    data_missing_for: Hold = 900
     exporter_severity: LabelValue = "page"
     exporter_job: LabelValue = "slo-exporter"
-    exporter_down_for: Delay = 300
+    exporter_down_for: Hold = 300
     stale_after: Duration | None = None
     runbook_url: URLTemplate | None = None
     dashboard_url: URLTemplate | None = None
-    native_interval: Duration = 60
+    native_interval: Interval = 60
     native_offset: Delay = 60
 
 
@@ -112,8 +125,10 @@ class ConfigFile(ConfigModel):
     evaluation: Annotated[EvaluationConfig, empty_as({})] = Field(default_factory=EvaluationConfig)
     defaults: Annotated[DefaultsConfig, empty_as({})] = Field(default_factory=DefaultsConfig)
     alerting: Annotated[AlertingConfig, empty_as({})] = Field(default_factory=AlertingConfig)
-    slos: Annotated[list[SLOConfig], empty_as([])] = Field(default_factory=list)
-    services: Annotated[list[dict[str, Any]], empty_as([])] = Field(default_factory=list)
+    slos: Annotated[list[SLOConfig], SLOS_LIMIT, empty_as([])] = Field(default_factory=list)
+    services: Annotated[list[dict[str, Any]], SLOS_LIMIT, empty_as([])] = Field(
+        default_factory=list
+    )
     """Template entries; :mod:`exporter.config.templates` checks and expands them."""
     policy: Annotated[PolicyConfig, empty_as({})] = Field(default_factory=PolicyConfig)
     """The release gate's error-budget policy (:mod:`exporter.config.schema_policy`)."""

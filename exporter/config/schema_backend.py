@@ -14,7 +14,9 @@ from urllib.parse import SplitResult, urlsplit
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from exporter.config.schema_base import ConfigModel, empty_as, only_one
-from exporter.config.schema_values import Duration, HeaderName, HeaderValue, Text
+from exporter.config.schema_values import HeaderName, HeaderValue, Text, Timeout
+from exporter.settings import safe_url
+from exporter.yaml_lines import quote
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -41,7 +43,7 @@ class SecretSource(ConfigModel):
     @classmethod
     def _env_name(cls, value: str | None) -> str | None:
         if value is not None and not _ENV_NAME.fullmatch(value):
-            raise ValueError(f"{value!r} is not an environment variable name")
+            raise ValueError(f"{quote(value)} is not an environment variable name")
         return value
 
 
@@ -76,7 +78,7 @@ class BackendConfig(ConfigModel):
     """The PromQL HTTP API to query."""
 
     url: Text
-    timeout: Duration = 10
+    timeout: Timeout = 10
     headers: Annotated[dict[HeaderName, HeaderValue], empty_as({})] = Field(default_factory=dict)
     bearer_token: SecretSource | None = None
     basic_auth: BasicAuthConfig | None = None
@@ -121,26 +123,21 @@ class BackendConfig(ConfigModel):
 
 def http_url(url: str, example: str, no_credentials: str) -> SplitResult:
     """``url``'s parts if it is an http(s) URL with a host, a valid port and no
-    credentials; else ``ValueError`` quoting it without its userinfo."""
+    credentials; else ``ValueError`` quoting it without its userinfo.
+
+    Any ``@`` counts as credentials: with an unencoded ``/`` or ``?`` in a
+    password, a URL parser would take part of it for the host or the path.
+    """
+    if "@" in url:
+        raise ValueError(f"url must not contain credentials (user:password@); {no_credentials}")
+    shown = quote(safe_url(url))
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError:
-        raise ValueError(f"{safe_url(url)!r} is not a valid URL") from None
+        raise ValueError(f"{shown} is not a valid URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(
-            f"url must start with http:// or https:// and name a host, {example}; "
-            f"got {safe_url(url)!r}"
+            f"url must start with http:// or https:// and name a host, {example}; got {shown}"
         )
-    if parts.username is not None or parts.password is not None:
-        raise ValueError(f"url must not contain credentials; {no_credentials}")
     return parts
-
-
-def safe_url(url: str) -> str:
-    """``url`` with any ``user:password@`` shown as ``***@``."""
-    scheme, sep, rest = url.partition("://")
-    host, slash, path = rest.partition("/")
-    if "@" in host:
-        host = "***@" + host.rpartition("@")[2]
-    return f"{scheme}{sep}{host}{slash}{path}"

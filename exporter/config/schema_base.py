@@ -45,6 +45,17 @@ def empty_as(default: object) -> Any:
     return BeforeValidator(convert)
 
 
+def at_most(count: int, what: str) -> Any:
+    """Refuse a list of more than ``count`` items before any item is validated."""
+
+    def check(value: object) -> object:
+        if isinstance(value, list) and len(value) > count:
+            raise ValueError(f"at most {count:,} {what}; got {len(value):,}")
+        return value
+
+    return BeforeValidator(check)
+
+
 def not_null(hint: str) -> Any:
     """Refuse an empty YAML value with ``hint`` on what to write instead."""
 

@@ -10,11 +10,12 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from exporter.config.schema_base import ConfigModel, empty_as, not_null, only_one
+from exporter.config.schema_base import ConfigModel, at_most, empty_as, not_null, only_one
 from exporter.config.schema_sli import TEMPLATE_SLIS, SLIConfig
 from exporter.config.schema_values import (
     BudgetPercent,
     Duration,
+    EventCount,
     Exclude,
     LabelName,
     LabelValue,
@@ -74,7 +75,11 @@ class StatusConfig(ConfigModel):
     attention: Annotated[float, positive("attention", "1")] | None = None
 
 
+MAX_WINDOWS = 32
+MAX_ALERTS = 32
 WINDOWS_NULL = not_null("list windows such as [5m, 1h] or remove the key")
+WINDOWS_LIMIT = at_most(MAX_WINDOWS, "windows")
+ALERTS_LIMIT = at_most(MAX_ALERTS, "alerts")
 ALERTS_NULL = not_null(
     "write 'alerts: []' to disable alerts, or remove the key to use the defaults"
 )
@@ -109,12 +114,12 @@ class SLOConfig(ConfigModel):
     timezone: TimeZone | None = None
     budgeting: BudgetingConfig | None = None
     exclude: Exclude | None = None
-    min_events: Annotated[float, Field(ge=0)] | None = None
+    min_events: EventCount | None = None
     no_data: NoDataPolicy | None = None
     labels: Annotated[dict[LabelName, LabelValue], empty_as({})] = Field(default_factory=dict)
     sli: SLIConfig
-    windows: Annotated[list[Duration] | None, WINDOWS_NULL] = None
-    alerts: Annotated[list[AlertConfig] | None, ALERTS_NULL] = None
+    windows: Annotated[list[Duration] | None, WINDOWS_LIMIT, WINDOWS_NULL] = None
+    alerts: Annotated[list[AlertConfig] | None, ALERTS_LIMIT, ALERTS_NULL] = None
     status: StatusConfig | None = None
     runbook_url: URLTemplate | None = None
     dashboard_url: URLTemplate | None = None

@@ -12,8 +12,8 @@ from typing import Annotated
 from pydantic import BeforeValidator, ValidationInfo, field_validator
 
 from exporter.config.schema_backend import http_url
-from exporter.config.schema_base import ConfigModel
-from exporter.config.schema_values import Duration, Text
+from exporter.config.schema_base import ConfigModel, at_most
+from exporter.config.schema_values import Interval, Text, Timeout
 
 MISSING_SOURCE = (
     "missing required field 'backend' (a PromQL API to query) "
@@ -21,6 +21,7 @@ MISSING_SOURCE = (
 )
 BOTH_SOURCES = "give either 'backend' (a PromQL API) or 'source' (targets to scrape), not both"
 DEFAULT_SCRAPE_TIMEOUT = 10
+MAX_TARGETS = 1000
 
 
 def _one_or_many(value: object) -> object:
@@ -35,8 +36,8 @@ class ScrapeTargetConfig(ConfigModel):
     """One ``/metrics`` endpoint to scrape, how often, and how long to wait for it."""
 
     url: Text
-    interval: Duration = 15
-    timeout: Duration | None = None
+    interval: Interval = 15
+    timeout: Timeout | None = None
     """Default: 10s, or the interval when that is shorter."""
 
     @field_validator("url")
@@ -66,7 +67,9 @@ class ScrapeTargetConfig(ConfigModel):
 class SourceConfig(ConfigModel):
     """Where counters come from when there is no PromQL backend."""
 
-    scrape: Annotated[list[ScrapeTargetConfig], BeforeValidator(_one_or_many)]
+    scrape: Annotated[
+        list[ScrapeTargetConfig], at_most(MAX_TARGETS, "targets"), BeforeValidator(_one_or_many)
+    ]
     """One target (a mapping) or a list of them."""
 
     @field_validator("scrape")

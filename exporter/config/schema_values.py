@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
 from exporter.config.links import check_url_template
-from exporter.domain.durations import parse_duration
+from exporter.domain.durations import format_duration, parse_duration
 from exporter.promql.selectors import (
     check_expression,
     check_histogram,
     check_selector,
     check_template,
 )
-from exporter.yaml_lines import describe
+from exporter.yaml_lines import clip, describe, quote
 
 # Labels slo-exporter puts on its own series; a user label may not clash.
 RESERVED_LABELS = frozenset(
@@ -31,6 +31,10 @@ RESERVED_LABELS = frozenset(
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 _SLO_NAME = re.compile(r"[A-Za-z0-9_.:-]+")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+MINUTE, HOUR, DAY = 60, 3600, 86400
+MAX_DURATION = 2 * 365 * DAY
+"""The longest window, period or age a config may give: 2y."""
+_LONGEST_DURATION_TEXT = 40
 _ZERO_DURATION = re.compile(r"0+|(?:0+(?:y|w|d|h|ms|m|s))+")
 _THRESHOLD_HINT = (
     "threshold must be a number of seconds matching a histogram bucket boundary, e.g. 0.3"
@@ -50,20 +54,40 @@ def _non_empty(value: str) -> str:
     return value
 
 
-def _duration(value: object) -> int:
+def duration_seconds(value: object, longest: int = MAX_DURATION) -> int:
+    """``value`` (text such as ``1h30m``) in seconds, from 1s to ``longest``; else ValueError."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        raise ValueError(f"{value} has no unit: write a duration such as {value}s, 5m or 1h")
-    if not isinstance(value, str):
+        shown = clip(str(value), 20)
+        raise ValueError(f"{shown} has no unit: write a duration such as {shown}s, 5m or 1h")
+    if not isinstance(value, str) or len(value) > _LONGEST_DURATION_TEXT:
         raise ValueError(f"expected a duration such as 30s, 5m or 1h30m, got {describe(value)}")
-    return parse_duration(value)
+    seconds = parse_duration(value)
+    if seconds > longest:
+        raise ValueError(f"must be at most {_written(longest)}; got {clip(value.strip(), 40)}")
+    return seconds
 
 
-def _delay(value: object) -> int:
+def _written(seconds: int) -> str:
+    """``2y`` rather than ``730d`` for whole years."""
+    years, rest = divmod(seconds, 365 * DAY)
+    return f"{years}y" if years and not rest else format_duration(seconds)
+
+
+def _delay_seconds(value: object, longest: int) -> int:
     if value == 0 and not isinstance(value, bool):
         return 0
     if isinstance(value, str) and _ZERO_DURATION.fullmatch(value.strip()):
         return 0
-    return _duration(value)
+    return duration_seconds(value, longest)
+
+
+def _up_to(longest: int, *, zero: bool = False) -> Any:
+    """A validator for a duration up to ``longest`` seconds (or 0 too, with ``zero``)."""
+
+    def check(value: object) -> int:
+        return _delay_seconds(value, longest) if zero else duration_seconds(value, longest)
+
+    return BeforeValidator(check)
 
 
 def as_number(value: object, message: str) -> float:
@@ -85,6 +109,13 @@ def positive(name: str, example: str) -> Any:
         return number
 
     return BeforeValidator(check)
+
+
+def _event_count(value: object) -> float:
+    number = as_number(value, "min_events must be a number of events, 0 or more")
+    if number < 0:
+        raise ValueError(f"min_events must be a number of events, 0 or more; got {value}")
+    return number
 
 
 def _objective(value: object) -> float:
@@ -128,21 +159,25 @@ def _budget_percent(value: object) -> float:
 
 def _slo_name(value: str) -> str:
     if not _SLO_NAME.fullmatch(value):
-        raise ValueError(f"name {value!r} may only contain letters, digits, '_', '.', ':' and '-'")
+        raise ValueError(
+            f"name {quote(value)} may only contain letters, digits, '_', '.', ':' and '-'"
+        )
     return value
 
 
 def _label_name(value: str) -> str:
     if value.startswith("__"):
-        raise ValueError(f"label name {value!r} is reserved: names starting with __ are internal")
+        raise ValueError(
+            f"label name {quote(value)} is reserved: names starting with __ are internal"
+        )
     if not _LABEL_NAME.fullmatch(value):
         raise ValueError(
-            f"label name {value!r} is not valid: use letters, digits and '_', "
+            f"label name {quote(value)} is not valid: use letters, digits and '_', "
             "not starting with a digit"
         )
     if value in RESERVED_LABELS:
         names = ", ".join(sorted(RESERVED_LABELS))
-        raise ValueError(f"label name {value!r} is reserved: slo-exporter sets {names} itself")
+        raise ValueError(f"label name {quote(value)} is reserved: slo-exporter sets {names} itself")
     return value
 
 
@@ -154,7 +189,7 @@ def _label_value(value: str) -> str:
 
 def _header_name(value: str) -> str:
     if not _HEADER_NAME.fullmatch(value):
-        raise ValueError(f"{value!r} is not a valid HTTP header name")
+        raise ValueError(f"{quote(value)} is not a valid HTTP header name")
     return value
 
 
@@ -193,7 +228,7 @@ def _timezone(value: str) -> str:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(
-            f"unknown time zone {value!r}; use an IANA name such as UTC or Europe/Berlin"
+            f"unknown time zone {quote(value)}; use an IANA name such as UTC or Europe/Berlin"
         ) from None
     return value
 
@@ -208,8 +243,17 @@ Text = Annotated[str, BeforeValidator(_text), AfterValidator(_non_empty)]
 _DURATION_SCHEMA = WithJsonSchema(
     {"type": "string", "pattern": r"^([0-9]+(y|w|d|h|m|s|ms))+$", "examples": ["30s", "5m", "30d"]}
 )
-Duration = Annotated[int, BeforeValidator(_duration), _DURATION_SCHEMA]
-Delay = Annotated[int, BeforeValidator(_delay), _DURATION_SCHEMA]
+Duration = Annotated[int, _up_to(MAX_DURATION), _DURATION_SCHEMA]
+"""Windows, periods, slices, ages: 1s to 2y."""
+Interval = Annotated[int, _up_to(HOUR), _DURATION_SCHEMA]
+"""How often to evaluate or scrape: 1s to 1h."""
+Timeout = Annotated[int, _up_to(5 * MINUTE), _DURATION_SCHEMA]
+"""How long to wait for an answer: 1s to 5m."""
+Delay = Annotated[int, _up_to(HOUR, zero=True), _DURATION_SCHEMA]
+"""How far to stay behind now: 0 to 1h."""
+Hold = Annotated[int, _up_to(7 * DAY, zero=True), _DURATION_SCHEMA]
+"""How long a condition holds before an alert fires (a rule's ``for:``): 0 to 7d."""
+EventCount = Annotated[float, BeforeValidator(_event_count)]
 SLOName = Annotated[str, BeforeValidator(_text), AfterValidator(_slo_name)]
 LabelName = Annotated[str, BeforeValidator(_text), AfterValidator(_label_name)]
 LabelValue = Annotated[str, BeforeValidator(_text), AfterValidator(_label_value)]

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from exporter.config import templates
 from exporter.config.problems import Problem
 from exporter.config.validation_errors import translate
-from exporter.yaml_lines import dotted
+from exporter.yaml_lines import dotted, quote
 
 
 def expand_services(
@@ -60,5 +60,5 @@ def from_template(problem: Problem, data: dict[Any, Any], origins: dict[int, int
     return Problem(
         ("services", service),
         f"{dotted(path[2:]) + ': ' if path[2:] else ''}{problem.message} "
-        f"(in SLO {name!r} made by this template)",
+        f"(in SLO {quote(name)} made by this template)",
     )

@@ -31,9 +31,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from exporter.config.schema_values import Histogram, LabelName, Selector, SLOName
-from exporter.domain.durations import parse_duration
+from exporter.config.schema_values import (
+    Histogram,
+    LabelName,
+    Selector,
+    SLOName,
+    duration_seconds,
+)
 from exporter.promql.selectors import MatchOp, parse_selector
+from exporter.yaml_lines import quote
 
 TemplateName = Literal["api", "web", "batch", "streaming", "data_pipeline"]
 
@@ -104,7 +110,7 @@ class ServiceInput(_PassThrough):
         stray = sorted(given - allowed)
         if stray:
             raise ValueError(
-                f"template {self.template!r} does not use {', '.join(stray)}; "
+                f"template {quote(self.template)} does not use {', '.join(stray)}; "
                 f"its inputs are {', '.join(sorted(allowed))}"
             )
         if (self.last_success is None) != (self.max_age is None):
@@ -113,9 +119,9 @@ class ServiceInput(_PassThrough):
             raise ValueError("give 'lag' and 'max_lag' together")
         for value in (self.max_age, self.max_lag):
             if value is not None:
-                parse_duration(value)
+                duration_seconds(value)
         if not given - {"max_age", "max_lag"}:
-            raise ValueError(f"template {self.template!r} needs at least one of its inputs")
+            raise ValueError(f"template {quote(self.template)} needs at least one of its inputs")
         return self
 
 
@@ -148,7 +154,7 @@ def _slis(service: ServiceInput) -> list[tuple[str, dict[str, Any], dict[str, An
         threshold = {
             "query": f"max({service.lag})",
             "op": "lte",
-            "value": float(parse_duration(service.max_lag)),
+            "value": float(duration_seconds(service.max_lag)),
         }
         out.append(("lag", {"threshold": threshold}, {}))
     if service.last_success is not None:

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from exporter.config.problems import Problem
 from exporter.config.schema import ConfigFile
 from exporter.config.schema_backend import SecretSource
-from exporter.yaml_lines import YamlPath, describe
+from exporter.yaml_lines import YamlPath, describe, quote
 
 _SECRET_PARTS = frozenset({"bearer_token", "password", "headers"})
 _MAPPING_TYPES = frozenset({"model_type", "model_attributes_type", "dict_type"})
@@ -57,7 +57,7 @@ def translate(error: Any) -> Problem:
 def _bad_key(loc: YamlPath, kind: str, error: Any) -> Problem:
     message = plain(error["msg"])
     if kind == "string_type":
-        message = f"key {error.get('input')!r} must be text; quote it in YAML"
+        message = f"key {quote(error.get('input'))} must be text; quote it in YAML"
     return Problem(loc, message, shown=loc[:-1])
 
 
@@ -112,15 +112,15 @@ def plain(message: str) -> str:
 def _unknown_field(parent: YamlPath, key: Any) -> str:
     model = _model_at(parent)
     if model is None:
-        return f"unknown field {key!r}"
+        return f"unknown field {quote(key)}"
     allowed = list(model.model_fields)
     guess = _SYNONYMS.get(str(key).lower())
     if guess not in allowed:
         close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
         guess = close[0] if close else None
     if guess is not None:
-        return f"unknown field {key!r} (did you mean {guess!r}?)"
-    return f"unknown field {key!r}; allowed here: {', '.join(allowed)}"
+        return f"unknown field {quote(key)} (did you mean {quote(guess)}?)"
+    return f"unknown field {quote(key)}; allowed here: {', '.join(allowed)}"
 
 
 def _field_list(model: type[BaseModel]) -> str:

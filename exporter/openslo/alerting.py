@@ -23,6 +23,7 @@ from exporter.openslo.catalog import Catalog
 from exporter.openslo.entries import Entry, leaf, mark, nest
 from exporter.openslo.located import Located, owner_label
 from exporter.openslo.shorthand_durations import fixed_duration, native
+from exporter.yaml_lines import quote
 
 CONDITION_SPEC_FIELDS = ("description", "severity", "condition")
 CONDITION_FIELDS = ("kind", "op", "threshold", "lookbackWindow", "alertAfter")
@@ -76,11 +77,12 @@ def _op(node: Located, problems: shape.Problems) -> bool:
     if op in ("lt", "lte"):
         problems.append(
             node.problem(
-                f"a burn-rate condition fires above its threshold: op must be gt or gte; got {op!r}"
+                "a burn-rate condition fires above its threshold: op must be gt or gte; "
+                f"got {quote(op)}"
             )
         )
     else:
-        problems.append(node.problem(f"expected gt or gte; got {op!r}"))
+        problems.append(node.problem(f"expected gt or gte; got {quote(op)}"))
     return False
 
 
@@ -127,7 +129,7 @@ def condition_rule(condition: Located, problems: shape.Problems) -> Rule | None:
     kind = shape.text(body["kind"], problems)
     if kind is not None and kind.lower() != "burnrate":
         problems.append(
-            body["kind"].problem(f"only burnrate conditions are supported; got {kind!r}")
+            body["kind"].problem(f"only burnrate conditions are supported; got {quote(kind)}")
         )
         kind = None
     op_ok = _op(body["op"], problems)

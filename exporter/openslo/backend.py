@@ -11,7 +11,7 @@ from __future__ import annotations
 from exporter.openslo import shape
 from exporter.openslo.catalog import Catalog
 from exporter.openslo.entries import Entry, leaf, mark
-from exporter.yaml_lines import describe
+from exporter.yaml_lines import describe, quote
 
 SPEC_FIELDS = ("description", "type", "connectionDetails")
 NONE_GIVEN = (
@@ -35,7 +35,7 @@ def backend(catalog: Catalog, problems: shape.Problems) -> list[Entry] | None:
             problems.append(
                 spec["type"].problem(
                     "only Prometheus data sources are supported (any PromQL HTTP API: "
-                    f"Prometheus, Thanos, Mimir, VictoriaMetrics); got {kind!r}"
+                    f"Prometheus, Thanos, Mimir, VictoriaMetrics); got {quote(kind)}"
                 )
             )
         details = spec["connectionDetails"]
@@ -59,7 +59,7 @@ def backend(catalog: Catalog, problems: shape.Problems) -> list[Entry] | None:
         if first_url is None:
             first_url = url.rstrip("/")
             where = source.where()
-            first_where = f"DataSource {name!r} ({where.source}:{where.line})"
+            first_where = f"DataSource {quote(name)} ({where.source}:{where.line})"
             entries = [mark(("backend",), source), leaf(("backend", "url"), url, details["url"])]
         elif url.rstrip("/") != first_url:
             problems.append(

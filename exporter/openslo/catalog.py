@@ -15,7 +15,7 @@ from typing import Any
 from exporter.openslo import shape
 from exporter.openslo.detect import API_VERSION, is_openslo_object
 from exporter.openslo.located import Located, Origin, Place, Problem, owner_label
-from exporter.yaml_lines import YamlDocument, YamlPath, describe
+from exporter.yaml_lines import YamlDocument, YamlPath, describe, quote
 
 KINDS = (
     "SLO",
@@ -53,7 +53,7 @@ class Catalog:
         if found is None:
             known = ", ".join(sorted(self.named(kind))) or f"there are no {kind} documents"
             defined = f"defined: {known}" if self.named(kind) else known
-            problems.append(ref.problem(f"no {kind} named {name!r}; {defined}"))
+            problems.append(ref.problem(f"no {kind} named {quote(name)}; {defined}"))
         return found
 
     def inline_or_ref(
@@ -135,7 +135,7 @@ def _object(place: Place, item: Any, problems: shape.Problems) -> tuple[str, str
     if item["apiVersion"].strip() != API_VERSION:
         problems.append(
             root["apiVersion"].problem(
-                f"only {API_VERSION} is supported, got {item['apiVersion']!r}; "
+                f"only {API_VERSION} is supported, got {quote(item['apiVersion'])}; "
                 "its fields differ, convert the document to v1"
             )
         )
@@ -143,7 +143,9 @@ def _object(place: Place, item: Any, problems: shape.Problems) -> tuple[str, str
     kind = shape.text(root["kind"], problems)
     if kind is not None and kind not in KINDS:
         problems.append(
-            root["kind"].problem(f"unknown kind {kind!r}; OpenSLO v1 kinds are {', '.join(KINDS)}")
+            root["kind"].problem(
+                f"unknown kind {quote(kind)}; OpenSLO v1 kinds are {', '.join(KINDS)}"
+            )
         )
         kind = None
     name = _metadata(root["metadata"], problems, name_required=True)
@@ -169,7 +171,8 @@ def _duplicate_keys(document: YamlDocument, places: list[Place], problems: shape
         problems.append(
             Problem(
                 origin,
-                f"key {duplicate.key!r} is given twice (first on line {duplicate.first_line}); "
+                f"key {quote(duplicate.key)} is given twice "
+                f"(first on line {duplicate.first_line}); "
                 "YAML would silently keep only the last one",
             )
         )
@@ -203,7 +206,7 @@ def collect(sources: Sources, problems: shape.Problems) -> Catalog:
                 where = first.where()
                 problems.append(
                     root["metadata"]["name"].problem(
-                        f"another {kind_text} is named {name_text!r} already "
+                        f"another {kind_text} is named {quote(name_text)} already "
                         f"({where.source}:{where.line})"
                     )
                 )

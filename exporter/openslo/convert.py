@@ -95,13 +95,15 @@ def convert_located(sources: Sources) -> Converted:
     _check_standalone(catalog, problems)
     server = backend(catalog, problems)
     roots = list(catalog.named("SLO").values())
-    if not roots and not problems:
-        problems.append(
-            Problem(
-                Origin(sources[0][0], 0, None, ""),
-                "no SLO documents (kind: SLO) found; nothing to evaluate",
+    if not roots:
+        # With problems, an SLO may be among the documents they refuse: say only those.
+        if not problems:
+            problems.append(
+                Problem(
+                    Origin(sources[0][0], 0, None, ""),
+                    "no SLO documents (kind: SLO) found; nothing to evaluate",
+                )
             )
-        )
     elif server is None and not catalog.named("DataSource"):
         problems.append(roots[0].problem(NONE_GIVEN))
     slos = [slo(root, catalog, problems) for root in roots]

@@ -25,6 +25,7 @@ from exporter.openslo.entries import Entry, leaf, mark
 from exporter.openslo.located import Located
 from exporter.openslo.queries import Form, ratio_form
 from exporter.promql.selectors import check_expression
+from exporter.yaml_lines import quote
 
 SPEC_FIELDS = ("description", "thresholdMetric", "ratioMetric")
 RATIO_FIELDS = ("counter", "good", "bad", "total", "rawType", "raw")
@@ -57,7 +58,7 @@ def metric_query(node: Located, catalog: Catalog, problems: shape.Problems) -> L
             problems.append(
                 kind.problem(
                     "only Prometheus metric sources are supported (any PromQL API: Prometheus, "
-                    f"Thanos, Mimir, VictoriaMetrics); got {written!r}"
+                    f"Thanos, Mimir, VictoriaMetrics); got {quote(written)}"
                 )
             )
     if not ref.present and not kind.present:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from exporter.errors import ConfigError
-from exporter.yaml_lines import YamlDocument, YamlSyntaxError, load_yaml_all
+from exporter.yaml_bounded import MAX_FILE_BYTES, is_directory, read_config_text
+from exporter.yaml_lines import Budget, YamlDocument, YamlSyntaxError, YamlTooLarge, load_yaml_all
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -19,12 +20,17 @@ Sources = list[tuple[str, YamlDocument]]
 
 def config_files(path: Path) -> list[Path]:
     """``path`` itself, or the YAML files directly in the directory ``path``, by name."""
-    if not path.is_dir():
+    if not is_directory(path):
         return [path]
+    try:
+        children = list(path.iterdir())
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ConfigError([f"{path}: cannot read the directory: {reason}"]) from None
     return sorted(
         (
             child
-            for child in path.iterdir()
+            for child in children
             if child.suffix in SUFFIXES and not child.name.startswith(".") and child.is_file()
         ),
         key=lambda child: child.name,
@@ -41,20 +47,20 @@ def read_openslo(path: Path) -> Sources:
         raise ConfigError([f"{path}: no *.yaml or *.yml files in this directory"])
     sources: Sources = []
     problems: list[str] = []
+    values = Budget()
+    left = MAX_FILE_BYTES  # for all the files together
     for file in files:
         try:
-            text = file.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            problems.append(f"{file}: cannot read the config file: it is not UTF-8 text")
+            text = read_config_text(file, left)
+            left -= len(text.encode("utf-8"))
+            documents = load_yaml_all(text, values)
+        except ConfigError as error:
+            problems.extend(error.problems)
             continue
-        except OSError as error:
-            problems.append(f"{file}: cannot read the config file: {error.strerror or error}")
-            continue
-        try:
-            documents = load_yaml_all(text)
         except YamlSyntaxError as error:
-            where = file if error.line is None else f"{file}:{error.line}:{error.column}"
-            problems.append(f"{where}: invalid YAML: {error.message}")
+            problems.append(error.problem(file))
+            if isinstance(error, YamlTooLarge):
+                break  # the limits hold for the files together: stop at the first crossed
             continue
         sources.extend((str(file), document) for document in documents)
     if problems:

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from exporter.openslo.located import Located, Problem
-from exporter.yaml_lines import describe
+from exporter.yaml_lines import describe, quote
 
 Problems = list[Problem]
 
@@ -26,7 +26,7 @@ def missing(node: Located, hint: str = "") -> Problem:
     suffix = f"; {hint}" if hint else ""
     if node.written:
         return node.problem(f"empty value{suffix}")
-    problem = node.parent.problem(f"missing required field {node.key!r}{suffix}")
+    problem = node.parent.problem(f"missing required field {quote(node.key)}{suffix}")
     return replace(problem, missing=node.key)
 
 
@@ -46,8 +46,8 @@ def guess_field(key: Any, fields: Sequence[str], synonyms: Mapping[str, str]) ->
 def unknown_field(key: Any, fields: Sequence[str], guess: str | None) -> str:
     """``unknown field 'x'`` with the likely meant name, or the list of allowed names."""
     if guess is not None:
-        return f"unknown field {key!r} (did you mean {guess!r}?)"
-    return f"unknown field {key!r}; allowed here: {_listing(fields)}"
+        return f"unknown field {quote(key)} (did you mean {quote(guess)}?)"
+    return f"unknown field {quote(key)}; allowed here: {_listing(fields)}"
 
 
 def mapping(
@@ -157,5 +157,5 @@ def choice(
     folded = {option.lower(): option for option in options}
     if value.lower() in folded:
         return folded[value.lower()]
-    problems.append(node.problem(f"expected one of {_listing(options)}; got {value!r}"))
+    problems.append(node.problem(f"expected one of {_listing(options)}; got {quote(value)}"))
     return None

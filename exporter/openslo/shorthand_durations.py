@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from exporter.domain.durations import format_duration
 from exporter.openslo import shape
 from exporter.openslo.located import Located
-from exporter.yaml_lines import describe
+from exporter.yaml_lines import describe, quote
 
-_SHORTHAND = re.compile(r"(\d+)([mhdwMQY])")
+_SHORTHAND = re.compile(r"(\d{1,9})([mhdwMQY])")
 _FIXED = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _VARIABLE = {"M": "months", "Q": "quarters", "Y": "years"}
 CALENDAR_UNITS = {"1w": "week", "1M": "month", "1Q": "quarter"}
@@ -39,10 +39,10 @@ def parse_shorthand(value: object) -> Shorthand:
         raise ValueError(f"expected a duration such as 28d or 1h, got {describe(value)}; {hint}")
     match = _SHORTHAND.fullmatch(value.strip())
     if match is None:
-        raise ValueError(f"{value!r} is not an OpenSLO duration; {hint}")
+        raise ValueError(f"{quote(value)} is not an OpenSLO duration; {hint}")
     amount = int(match.group(1))
     if amount == 0:
-        raise ValueError(f"{value!r}: a duration must be longer than zero")
+        raise ValueError(f"{quote(value)}: a duration must be longer than zero")
     return Shorthand(amount, match.group(2))
 
 

@@ -18,7 +18,7 @@ from exporter.openslo.indicator import Indicator, indicator
 from exporter.openslo.located import Located
 from exporter.openslo.objective import objective
 from exporter.openslo.window import time_window
-from exporter.yaml_lines import describe
+from exporter.yaml_lines import describe, quote
 
 SPEC_FIELDS = (
     "description",
@@ -40,7 +40,7 @@ def _labels(node: Located, problems: shape.Problems) -> list[Entry] | None:
     for key, value in node.value.items():
         child = node[key]
         if not isinstance(key, str):
-            problems.append(node.problem(f"label name {key!r} must be text", line_of=child))
+            problems.append(node.problem(f"label name {quote(key)} must be text", line_of=child))
         elif isinstance(value, list):
             problems.append(
                 child.problem("a list of values is not supported: a Prometheus label has one value")
@@ -82,7 +82,7 @@ def _service(spec: Located, catalog: Catalog, problems: shape.Problems) -> str |
     if service is not None and services and service not in services:
         problems.append(
             spec["service"].problem(
-                f"no Service named {service!r}; defined: {', '.join(sorted(services))}"
+                f"no Service named {quote(service)}; defined: {', '.join(sorted(services))}"
             )
         )
         return None

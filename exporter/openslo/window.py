@@ -24,7 +24,7 @@ from exporter.openslo.shorthand_durations import (
     native,
     parse_shorthand,
 )
-from exporter.yaml_lines import describe
+from exporter.yaml_lines import describe, quote
 
 WINDOW_FIELDS = ("duration", "isRolling", "calendar")
 CALENDAR_FIELDS = ("startTime", "timeZone")
@@ -62,7 +62,8 @@ def _local_time(node: Located, problems: shape.Problems) -> datetime | None:
         except ValueError:
             problems.append(
                 node.problem(
-                    f"expected a local date and time such as 2024-01-01 00:00:00, got {value!r}"
+                    "expected a local date and time such as 2024-01-01 00:00:00, "
+                    f"got {quote(value)}"
                 )
             )
             return None
@@ -89,7 +90,7 @@ def _time_zone(node: Located, problems: shape.Problems) -> str | None:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         problems.append(
-            node.problem(f"{name!r} is not an IANA time zone name, e.g. UTC or Europe/Berlin")
+            node.problem(f"{quote(name)} is not an IANA time zone name, e.g. UTC or Europe/Berlin")
         )
         return None
     return name
