@@ -12,7 +12,7 @@ service would, with prometheus-client:
 
 An incident raises the error rate and slows requests down for a while::
 
-    curl -X POST 'http://127.0.0.1:8080/incident?error_rate=0.3&seconds=60&slow=3'
+    curl -X POST 'http://127.0.0.1:8080/incident?error_rate=0.3&seconds=60&slow=20'
     curl -X DELETE http://127.0.0.1:8080/incident        # end it now
     curl -X POST http://127.0.0.1:8080/restart           # counters start again from 0
 
@@ -130,7 +130,7 @@ class DemoService:
             self.advance(now - last)
             last = now
 
-    def start_incident(self, error_rate: float, seconds: float, slow: float = 3.0) -> None:
+    def start_incident(self, error_rate: float, seconds: float, slow: float = 20.0) -> None:
         """From now on, for ``seconds``: ``error_rate`` of requests fail, all ``slow`` x slower."""
         self.incident_error_rate = error_rate
         self.incident_slow = slow
@@ -174,8 +174,8 @@ class DemoService:
 
     async def _incident_later(self, delay: float) -> None:
         await asyncio.sleep(delay)
-        self.start_incident(error_rate=0.3, seconds=60, slow=3.0)
-        print("demo service: incident started (30 % errors, 3x slower, for 60 s)", flush=True)
+        self.start_incident(error_rate=0.3, seconds=60, slow=20.0)
+        print("demo service: incident started (30 % errors, 20x slower, for 60 s)", flush=True)
 
     async def _index(self, request: web.Request) -> web.Response:
         state = "an incident is running" if self.incident_active else "all is well"
@@ -192,7 +192,7 @@ class DemoService:
         try:
             error_rate = _number(request, "error_rate", 0.3, 0.0, 1.0)
             seconds = _number(request, "seconds", 60.0, 0.0, MAX_INCIDENT_SECONDS)
-            slow = _number(request, "slow", 3.0, 0.01, 100.0)
+            slow = _number(request, "slow", 20.0, 0.01, 100.0)
         except ValueError as err:
             return web.Response(status=400, text=f"{err}\n")
         if seconds <= 0:
@@ -233,7 +233,7 @@ def main() -> None:
     parser.add_argument("--error-rate", type=float, default=0.001, help="share of 5xx normally")
     parser.add_argument(
         "--incident-after", type=float, default=None, metavar="SECONDS",
-        help="start a 60 s incident (30%% errors, 3x slower) this long after startup",
+        help="start a 60 s incident (30%% errors, 20x slower) this long after startup",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()

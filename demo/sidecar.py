@@ -5,8 +5,8 @@ Starts ``demo/service.py`` (a steady 50 requests/s with a realistic
 scrape``) and a fresh history store in ``.demo/sidecar-history``, prints the
 URLs, then every 5 s a line per SLO read from the exporter's ``/metrics``:
 status, budget left, burn rates, firing alerts. 20 s after the start the
-service has an incident for 60 s (30 % errors, 3x slower) and the budgets
-burn; inject more with the ``curl`` printed. Ctrl-C stops both.
+service has an incident for 60 s (30 % errors, 20x slower): both SLOs page;
+inject more with the ``curl`` printed. Ctrl-C stops both.
 """
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ CONFIG = ROOT / "demo" / "sidecar.yaml"
 WORKDIR = ROOT / ".demo"
 SERVICE_URL = "http://127.0.0.1:8080/metrics"
 REFRESH_SECONDS = 5.0
+WINDOWS = ("1m", "5m", "15m")
+"""The burn-rate windows shown: the page alert needs 1m and 5m, the ticket 5m and 15m."""
+HEADER_EVERY = 12
+"""Lines of SLOs between two repetitions of the column header."""
 
 
 def _get(url: str, timeout: float = 2.0) -> str | None:
@@ -85,17 +89,18 @@ def _status_lines(metrics: str, incident: bool) -> list[str]:
     flag = "  INCIDENT" if incident else ""
     lines = []
     for slo in sorted(status):
-        rates = "  ".join(
-            f"burn {w} {burn[slo, w]:7.2f}" if (slo, w) in burn else f"burn {w}     n/a"
-            for w in ("1m", "5m")
-        )
+        rates = " ".join(f"{burn[slo, w]:6.1f}" if (slo, w) in burn else "   n/a" for w in WINDOWS)
         left = f"{remaining[slo]:8.1%}" if slo in remaining else "     n/a"
         alerts = ",".join(sorted(set(firing.get(slo, [])))) or "-"
-        lines.append(
-            f"{stamp}  {slo:<18} {status[slo]:<10} budget left {left}  {rates}  "
-            f"alerts {alerts}{flag}"
-        )
+        lines.append(f"{stamp}  {slo:<18} {status[slo]:<10} {left}   {rates}   {alerts:<11}{flag}")
     return lines
+
+
+HEADER = (
+    f"{'time':<8}  {'SLO':<18} {'status':<10} {'budget':>8}   "
+    + " ".join(f"{'burn ' + w:>6}" for w in WINDOWS)
+    + "   alerts"
+)
 
 
 def _config(service_url: str) -> Path:
@@ -105,6 +110,58 @@ def _config(service_url: str) -> Path:
     config = WORKDIR / "sidecar.yaml"
     config.write_text(CONFIG.read_text().replace(SERVICE_URL, f"{service_url}/metrics"))
     return config
+
+
+def _explain(
+    service_url: str, exporter_url: str, config: Path, history: Path, incident_after: float
+) -> None:
+    print(
+        f"""
+Demo service (50 requests/s):  {service_url}/metrics
+slo-exporter metrics:          {exporter_url}/metrics
+Config:                        {config}
+History store:                 {history}
+An incident starts {incident_after:g} s after the start (30 % errors, 20x slower, 60 s).
+
+How to read the lines below:
+  budget  the share of the error budget left over the SLO's 1 h period. The exporter's
+          history starts with this demo, so the period so far is only these minutes:
+          a minute at 30 % errors spends 30x what a 99 % objective allows in it, and
+          the budget left heads for -2,900 %. In a real deployment the period is full
+          and the same minute costs under 1 % of an hour's budget.
+  burn    how many times faster than sustainable the budget burns, per window. While
+          the history is shorter than a window, the windows show the same; after the
+          incident the 1m burn falls first, 5m and 15m later. An alert needs both of
+          its windows above its threshold (page: 1m and 5m above 14.4; ticket: 5m and
+          15m above 6), so the page stops soon after the incident, the ticket later.
+  alerts  the alert conditions that hold now (what the generated rules would fire).
+Another one:  curl -X POST '{service_url}/incident?error_rate=0.3&seconds=60'
+End it:       curl -X DELETE {service_url}/incident
+Restart it:   curl -X POST {service_url}/restart     (its counters reset)
+Ctrl-C stops both.
+""",
+        flush=True,
+    )
+
+
+def _watch(
+    exporter: subprocess.Popen[bytes],
+    service: subprocess.Popen[bytes],
+    exporter_url: str,
+    service_url: str,
+) -> None:
+    """A line per SLO every few seconds, with the column header now and then."""
+    printed = 0
+    while exporter.poll() is None and service.poll() is None:
+        metrics = _get(f"{exporter_url}/metrics")
+        page = _get(f"{service_url}/") or ""
+        if metrics is not None:
+            for line in _status_lines(metrics, "incident is running" in page):
+                if printed % HEADER_EVERY == 0:
+                    print(HEADER, flush=True)
+                print(line, flush=True)
+                printed += 1
+        time.sleep(REFRESH_SECONDS)
 
 
 def main() -> int:
@@ -145,29 +202,8 @@ def main() -> int:
         )  # fmt: skip
         if not _wait(f"{exporter_url}/readyz", exporter, 30, "slo-exporter", exporter_port):
             return 1
-        print(
-            f"""
-Demo service (50 requests/s):  {service_url}/metrics
-slo-exporter metrics:          {exporter_url}/metrics
-Config:                        {config}
-History store:                 {history}
-An incident starts {args.incident_after:g} s after the start (30 % errors, 3x slower, 60 s).
-The budgets are over a 1h period of which the exporter has seen only these minutes,
-so the incident overspends them within seconds, and the alerts fire.
-Another one:  curl -X POST '{service_url}/incident?error_rate=0.3&seconds=60'
-End it:       curl -X DELETE {service_url}/incident
-Restart it:   curl -X POST {service_url}/restart     (its counters reset)
-Ctrl-C stops both.
-""",
-            flush=True,
-        )
-        while exporter.poll() is None and service.poll() is None:
-            metrics = _get(f"{exporter_url}/metrics")
-            page = _get(f"{service_url}/") or ""
-            if metrics is not None:
-                for line in _status_lines(metrics, "incident is running" in page):
-                    print(line, flush=True)
-            time.sleep(REFRESH_SECONDS)
+        _explain(service_url, exporter_url, config, history, args.incident_after)
+        _watch(exporter, service, exporter_url, service_url)
         print("demo: a process exited; stopping", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

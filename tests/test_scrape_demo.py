@@ -114,7 +114,7 @@ async def test_metrics_endpoint_speaks_both_formats(running, accept: str, conten
 @pytest.mark.parametrize(
     ("query", "status", "fragment", "active"),
     [
-        ("error_rate=0.3&seconds=60", 200, "30% errors, 3x slower, for 60 s", True),
+        ("error_rate=0.3&seconds=60", 200, "30% errors, 20x slower, for 60 s", True),
         ("", 200, "30% errors", True),
         ("error_rate=0.5&seconds=10&slow=4", 200, "50% errors, 4x slower, for 10 s", True),
         ("error_rate=2", 400, "error_rate must be between 0 and 1", False),
