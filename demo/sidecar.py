@@ -89,7 +89,9 @@ def _status_lines(metrics: str, incident: bool) -> list[str]:
     flag = "  INCIDENT" if incident else ""
     lines = []
     for slo in sorted(status):
-        rates = " ".join(f"{burn[slo, w]:6.1f}" if (slo, w) in burn else "   n/a" for w in WINDOWS)
+        rates = " ".join(
+            f"{burn[slo, w]:8.1f}" if (slo, w) in burn else f"{'n/a':>8}" for w in WINDOWS
+        )
         left = f"{remaining[slo]:8.1%}" if slo in remaining else "     n/a"
         alerts = ",".join(sorted(set(firing.get(slo, [])))) or "-"
         lines.append(f"{stamp}  {slo:<18} {status[slo]:<10} {left}   {rates}   {alerts:<11}{flag}")
@@ -98,7 +100,7 @@ def _status_lines(metrics: str, incident: bool) -> list[str]:
 
 HEADER = (
     f"{'time':<8}  {'SLO':<18} {'status':<10} {'budget':>8}   "
-    + " ".join(f"{'burn ' + w:>6}" for w in WINDOWS)
+    + " ".join(f"{'burn ' + w:>8}" for w in WINDOWS)
     + "   alerts"
 )
 
