@@ -1,0 +1,203 @@
+"""``slo-exporter report`` on a real Prometheus, every figure checked against ground truth.
+
+The truth is the generator's own increments (``tests/history.py`` via ``tests/truth.py``),
+never the exporter's output: the period's events, SLI and budget, each day's SLI and
+burn-down, the previous period, and the incidents the generator planted (found within one
+step of their start and end, their budget shares within 0.1 %).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from history import DAY, HOUR, MINUTE, History
+from truth import CONFIG, TRUTH, TruthSLO
+
+from exporter.cli import main
+
+STEP = 5 * MINUTE
+"""The test SLOs' shortest alerting window (the workbook's 5m)."""
+NEW_SLO_SINCE = DAY
+"""The SLO added mid-period has data from ``now - NEW_SLO_SINCE`` on."""
+
+ADDED_MID_PERIOD = """\
+  - name: checkout-new
+    service: checkout-new
+    objective: 99
+    period: 7d
+    sli:
+      query:
+        bad: >-
+          sum(increase(http_requests_total{{service="checkout",code=~"5.."}}[{{{{window}}}}]))
+          and on() (vector(time()) > {since})
+        total: >-
+          sum(increase(http_requests_total{{service="checkout"}}[{{{{window}}}}]))
+          and on() (vector(time()) > {since})
+"""
+
+
+def rfc3339(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture(scope="module")
+def config(prometheus, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("report") / "slos.yaml"
+    extra = ADDED_MID_PERIOD.format(since=prometheus.now - NEW_SLO_SINCE)
+    path.write_text(CONFIG.format(url=prometheus.url) + extra)
+    return path
+
+
+def report(config: Path, *args: str) -> tuple[int, str, str]:
+    """Run ``slo-exporter report`` in-process: exit code, stdout, stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["--log-format", "json", "report", "-c", str(config), *args])
+    return code, out.getvalue(), err.getvalue()
+
+
+def report_json(config: Path, start: int, end: int, *slos: str) -> dict:
+    args = ["--from", str(start), "--to", str(end), "--format", "json"]
+    for name in slos:
+        args += ["--slo", name]
+    code, out, err = report(config, *args)
+    assert code == 0, err
+    return {s["name"]: s for s in json.loads(out)["slos"]}
+
+
+@pytest.fixture(scope="module")
+def three_days(prometheus, config) -> dict:
+    """The last three days: the outage, the counter reset, the slow and the fast burn."""
+    now = prometheus.now
+    return report_json(config, now - 3 * DAY, now, "checkout-availability", "checkout-latency")
+
+
+def _bad(truth: TruthSLO, history: History, end: float, window: float) -> float:
+    return truth.total(history, end, window) - truth.good(history, end, window)
+
+
+@pytest.mark.parametrize("name", ["checkout-availability", "checkout-latency"])
+def test_period_figures_equal_eval_over_a_period_long_window(prometheus, three_days, name):
+    """SLI, events and budget equal the exact counts of the whole period (across a reset)."""
+    truth, history, now = TRUTH[name], prometheus.history, prometheus.now
+    slo = three_days[name]
+    good, total = truth.good(history, now, 3 * DAY), truth.total(history, now, 3 * DAY)
+    allowed = (1 - truth.objective / 100) * total
+    assert slo["events"] == pytest.approx({"good": good, "total": total}, rel=1e-12)
+    assert slo["sli"] == pytest.approx(good / total, rel=1e-12)
+    assert slo["budget"]["consumed_ratio"] == pytest.approx((total - good) / allowed, rel=1e-9)
+    assert slo["budget"]["remaining_events"] == pytest.approx(allowed - (total - good), rel=1e-9)
+    remaining = 1 - (total - good) / allowed
+    assert slo["budget"]["remaining_seconds"] == pytest.approx(
+        remaining * (1 - truth.objective / 100) * 3 * DAY, rel=1e-9
+    )
+    assert slo["met"] is (remaining >= 0)
+
+
+@pytest.mark.parametrize(
+    ("incident", "start", "end"),
+    [
+        ("outage", -2 * DAY, -2 * DAY + 20 * MINUTE),
+        ("slow burn", -30 * HOUR, -20 * HOUR),
+        ("fast burn", -45 * MINUTE, 0),
+    ],
+)
+def test_planted_incidents_are_found_with_their_budget_share(
+    prometheus, three_days, incident, start, end
+):
+    """Each planted incident is one incident, start and end within one step of the truth,
+    bad events and budget share within 0.1 % of the exact counts over its interval."""
+    now, history, truth = prometheus.now, prometheus.history, TRUTH["checkout-availability"]
+    found = [
+        i
+        for i in three_days["checkout-availability"]["incidents"]
+        if abs(_at(i["start"]) - (now + start)) <= STEP and abs(_at(i["end"]) - (now + end)) <= STEP
+    ]
+    assert len(found) == 1, incident
+    got = found[0]
+    bad = _bad(truth, history, _at(got["end"]), _at(got["end"]) - _at(got["start"]))
+    allowed = (1 - truth.objective / 100) * truth.total(history, now, 3 * DAY)
+    assert got["bad_events"] == pytest.approx(bad, rel=1e-3)
+    assert got["budget_consumed_ratio"] == pytest.approx(bad / allowed, rel=1e-3)
+    assert got["peak_burn_rate"] > 1
+
+
+def test_incidents_are_sorted_by_budget_consumed(three_days):
+    """The incident that consumed most budget comes first (here the outage)."""
+    shares = [i["budget_consumed_ratio"] for i in three_days["checkout-availability"]["incidents"]]
+    assert shares == sorted(shares, reverse=True)
+
+
+def _at(text: str) -> int:
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+
+def test_daily_series_and_burn_down_match_the_truth(prometheus, three_days):
+    """Each UTC day's SLI is the exact ratio of its steps (a step spanning midnight counts
+    for the day it ends in); the burn-down ends at the period's remaining budget."""
+    now, history, truth = prometheus.now, prometheus.history, TRUTH["checkout-availability"]
+    slo = three_days["checkout-availability"]
+    start = now - 3 * DAY
+    allowed = (1 - truth.objective / 100) * truth.total(history, now, 3 * DAY)
+    for day in slo["daily"]:
+        midnight = _at(day["date"] + "T00:00:00Z")
+        ends = [t for t in range(start + STEP, now + 1, STEP) if midnight < t <= midnight + DAY]
+        lo, hi = ends[0] - STEP, ends[-1]
+        good, total = truth.good(history, hi, hi - lo), truth.total(history, hi, hi - lo)
+        assert day["sli"] == pytest.approx(good / total, rel=1e-9), day["date"]
+        spent = _bad(truth, history, hi, hi - start)
+        assert day["budget_remaining_ratio"] == pytest.approx(1 - spent / allowed, rel=1e-9)
+    assert slo["daily"][-1]["budget_remaining_ratio"] == pytest.approx(
+        slo["budget"]["remaining_ratio"], rel=1e-9
+    )
+
+
+def test_previous_period_and_change(prometheus, three_days):
+    """The previous three days' SLI is exact and the change is the difference."""
+    now, history, truth = prometheus.now, prometheus.history, TRUTH["checkout-availability"]
+    slo = three_days["checkout-availability"]
+    before = now - 3 * DAY
+    good, total = truth.good(history, before, 3 * DAY), truth.total(history, before, 3 * DAY)
+    assert slo["previous"]["sli"] == pytest.approx(good / total, rel=1e-12)
+    assert slo["change"]["sli"] == pytest.approx(slo["sli"] - good / total, rel=1e-9)
+
+
+def test_period_without_traffic_has_no_figures(prometheus, config):
+    """A service silent for the whole period: no SLI, no budget, no incidents, no error."""
+    now = prometheus.now
+    slo = report_json(config, now - 11 * HOUR, now - HOUR, "quiet-availability")[
+        "quiet-availability"
+    ]
+    assert slo["events"] == {"good": 0.0, "total": 0.0}
+    assert (slo["sli"], slo["met"], slo["budget"]["remaining_ratio"]) == (None, None, None)
+    assert slo["incidents"] == []
+    assert all(day["sli"] is None for day in slo["daily"])
+
+
+def test_slo_added_mid_period_counts_from_its_first_data(prometheus, config):
+    """An SLO whose counters appear mid-period is reported from then on, and says so."""
+    now, history = prometheus.now, prometheus.history
+    truth = TRUTH["checkout-availability"]
+    slos = report_json(config, now - 2 * DAY, now, "checkout-availability", "checkout-new")
+    new = slos["checkout-new"]
+    assert new["data_from"] == rfc3339(now - NEW_SLO_SINCE)
+    assert new["events"]["total"] == pytest.approx(truth.total(history, now, NEW_SLO_SINCE))
+    assert slos["checkout-availability"].get("data_from") is None
+
+
+def test_period_beyond_retention_is_one_clear_line(prometheus, config):
+    """A period reaching before the backend's first sample fails with one line naming
+    when the data starts and when the period starts."""
+    now = prometheus.now
+    code, out, err = report(config, "--from", str(now - 20 * DAY), "--to", str(now))
+    assert code == 3
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "retention" in err
+    assert rfc3339(now - 20 * DAY) in err
+    assert rfc3339(prometheus.history.start) in err
