@@ -8,17 +8,27 @@ step of their start and end, their budget shares within 0.1 %).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
 import pytest
 from history import DAY, HOUR, MINUTE, History
+from pipelines import pipeline, stored
 from truth import CONFIG, TRUTH, TruthSLO
 
 from exporter.cli import main
+from exporter.config.loader import load_config
+from exporter.pipeline.direct import DirectCounter
+from exporter.pipeline.stored import HistoryKeeper
+from exporter.promql.client import PromQLClient
+from exporter.promql.gate import QueryGate
+from exporter.sources.promql import PromQLSource
+from exporter.store.history import HistoryStore
 
 STEP = 5 * MINUTE
 """The test SLOs' shortest alerting window (the workbook's 5m)."""
@@ -201,3 +211,61 @@ def test_period_beyond_retention_is_one_clear_line(prometheus, config):
     assert "retention" in err
     assert rfc3339(now - 20 * DAY) in err
     assert rfc3339(prometheus.history.start) in err
+
+
+async def _fill_store(config: Path, data_dir: Path, at: int) -> None:
+    """One daemon cycle at ``at`` with a store: the cold start backfills its history."""
+    settings = load_config(config)
+    store = HistoryStore.open(data_dir)
+    try:
+        async with aiohttp.ClientSession() as session:
+            gate = QueryGate(PromQLClient(session, settings.backend), 4)
+            source = PromQLSource(gate)
+            counter = stored(HistoryKeeper(store), source, source)
+            run = await pipeline(settings.slos, [counter, DirectCounter(gate)]).evaluate(at)
+            assert run.paths["store"].slos > 0
+    finally:
+        store.close()
+
+
+def test_data_dir_gives_the_same_report_as_the_backend(prometheus, config, three_days, tmp_path):
+    """With --data-dir the SLOs the store covers are read from it, and every figure,
+    incident and day equals the backend's report; the others still come from the backend."""
+    now = prometheus.now
+    asyncio.run(_fill_store(config, tmp_path / "data", now))
+    args = ["--from", str(now - 3 * DAY), "--to", str(now), "--format", "json"]
+    data = ["--data-dir", str(tmp_path / "data")]
+    slos = ["--slo", "checkout-availability", "--slo", "checkout-latency"]
+    code, out, err = report(config, *args, *slos, *data)
+    assert code == 0, err
+    from_store = {s["name"]: s for s in json.loads(out)["slos"]}
+    for name, slo in three_days.items():
+        assert (from_store[name]["source"], slo["source"]) == ("store", "backend"), name
+        assert _rounded({**from_store[name], "source": "-"}) == _rounded({**slo, "source": "-"})
+    code, out, err = report(config, *args, *slos, "--slo", "checkout-new", *data)
+    assert code == 0, err
+    sources = {s["name"]: s["source"] for s in json.loads(out)["slos"]}
+    assert sources["checkout-new"] == "backend"  # a query SLI: the store does not keep it
+
+
+def _rounded(value):
+    """Floats to 9 significant digits: the store and the backend add in another order."""
+    if isinstance(value, float):
+        return float(f"{value:.9g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def test_data_dir_without_a_store_is_one_line(config, tmp_path):
+    """A --data-dir that holds no store is refused in one line, and not created."""
+    missing = tmp_path / "nothing-here"
+    code, _, err = report(
+        config, "--last", "1d", "--data-dir", str(missing), "--slo", "checkout-availability"
+    )
+    assert code == 3
+    assert len(err.strip().splitlines()) == 1
+    assert "no history store here" in err
+    assert not missing.exists()

@@ -32,6 +32,8 @@ class StepSeries:
     ends: tuple[int, ...]
     events: tuple[WindowEvents, ...]
     present: tuple[bool, ...]
+    source: str = "backend"
+    """Where the counts come from: ``backend`` or ``store``."""
 
     @property
     def first_data(self) -> int | None:

@@ -9,6 +9,7 @@ only format a :class:`Report`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from exporter.errors import SLOExporterError
 from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.counts import window_events
 from exporter.pipeline.steps import StepReader
+from exporter.pipeline.store_steps import StoreSteps
 from exporter.promql.gate import QueryGate
 from exporter.samples import Grid
 
@@ -110,13 +112,31 @@ def _check_coverage(series: Sequence[figures.StepSeries], start: int, end: int) 
         )
 
 
+async def _read(
+    gate: QueryGate, store: StoreSteps | None, slos: Sequence[CompiledSLO], grids: list[Grid]
+) -> list[figures.StepSeries]:
+    """Each SLO's per-window events: from the store where it covers them, else the backend."""
+    reader = StepReader(gate)
+
+    async def one(slo: CompiledSLO, grid: Grid) -> figures.StepSeries:
+        if store is not None and await asyncio.to_thread(store.covers, slo, grid):
+            return await asyncio.to_thread(store.steps, slo, grid)
+        return await reader.steps(slo, grid)
+
+    return list(await asyncio.gather(*(one(s, g) for s, g in zip(slos, grids, strict=True))))
+
+
 async def build_report(
-    gate: QueryGate, slos: Sequence[CompiledSLO], start: int, end: int
+    gate: QueryGate,
+    slos: Sequence[CompiledSLO],
+    start: int,
+    end: int,
+    store: StoreSteps | None = None,
 ) -> Report:
     """Read and compute the report of ``slos`` over ``[start, end)`` (raises BackendError,
-    ReportError)."""
+    ReportError); with ``store``, SLOs it covers are read from it."""
     grids = [grid_for(s, start, end) for s in slos]
-    series = await StepReader(gate).read(slos, grids)
+    series = await _read(gate, store, slos, grids)
     _check_coverage(series, start, end)
     length = end - start
     parts = []

@@ -4,11 +4,11 @@
 
     slo-exporter report -c FILE [--service S]... [--slo NAME]...
                         [--period 2026-11 | --last 30d | --from T --to T]
-                        [--format html|md|json] [-o FILE]
+                        [--format html|md|json] [-o FILE] [--data-dir DIR]
 
 Exit codes: 0 written; 1 the config is invalid or the file cannot be
 written; 2 bad usage (period options, no SLO selected); 3 the backend failed
-or does not hold the period.
+or does not hold the period, or the ``--data-dir`` store is unusable.
 """
 
 from __future__ import annotations
@@ -25,11 +25,14 @@ import aiohttp
 
 from exporter.errors import BackendError, ConfigError
 from exporter.pipeline.generation import build_generation
+from exporter.pipeline.store_steps import StoreSteps
 from exporter.report import period
 from exporter.report.build import Report, ReportError, build_report
 from exporter.report.documents import to_json, to_markdown
 from exporter.report.html import to_html
 from exporter.settings import Settings
+from exporter.store.file_format import FILE_NAME, StoreError
+from exporter.store.history import HistoryStore
 
 EXIT_CONFIG = 1
 EXIT_USAGE = 2
@@ -57,6 +60,10 @@ def register(subparsers: Any, parse_time: Callable[[str], float], config_help: s
     parser.add_argument("--to", dest="end", type=parse_time, help="end (RFC 3339/unix)")
     parser.add_argument("--format", choices=list(FORMATS), default="html")
     parser.add_argument("-o", "--output", type=Path, help="write here (default: stdout)")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None,
+        help="read from this history store where it covers the period (default: the backend)",
+    )  # fmt: skip
 
 
 def _selected(settings: Settings, args: argparse.Namespace) -> set[str] | str:
@@ -76,12 +83,22 @@ def _selected(settings: Settings, args: argparse.Namespace) -> set[str] | str:
     } or "--service and --slo together select no SLO"
 
 
-async def _report(settings: Settings, names: set[str], start: int, end: int) -> Report:
-    async with aiohttp.ClientSession() as session:
-        generation = build_generation(settings, session)
-        assert generation.gate is not None  # run() refuses source: scrape
-        slos = [s for s in generation.slos if s.name in names]
-        return await build_report(generation.gate, slos, start, end)
+async def _report(
+    settings: Settings, names: set[str], start: int, end: int, data_dir: Path | None
+) -> Report:
+    if data_dir is not None and not (data_dir / FILE_NAME).is_file():
+        raise ReportError(f"{data_dir}: no history store here (no {FILE_NAME}): nothing to read")
+    store = None if data_dir is None else await asyncio.to_thread(HistoryStore.open, data_dir)
+    try:
+        async with aiohttp.ClientSession() as session:
+            generation = build_generation(settings, session)
+            assert generation.gate is not None  # run() refuses source: scrape
+            slos = [s for s in generation.slos if s.name in names]
+            steps = None if store is None else StoreSteps(store)
+            return await build_report(generation.gate, slos, start, end, steps)
+    finally:
+        if store is not None:
+            store.close()
 
 
 def _build(settings: Settings, args: argparse.Namespace) -> Report | int:
@@ -96,12 +113,12 @@ def _build(settings: Settings, args: argparse.Namespace) -> Report | int:
         print(f"report: {names}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        return asyncio.run(_report(settings, names, start, end))
+        return asyncio.run(_report(settings, names, start, end, args.data_dir))
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return EXIT_CONFIG
-    except ReportError as err:
+    except (ReportError, StoreError) as err:
         print(f"report: {err}", file=sys.stderr)
     except BackendError as err:
         print(f"report: {err} (query {err.query})", file=sys.stderr)

@@ -67,6 +67,7 @@ def _slo(r: SLOReport) -> JSON:
         },
         "recommendations": [{"rule": x.rule, "text": x.text} for x in r.recommendations],
         "alerting_window": format_duration(r.series.step),
+        "source": r.series.source,
     }
     if r.data_from is not None:
         out["data_from"] = rfc3339(r.data_from)
