@@ -22,8 +22,7 @@ START = 1_793_491_200  # 2026-11-01T00:00:00Z
 def series(bad: list[float], total: float = 1000.0, start: int = START) -> StepSeries:
     """Steps of ``total`` events each with ``bad[i]`` bad ones."""
     ends = tuple(start + STEP * (i + 1) for i in range(len(bad)))
-    events = tuple(WindowEvents(total - b, total) for b in bad)
-    return StepSeries(STEP, ends, events, tuple(True for _ in bad))
+    return StepSeries.of(STEP, ends, [WindowEvents(total - b, total) for b in bad])
 
 
 def slo(objective: float = 99.0, min_events: float = 0.0) -> SLO:
@@ -84,7 +83,7 @@ def test_daily_burn_down_ends_at_the_period_remaining_budget():
     per_day = 86400 // STEP
     bad = [1.0] * per_day + [0.0] * per_day
     steps = series(bad)
-    total = steps.total()
+    total = steps.total_events()
     days = daily(steps, 99.0, total.total)
     assert [d.date for d in days] == ["2026-11-01", "2026-11-02"]
     assert days[0].sli == pytest.approx(0.999)

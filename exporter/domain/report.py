@@ -9,6 +9,8 @@ and the daily burn-down. Nothing here reads a backend or a clock.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,32 +24,44 @@ DAY = 86400
 
 @dataclass(frozen=True)
 class StepSeries:
-    """Events per step: ``events[i]`` counted in ``(ends[i] - step, ends[i]]``.
+    """Events per step: ``good[i]`` and ``total[i]`` counted in ``(ends[i] - step, ends[i]]``.
 
-    ``present[i]`` is False where the backend had no sample at all (no series
-    existed yet), as opposed to series that counted nothing.
+    ``first_present`` is the index of the first step the backend had a sample
+    for (None: none had), so missing series tell apart from series that counted
+    nothing. Plain float sequences (``array('d')``): a 30-day period of 5-minute
+    steps is 8,640 of each per SLO.
     """
 
     step: int
-    ends: tuple[int, ...]
-    events: tuple[WindowEvents, ...]
-    present: tuple[bool, ...]
+    ends: Sequence[int]
+    good: Sequence[float]
+    total: Sequence[float]
+    first_present: int | None = 0
     source: str = "backend"
     """Where the counts come from: ``backend`` or ``store``."""
+
+    @classmethod
+    def of(cls, step: int, ends: Sequence[int], events: Sequence[WindowEvents]) -> StepSeries:
+        """A series from per-step events (every step present)."""
+        return cls(step, ends, [e.good for e in events], [e.total for e in events])
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def at(self, i: int) -> WindowEvents:
+        """The events of step ``i``."""
+        return WindowEvents(self.good[i], self.total[i])
 
     @property
     def first_data(self) -> int | None:
         """Start of the first step with a sample, or None when none had one."""
-        for end, here in zip(self.ends, self.present, strict=True):
-            if here:
-                return end - self.step
-        return None
+        if self.first_present is None or self.first_present >= len(self.ends):
+            return None
+        return self.ends[self.first_present] - self.step
 
-    def total(self) -> WindowEvents:
+    def total_events(self) -> WindowEvents:
         """The events of every step together."""
-        return WindowEvents(
-            good=sum(e.good for e in self.events), total=sum(e.total for e in self.events)
-        )
+        return WindowEvents(good=math.fsum(self.good), total=math.fsum(self.total))
 
 
 @dataclass(frozen=True)
@@ -105,8 +119,8 @@ def _burn(events: WindowEvents, objective: float) -> float | None:
 def _runs(series: StepSeries, objective: float) -> list[tuple[int, int]]:
     """Index ranges [first, last] of consecutive steps whose burn rate exceeds 1."""
     runs: list[tuple[int, int]] = []
-    for i, events in enumerate(series.events):
-        burn = _burn(events, objective)
+    for i in range(len(series)):
+        burn = _burn(series.at(i), objective)
         if burn is None or burn <= 1.0:
             continue
         if runs and runs[-1][1] == i - 1:
@@ -144,7 +158,7 @@ def find_incidents(
     allowed = budget.error_budget(objective) * period_total
     found: list[Incident] = []
     for first, last in _merged(_runs(series, objective), series, merge_gap):
-        steps = series.events[first : last + 1]
+        steps = [series.at(i) for i in range(first, last + 1)]
         bad = sum(budget.bounded(e).bad for e in steps)
         peak = max((_burn(e, objective) or 0.0) for e in steps)
         found.append(
@@ -181,8 +195,8 @@ def daily(series: StepSeries, objective: float, period_total: float) -> list[Day
     the last day's value is the period's remaining budget.
     """
     per_day: dict[str, list[WindowEvents]] = {}
-    for end, events in zip(series.ends, series.events, strict=True):
-        per_day.setdefault(_day_of(end), []).append(budget.bounded(events))
+    for i, end in enumerate(series.ends):
+        per_day.setdefault(_day_of(end), []).append(budget.bounded(series.at(i)))
     allowed = budget.error_budget(objective) * period_total
     bad_so_far = 0.0
     out: list[Day] = []

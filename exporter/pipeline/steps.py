@@ -13,6 +13,7 @@ budget math of :mod:`exporter.domain.evaluate`.
 from __future__ import annotations
 
 import asyncio
+from array import array
 from collections.abc import Mapping, Sequence
 
 from exporter.domain.report import StepSeries
@@ -51,16 +52,21 @@ class StepReader:
         numerator, total = await asyncio.gather(
             self._values(plan.numerator, ends), self._values(plan.total, ends)
         )
-        points = tuple(ends.points)
-        events = tuple(
-            window_events(numerator.get(t, 0.0), total.get(t, 0.0), counts_bad=plan.counts_bad)
-            for t in points
-        )
+        points = ends.points
+        good, counted = array("d"), array("d")
+        for t in points:
+            events = window_events(
+                numerator.get(t, 0.0), total.get(t, 0.0), counts_bad=plan.counts_bad
+            )
+            good.append(events.good)
+            counted.append(events.total)
+        present = [i for i, t in enumerate(points) if t in total]
         return StepSeries(
             step=ends.step,
             ends=points,
-            events=events,
-            present=tuple(t in total for t in points),
+            good=good,
+            total=counted,
+            first_present=present[0] if present else None,
         )
 
     async def read(self, slos: Sequence[CompiledSLO], grids: Sequence[Grid]) -> list[StepSeries]:

@@ -9,6 +9,8 @@ Events are differences of the cumulative level at consecutive window ends.
 
 from __future__ import annotations
 
+from array import array
+
 from exporter.domain.report import StepSeries
 from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.counts import window_events
@@ -47,13 +49,13 @@ class StoreSteps:
         points = [ends.first - ends.step, *ends.points]
         numerator = self._store.levels(stored.numerator.key, points)
         total = self._store.levels(stored.total.key, points)
-        events = tuple(
-            window_events(
+        good, counted = array("d"), array("d")
+        for i in range(len(points) - 1):
+            events = window_events(
                 numerator[i + 1] - numerator[i],
                 total[i + 1] - total[i],
                 counts_bad=stored.counts_bad,
             )
-            for i in range(len(points) - 1)
-        )
-        present = tuple(True for _ in events)
-        return StepSeries(ends.step, tuple(ends.points), events, present, source="store")
+            good.append(events.good)
+            counted.append(events.total)
+        return StepSeries(ends.step, ends.points, good, counted, source="store")

@@ -90,8 +90,9 @@ def grid_for(slo: CompiledSLO, start: int, end: int) -> Grid:
 async def _previous(gate: QueryGate, slo: CompiledSLO, start: int, length: int) -> WindowEvents:
     """Events of the period-long window ending at ``start``: ``eval --at start``'s count."""
     plan = slo.queries(length)
-    numerator = await gate.query(plan.numerator, start)
-    total = await gate.query(plan.total, start)
+    numerator, total = await asyncio.gather(
+        gate.query(plan.numerator, start), gate.query(plan.total, start)
+    )
     return window_events(numerator.value, total.value, counts_bad=plan.counts_bad)
 
 
@@ -139,10 +140,11 @@ async def build_report(
     series = await _read(gate, store, slos, grids)
     _check_coverage(series, start, end)
     length = end - start
-    parts = []
-    for slo, steps in zip(slos, series, strict=True):
-        prior = await _previous(gate, slo, start, length)
-        parts.append(_figures(slo, steps, prior, length))
+    priors = await asyncio.gather(*(_previous(gate, s, start, length) for s in slos))
+    parts = [
+        _figures(slo, steps, prior, length)
+        for slo, steps, prior in zip(slos, series, priors, strict=True)
+    ]
     advice = review.recommendations([p for p, _ in parts])
     reports = [
         SLOReport(
@@ -169,7 +171,7 @@ def _figures(
     slo: CompiledSLO, steps: figures.StepSeries, prior: WindowEvents, length: int
 ) -> tuple[review.SLOFigures, list[figures.Day]]:
     model = slo.slo
-    current = figures.period_figures(model, steps.total(), length)
+    current = figures.period_figures(model, steps.total_events(), length)
     total = current.events.total
     incidents = figures.find_incidents(steps, model.objective, total, merge_gap=steps.step)
     figs = review.SLOFigures(
@@ -178,7 +180,7 @@ def _figures(
         previous=figures.period_figures(model, prior, length),
         incidents=incidents,
         window=steps.step,
-        steps=len(steps.ends),
+        steps=len(steps),
         min_events=model.min_events,
     )
     return figs, figures.daily(steps, model.objective, total)
