@@ -18,7 +18,6 @@ from collections.abc import Mapping, Sequence
 
 from exporter.domain.report import StepSeries
 from exporter.pipeline.compiled import CompiledSLO
-from exporter.pipeline.counts import window_events
 from exporter.promql.gate import QueryGate
 from exporter.samples import Grid
 
@@ -53,18 +52,15 @@ class StepReader:
             self._values(plan.numerator, ends), self._values(plan.total, ends)
         )
         points = ends.points
-        good, counted = array("d"), array("d")
-        for t in points:
-            events = window_events(
-                numerator.get(t, 0.0), total.get(t, 0.0), counts_bad=plan.counts_bad
-            )
-            good.append(events.good)
-            counted.append(events.total)
+        counted = array("d", (total.get(t, 0.0) for t in points))
+        counts = array("d", (numerator.get(t, 0.0) for t in points))
+        if plan.counts_bad:  # good = total - bad, as window_events does at T
+            counts = array("d", (c - n for c, n in zip(counted, counts, strict=True)))
         present = [i for i, t in enumerate(points) if t in total]
         return StepSeries(
             step=ends.step,
             ends=points,
-            good=good,
+            good=counts,
             total=counted,
             first_present=present[0] if present else None,
         )
