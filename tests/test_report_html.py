@@ -16,7 +16,7 @@ import pytest
 from history import DAY
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from test_report_against_prometheus import config, report  # noqa: F401  (the fixture)
+from test_report_against_backends import report, write_report_config
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 SLOS = ("checkout-availability", "checkout-latency", "quiet-availability")
@@ -33,9 +33,10 @@ CHROMIUM_FLAGS = (
 
 
 @pytest.fixture(scope="module")
-def written(prometheus, config, tmp_path_factory):  # noqa: F811
-    """The same three days as HTML, Markdown and JSON files."""
+def written(prometheus, tmp_path_factory):
+    """The same three days as HTML, Markdown and JSON files, from Prometheus."""
     now, out = prometheus.now, tmp_path_factory.mktemp("written")
+    config = write_report_config(out, prometheus.url, now)
     files = {}
     for fmt in ("html", "md", "json"):
         path = out / f"report.{fmt}"
