@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import asyncio
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from exporter.domain.report import StepSeries
 from exporter.pipeline.compiled import CompiledSLO
+from exporter.pipeline.counts import good_counts
 from exporter.promql.gate import QueryGate
 from exporter.samples import Grid
 
@@ -54,19 +55,11 @@ class StepReader:
         points = ends.points
         counted = array("d", (total.get(t, 0.0) for t in points))
         counts = array("d", (numerator.get(t, 0.0) for t in points))
-        if plan.counts_bad:  # good = total - bad, as window_events does at T
-            counts = array("d", (c - n for c, n in zip(counted, counts, strict=True)))
         present = [i for i, t in enumerate(points) if t in total]
         return StepSeries(
             step=ends.step,
             ends=points,
-            good=counts,
+            good=good_counts(counts, counted, counts_bad=plan.counts_bad),
             total=counted,
             first_present=present[0] if present else None,
-        )
-
-    async def read(self, slos: Sequence[CompiledSLO], grids: Sequence[Grid]) -> list[StepSeries]:
-        """:meth:`steps` of every SLO on its grid, concurrently (the gate limits them)."""
-        return list(
-            await asyncio.gather(*(self.steps(s, g) for s, g in zip(slos, grids, strict=True)))
         )
