@@ -24,6 +24,8 @@ from truth import CONFIG, TRUTH, TruthSLO
 
 from exporter.cli import main
 from exporter.config.loader import load_config
+from exporter.domain.decision import DEFAULT_MATRIX, Risk, Verdict
+from exporter.domain.status import status_of
 from exporter.pipeline.direct import DirectCounter
 from exporter.pipeline.stored import HistoryKeeper
 from exporter.promql.client import PromQLClient
@@ -278,3 +280,38 @@ def test_data_dir_without_a_store_is_one_line(config, tmp_path):
     assert len(err.strip().splitlines()) == 1
     assert "no history store here" in err
     assert not missing.exists()
+
+
+@pytest.mark.parametrize(
+    ("service", "slos", "hours"),
+    [("checkout", ["checkout-availability", "checkout-latency"], 72), ("search", [], 8)],
+)
+def test_service_decision_is_the_default_matrix_for_medium_risk(
+    backend, config, service, slos, hours
+):
+    """Each service's decision is the default matrix's verdict for a medium-risk change
+    for its worst SLO, whose status comes from the exact budget left and the exact burn
+    over its status window at the period's end."""
+    now, history = backend.now, backend.history
+    start = now - hours * HOUR
+    code, out, err = report(
+        config, "--from", str(start), "--to", str(now), "--format", "json", "--service", service
+    )
+    assert code == 0, err
+    document = json.loads(out)
+    settings = {s.name: s for s in load_config(config).slos}
+    verdicts = []
+    for slo in document["slos"]:
+        truth, model = TRUTH[slo["name"]], settings[slo["name"]]
+        good, total = truth.good(history, now, now - start), truth.total(history, now, now - start)
+        remaining = 1 - (total - good) / ((1 - truth.objective / 100) * total)
+        window = model.status.window
+        w_good, w_total = truth.good(history, now, window), truth.total(history, now, window)
+        burn = None if w_total == 0 else (1 - w_good / w_total) / (1 - truth.objective / 100)
+        status = status_of(remaining, burn, model.status)
+        verdicts.append(DEFAULT_MATRIX[status.value][Risk.MEDIUM])
+    (block,) = [s for s in document["services"] if s["service"] == service]
+    strictest = max(verdicts, key=list(Verdict).index)
+    assert block["decision"]["risk"] == "medium"
+    assert block["decision"]["decision"] == strictest.value
+    assert all(name in {s["name"] for s in document["slos"]} for name in slos)

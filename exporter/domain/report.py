@@ -219,6 +219,15 @@ def daily(series: StepSeries, objective: float, period_total: float) -> list[Day
     return out
 
 
+def closing_burn(series: StepSeries, objective: float, window: int) -> float | None:
+    """The burn rate over the last ``window`` seconds of the period (whole steps, at least
+    one): what the status window shows at the period's end."""
+    count = max(1, -(-window // series.step))
+    good = math.fsum(series.good[-count:])
+    total = math.fsum(series.total[-count:])
+    return budget.burn_rate(budget.sli(budget.bounded(WindowEvents(good, total))), objective)
+
+
 def alerting_window(slo: SLO) -> int:
     """The SLO's shortest alerting window (its status window when it has no alerts)."""
     windows = [rule.short_window for rule in slo.alerts]

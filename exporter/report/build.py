@@ -17,7 +17,9 @@ from datetime import UTC, datetime
 from exporter.domain import report as figures
 from exporter.domain import review
 from exporter.domain.budget import WindowEvents
+from exporter.domain.decision import Decision, Risk, Standing, decide, default_policy
 from exporter.domain.durations import format_duration
+from exporter.domain.status import status_of
 from exporter.errors import SLOExporterError
 from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.counts import window_events
@@ -48,12 +50,14 @@ class SLOReport:
 
 @dataclass(frozen=True)
 class ServiceReview:
-    """The weekly-review block of one service."""
+    """The weekly-review block of one service, with the release gate's default decision
+    for a medium-risk change at the period's end."""
 
     service: str
     status: review.ReviewStatus
     budget_remaining_ratio: float | None
     key_issues: list[tuple[str, figures.Incident]]
+    decision: Decision
 
 
 @dataclass(frozen=True)
@@ -206,6 +210,26 @@ def services(reports: Sequence[SLOReport]) -> list[ServiceReview]:
                 status=review.review_status(remaining),
                 budget_remaining_ratio=min(known) if known else None,
                 key_issues=issues[:KEY_ISSUES],
+                decision=decide([standing(r) for r in members], DECISION_RISK, default_policy()),
             )
         )
     return out
+
+
+DECISION_RISK = Risk.MEDIUM
+"""The review block shows the default matrix's decision for a change of this risk."""
+
+
+def standing(r: SLOReport) -> Standing:
+    """An SLO at the period's end as the release gate sees it: its status from the period's
+    remaining budget and the burn rate over its status window at the end."""
+    slo = r.compiled.slo
+    burn = figures.closing_burn(r.series, slo.objective, slo.status.window)
+    status = status_of(r.current.remaining_ratio, burn, slo.status)
+    return Standing(
+        name=slo.name,
+        status=status.value,
+        remaining_ratio=r.current.remaining_ratio,
+        burn_rate=burn,
+        burn_window=format_duration(slo.status.window),
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from exporter.domain.decision import Decision
 from exporter.domain.durations import format_duration
 from exporter.domain.report import Incident, PeriodFigures
 from exporter.report.build import Report, SLOReport, rfc3339
@@ -88,6 +89,12 @@ def to_document(report: Report) -> JSON:
                 "key_issues": [
                     {"slo": name, **_incident(incident)} for name, incident in s.key_issues
                 ],
+                "decision": {
+                    "risk": s.decision.risk.value,
+                    "decision": s.decision.decision.value,
+                    "slo": s.decision.driver.name if s.decision.driver else None,
+                    "rationale": s.decision.rationale,
+                },
             }
             for s in report.services
         ],
@@ -172,6 +179,11 @@ def _daily_markdown(r: SLOReport) -> list[str]:
     return [*lines, ""]
 
 
+def _decision(decision: Decision) -> str:
+    """``block medium-risk releases: <rationale>``."""
+    return f"{decision.decision.value} {decision.risk.value}-risk releases: {decision.rationale}"
+
+
 def to_markdown(report: Report) -> str:
     """The same content with tables: the services' review blocks, then each SLO."""
     lines = [
@@ -190,7 +202,11 @@ def to_markdown(report: Report) -> str:
             f"{_cell(name)} {rfc3339(i.start)}–{rfc3339(i.end)} ({pct(i.budget_consumed_ratio, 1)})"
             for name, i in s.key_issues
         ]
-        lines += [f"- **Key Issues**: {'; '.join(issues) if issues else 'none'}", ""]
+        lines += [
+            f"- **Key Issues**: {'; '.join(issues) if issues else 'none'}",
+            f"- **Decisions**: {_decision(s.decision)}",
+            "",
+        ]
     for r in report.slos:
         lines += _slo_markdown(r)
     return "\n".join(lines)

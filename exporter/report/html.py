@@ -40,7 +40,9 @@ def _service(review: ServiceReview) -> str:
         f"{review.status.value.capitalize()}</span></li>"
         f"<li><b>Error Budget</b>: {pct(review.budget_remaining_ratio, 1)} remaining "
         "(lowest SLO)</li>"
-        f"<li><b>Key Issues</b>: {'<ul>' + issues + '</ul>' if issues else 'none'}</li></ul>"
+        f"<li><b>Key Issues</b>: {'<ul>' + issues + '</ul>' if issues else 'none'}</li>"
+        f"<li><b>Decisions</b>: <b>{review.decision.decision.value}</b> "
+        f"{review.decision.risk.value}-risk releases: {escape(review.decision.rationale)}</li></ul>"
     )
 
 
