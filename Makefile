@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 LINTED := $(wildcard exporter tests benchmarks demo)
 
-.PHONY: test lint typecheck unit pytest-all demo demo-prometheus prometheus backends venv clean
+.PHONY: test lint typecheck unit pytest-all demo demo-prometheus prometheus backends browser venv clean
 
 venv: $(BIN)/slo-exporter
 
@@ -41,6 +41,20 @@ $(BACKENDS_DIR)/.unpacked:
 	@touch $@
 	@echo "backends: $$(cd .cache/debs && ls *.deb | tr '\n' ' ')unpacked into $(BACKENDS_DIR)"
 
+# Headless Chromium and its chromedriver, from Debian, for the report's HTML test
+# (tests/test_report_html.py). Unlike the backends they need their shared libraries, so
+# they are installed with apt-get (root or sudo) when either command is missing; a
+# machine that has them is left alone. A failed install stops `make test` here, by name.
+BROWSER_PACKAGES := chromium chromium-driver
+
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  $(SUDO) apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(BROWSER_PACKAGES); }; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  echo "make: chromium and chromedriver are missing after installing $(BROWSER_PACKAGES)" >&2; \
+	  exit 1; }
+
 # The demo and the benchmark need only Prometheus; the same unpacked copy serves them.
 prometheus: backends
 
@@ -57,11 +71,11 @@ unit: lint
 	$(BIN)/pytest -m "not integration"
 
 # Every test, the integration tests against real backends included (a few minutes).
-pytest-all: venv backends
+pytest-all: venv backends browser
 	$(WITH_BACKENDS) $(BIN)/pytest
 
 # The README's test command; .ci/run calls exactly this.
-test: backends venv lint typecheck pytest-all
+test: backends browser venv lint typecheck pytest-all
 
 # The demos' ports on 127.0.0.1; when one is taken, the demo says which to set, e.g.
 # `make demo DEMO_SERVICE_PORT=8081`.

@@ -40,6 +40,7 @@ from exporter.http_server import ListenError, bind, serve
 from exporter.listen_address import default_listen, parse_listen
 from exporter.pipeline.cycle import EvaluationRun, Pipeline
 from exporter.pipeline.generation import build_generation, secrets_of
+from exporter.report import command as report_command
 from exporter.rules import command as rules_command
 from exporter.settings import Settings
 from exporter.shard import Shard, parse_shard
@@ -149,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules_command.register(sub)
     healthcheck.register(sub)
     decide_command.register(sub, parse_time)
+    report_command.register(sub, parse_time, CONFIG_HELP)
     return parser
 
 
@@ -294,6 +296,7 @@ _WITH_CONFIG: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "validate": cmd_validate,
     "rules": rules_command.cmd_rules,
     "decide": decide_command.cmd_decide,
+    "report": report_command.run,
     "eval": lambda settings, args: cmd_eval(settings, args.config, args.at, args.format),
     "run": lambda settings, args: cmd_run(
         settings, args.config, args.listen, args.data_dir, args.shard, args.max_connections

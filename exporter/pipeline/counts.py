@@ -8,6 +8,7 @@ buckets it keeps. Whatever counts them, the rules below are the same.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -52,6 +53,15 @@ class EventCounter(Protocol):
 def window_events(numerator: float, total: float, *, counts_bad: bool) -> WindowEvents:
     """Good and total events from a numerator that counts good or, else, bad events."""
     return events_from_bad(numerator, total) if counts_bad else WindowEvents(numerator, total)
+
+
+def good_counts(
+    numerator: Sequence[float], total: Sequence[float], *, counts_bad: bool
+) -> Sequence[float]:
+    """:func:`window_events`' rule over many windows at once: good per window."""
+    if not counts_bad:
+        return numerator
+    return array("d", (t - n for n, t in zip(numerator, total, strict=True)))
 
 
 def check_threshold_bucket(slo: SLO, bucket_series: int, total: float, at: float) -> None:

@@ -120,6 +120,15 @@ class HistoryStore:
         window cuts counts with the share of its length inside."""
         return self._reads.window_sums(selector, at, windows)
 
+    def levels(self, selector: str, points: Sequence[int]) -> list[float]:
+        """Cumulative events of ``selector`` at each of ``points``: differences of two are
+        the events between them (the report's per-window events)."""
+        return self._reads.levels(selector, points)
+
+    def widest_bucket(self, selector: str, after: int, until: int) -> int:
+        """The longest bucket of ``selector`` overlapping (after, until], in seconds."""
+        return self._reads.widest_bucket(selector, after, until)
+
     def maintenance_rows(self) -> list[MaintenanceRow]:
         """Every stored selector as ``(id, selector, known_until)``, for :meth:`maintain`."""
         return self._maintenance.rows()

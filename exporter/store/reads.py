@@ -52,6 +52,24 @@ class Reads:
         top = self._level(sid, at)
         return {w: top - self._level(sid, at - w) for w in windows}
 
+    def levels(self, selector: str, points: Sequence[int]) -> list[float]:
+        """Cumulative events of ``selector`` at each of ``points`` (0 for an unknown one)."""
+        sid = self._catalog.id(selector)
+        if sid is None:
+            return [0.0 for _ in points]
+        return [self._level(sid, t) for t in points]
+
+    def widest_bucket(self, selector: str, after: int, until: int) -> int:
+        """The longest bucket of ``selector`` that overlaps (after, until] (0: none)."""
+        sid = self._catalog.id(selector)
+        if sid is None:
+            return 0
+        row = self._conn.execute(
+            "SELECT max(end - start) FROM buckets WHERE selector_id = ? AND end > ? AND start < ?",
+            (sid, after, until),
+        ).fetchone()
+        return int(row[0] or 0)
+
     def _level(self, sid: int, t: int) -> float:
         """Cumulative events at ``t``: linear inside the bucket that holds it."""
         row = self._conn.execute(

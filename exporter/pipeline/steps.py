@@ -1,0 +1,65 @@
+"""Counting an SLO's events per step over a past period: the report's range reader.
+
+The direct counter asks for a window's events at one time T; this reader
+asks the same window queries (``CompiledSLO.queries(step)``, so the same
+PromQL ``eval`` sends) as range queries, one value per step end, giving the
+events of every consecutive ``(end - step, end]`` of a period. With steps
+of whole minutes on a backend scraped every minute their sum is the
+period-long window's count exactly. The numbers then go to
+:mod:`exporter.domain.report`, which turns them into figures with the
+budget math of :mod:`exporter.domain.evaluate`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from array import array
+from collections.abc import Mapping
+
+from exporter.domain.report import StepSeries
+from exporter.pipeline.compiled import CompiledSLO
+from exporter.pipeline.counts import good_counts
+from exporter.promql.gate import QueryGate
+from exporter.samples import Grid
+
+Values = Mapping[int, float]
+
+
+class StepReader:
+    """Reads per-step events of SLOs through a generation's :class:`QueryGate`."""
+
+    def __init__(self, gate: QueryGate) -> None:
+        self._gate = gate
+
+    async def _values(self, query: str, ends: Grid) -> dict[int, float]:
+        """The aggregate ``query`` at each end where it had a value (absent: no series)."""
+        out: dict[int, float] = {}
+        for chunk in ends.chunks():
+            if len(chunk) == 1:
+                answer = await self._gate.query(query, chunk.first)
+                if answer.series:
+                    out[chunk.first] = answer.value
+                continue
+            matrix = await self._gate.range_series(query, chunk.first, chunk.last, chunk.step)
+            for _, samples in matrix:
+                for t, v in samples:
+                    out[round(t)] = out.get(round(t), 0.0) + v
+        return out
+
+    async def steps(self, slo: CompiledSLO, ends: Grid) -> StepSeries:
+        """Good and total events of ``slo`` in each ``(end - step, end]`` of ``ends``."""
+        plan = slo.queries(ends.step)
+        numerator, total = await asyncio.gather(
+            self._values(plan.numerator, ends), self._values(plan.total, ends)
+        )
+        points = ends.points
+        counted = array("d", (total.get(t, 0.0) for t in points))
+        counts = array("d", (numerator.get(t, 0.0) for t in points))
+        present = [i for i, t in enumerate(points) if t in total]
+        return StepSeries(
+            step=ends.step,
+            ends=points,
+            good=good_counts(counts, counted, counts_bad=plan.counts_bad),
+            total=counted,
+            first_present=present[0] if present else None,
+        )

@@ -1,0 +1,1 @@
+"""``slo-exporter report``: SLO figures over a past period, as JSON, Markdown or HTML."""

@@ -1,0 +1,148 @@
+"""The ``report`` subcommand: SLO figures over a past period.
+
+::
+
+    slo-exporter report -c FILE [--service S]... [--slo NAME]...
+                        [--period 2026-11 | --last 30d | --from T --to T]
+                        [--format html|md|json] [-o FILE] [--data-dir DIR]
+
+Exit codes: 0 written; 1 the config is invalid or the file cannot be
+written; 2 bad usage (period options, no SLO selected); 3 the backend failed
+or does not hold the period, or the ``--data-dir`` store is unusable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from exporter.errors import BackendError, ConfigError
+from exporter.pipeline.generation import build_generation
+from exporter.pipeline.store_steps import StoreSteps
+from exporter.report import period
+from exporter.report.build import Report, ReportError, build_report
+from exporter.report.documents import to_json, to_markdown
+from exporter.report.html import to_html
+from exporter.settings import Settings
+from exporter.store.file_format import FILE_NAME, StoreError
+from exporter.store.history import HistoryStore
+
+EXIT_CONFIG = 1
+EXIT_USAGE = 2
+EXIT_FAILED = 3
+FORMATS: dict[str, Callable[[Report], str]] = {"html": to_html, "md": to_markdown, "json": to_json}
+
+
+def register(subparsers: Any, parse_time: Callable[[str], float], config_help: str) -> None:
+    """Add the ``report`` subcommand to an argparse subparsers object."""
+    parser = subparsers.add_parser(
+        "report",
+        help="SLO report over a past period (HTML, Markdown or JSON)",
+        description=(
+            "Report each SLO over a past period: SLI, budget, incidents, daily burn-down, "
+            "the previous period, recommendations and a weekly-review block per service. "
+            "Default period: the last completed calendar month in UTC."
+        ),
+    )
+    parser.add_argument("-c", "--config", type=Path, required=True, help=config_help)
+    parser.add_argument("--service", action="append", default=[], help="only this service")
+    parser.add_argument("--slo", action="append", default=[], help="only this SLO")
+    parser.add_argument("--period", type=period.month, help="a UTC month, e.g. 2026-11")
+    parser.add_argument("--last", type=period.duration, help="the last DURATION, e.g. 30d")
+    parser.add_argument("--from", dest="start", type=parse_time, help="start (RFC 3339/unix)")
+    parser.add_argument("--to", dest="end", type=parse_time, help="end (RFC 3339/unix)")
+    parser.add_argument("--format", choices=list(FORMATS), default="html")
+    parser.add_argument("-o", "--output", type=Path, help="write here (default: stdout)")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None,
+        help="read from this history store where it covers the period (default: the backend)",
+    )  # fmt: skip
+
+
+def _selected(settings: Settings, args: argparse.Namespace) -> set[str] | str:
+    """The names of the SLOs to report, or the one-line reason none can be."""
+    known = {s.name for s in settings.slos}
+    services = {s.service for s in settings.slos}
+    for name in args.slo:
+        if name not in known:
+            return f"--slo {name}: no such SLO in {args.config}"
+    for name in args.service:
+        if name not in services:
+            return f"--service {name}: no SLO of {args.config} has this service"
+    return {
+        s.name
+        for s in settings.slos
+        if (not args.slo or s.name in args.slo) and (not args.service or s.service in args.service)
+    } or "--service and --slo together select no SLO"
+
+
+async def _report(
+    settings: Settings, names: set[str], start: int, end: int, data_dir: Path | None
+) -> Report:
+    if data_dir is not None and not (data_dir / FILE_NAME).is_file():
+        raise ReportError(f"{data_dir}: no history store here (no {FILE_NAME}): nothing to read")
+    store = None if data_dir is None else await asyncio.to_thread(HistoryStore.open, data_dir)
+    try:
+        async with aiohttp.ClientSession() as session:
+            generation = build_generation(settings, session)
+            assert generation.gate is not None  # run() refuses source: scrape
+            slos = [s for s in generation.slos if s.name in names]
+            steps = None if store is None else StoreSteps(store)
+            return await build_report(generation.gate, slos, start, end, steps)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _build(settings: Settings, args: argparse.Namespace) -> Report | int:
+    """The report, or the exit code after printing why there is none."""
+    try:
+        start, end = period.choose(time.time(), args.period, args.last, args.start, args.end)
+    except ValueError as err:
+        print(f"report: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    names = _selected(settings, args)
+    if isinstance(names, str):
+        print(f"report: {names}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return asyncio.run(_report(settings, names, start, end, args.data_dir))
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_CONFIG
+    except (ReportError, StoreError) as err:
+        print(f"report: {err}", file=sys.stderr)
+    except BackendError as err:
+        print(f"report: {err} (query {err.query})", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    """Build the report ``args`` ask for and write it to ``args.output`` or stdout."""
+    if settings.scrape is not None:
+        print(f"{args.config}: report needs a 'backend:' config to read", file=sys.stderr)
+        return EXIT_CONFIG
+    report = _build(settings, args)
+    if isinstance(report, int):
+        return report
+    return _write(FORMATS[args.format](report), args.output)
+
+
+def _write(text: str, output: Path | None) -> int:
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"{output}: cannot write the report: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    return 0
