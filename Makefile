@@ -49,8 +49,10 @@ BROWSER_PACKAGES := chromium chromium-driver
 
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
-	  $(SUDO) apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null 2>&1 || { \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(BROWSER_PACKAGES); }; }
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    $(BROWSER_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    $(BROWSER_PACKAGES); }; }
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
 	  echo "make: chromium and chromedriver are missing after installing $(BROWSER_PACKAGES)" >&2; \
 	  exit 1; }
