@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -37,6 +38,25 @@ from exporter.shard import Shard
 from exporter.store.history import HistoryStore
 
 log = structlog.get_logger("slo_exporter")
+
+
+@dataclass
+class ReloadState:
+    """Whether the last config (re)load worked, and when one last did (``/api/v1/status``)."""
+
+    ok: bool = True
+    at: float = 0.0
+
+    def succeeded(self, metrics: SelfMetrics, at: float) -> None:
+        """A config is loaded: the flag, the time and their self-metrics."""
+        self.ok, self.at = True, at
+        metrics.reload_ok.set(1)
+        metrics.reload_time.set(at)
+
+    def failed(self, metrics: SelfMetrics) -> None:
+        """A reload failed; the old config keeps running."""
+        self.ok = False
+        metrics.reload_ok.set(0)
 
 
 class Daemon:
@@ -70,8 +90,8 @@ class Daemon:
         metrics.shard.labels(index=str(self.shard.index), count=str(self.shard.count)).set(1)
         self._swap(build_generation(settings, session, self.shard))
         self.served.render_now()
-        metrics.reload_ok.set(1)
-        metrics.reload_time.set(clock())
+        self.reload_state = ReloadState()
+        self.reload_state.succeeded(metrics, clock())
 
     @property
     def settings(self) -> Settings:
@@ -140,8 +160,7 @@ class Daemon:
             except Exception as exc:  # whatever else reading the file raised: still a failed reload
                 return self._reload_failed(path, [f"{path}: {type(exc).__name__}: {exc}"])
             await self.served.publish_reloaded()
-            self.metrics.reload_ok.set(1)
-            self.metrics.reload_time.set(self._clock())
+            self.reload_state.succeeded(self.metrics, self._clock())
             log.info(
                 "config_reloaded",
                 path=str(path),
@@ -153,7 +172,7 @@ class Daemon:
 
     def _reload_failed(self, path: Path, problems: list[str]) -> bool:
         """The old config keeps running; the flag and one log line say the new one did not."""
-        self.metrics.reload_ok.set(0)
+        self.reload_state.failed(self.metrics)
         log.error("config_reload_failed", path=str(path), problems=problems)
         return False
 

@@ -13,7 +13,7 @@ import gzip
 from collections.abc import Iterable
 from dataclasses import replace
 
-from exporter import exposition
+from exporter import exposition, logs
 from exporter.domain.model import SLO
 from exporter.exposition import Served
 from exporter.pipeline.cycle import EvaluationRun
@@ -31,6 +31,11 @@ class ServedSLOs:
         self.exposition: bytes = b""
         self._gzipped: tuple[bytes, bytes] | None = None
         self._published = 0
+        self.failed: dict[str, str] = {}
+        self.last_run: EvaluationRun | None = None
+        """The last cycle folded in, and the wall-clock time it was (``/api/v1/status``)."""
+        self.last_run_at: float | None = None
+        """Why each SLO that failed in the last cycle failed (one line each)."""
 
     def apply(self, slos: Iterable[SLO]) -> None:
         """Serve ``slos`` from now on; an unchanged SLO keeps its numbers."""
@@ -53,6 +58,8 @@ class ServedSLOs:
             entry = self._served.get(name)
             if entry is not None and entry.slo == result.slo:
                 self._served[name] = Served(entry.slo, result, fresh=True, succeeded_at=now)
+        self.last_run, self.last_run_at = run, now
+        self.failed = {name: _one_line(str(error)) for name, error in run.failures.items()}
         for name in run.failures:
             entry = self._served.get(name)
             if entry is not None:
@@ -86,3 +93,8 @@ class ServedSLOs:
     def _render(self, entries: list[Served]) -> tuple[bytes, bytes]:
         text = self._renderer.render(entries)
         return text, gzip.compress(text, compresslevel=GZIP_LEVEL)
+
+
+def _one_line(text: str) -> str:
+    """An error as the API shows it: one line, no secret of the config."""
+    return str(logs.redact_secrets(None, "", {"text": logs.one_line(text)})["text"])
