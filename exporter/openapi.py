@@ -226,7 +226,7 @@ PATHS: JSON = {
         "get": {
             "summary": "The release decision for a service at a risk",
             "parameters": [
-                _query("service", {"type": "string"}, "The service", required=True),
+                _query("service", {"type": "string", "minLength": 1}, "The service", required=True),
                 _query(
                     "risk", {"type": "string", "enum": [r.value for r in Risk]}, "", required=True
                 ),
