@@ -1,0 +1,102 @@
+"""The JSON API's numbers equal the gauges of /metrics for the same cycle (real Prometheus).
+
+The daemon runs in-process on the test Prometheus; /metrics is scraped and the API
+called after the same cycle (the evaluation time of both must match, else it tries
+again), then every SLO's SLI, events, burn rates, budget figures, status and alert
+conditions are compared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from metrics_text import one, parse, pick
+from truth import CONFIG
+
+from exporter.app import DAEMON, create_app
+from exporter.config.loader import load_config
+
+BUDGET_GAUGES = {
+    "consumed_ratio": "slo_error_budget_consumed_ratio",
+    "remaining_ratio": "slo_error_budget_remaining_ratio",
+    "remaining_events": "slo_error_budget_remaining_events",
+    "remaining_seconds": "slo_error_budget_remaining_seconds",
+    "exhaustion_seconds": "slo_error_budget_exhaustion_seconds",
+}
+WINDOW_GAUGES = {
+    "sli": "slo_sli_ratio",
+    "burn_rate": "slo_burn_rate",
+    "good_events": "slo_window_good_events",
+    "events": "slo_window_events",
+}
+
+
+@pytest.fixture(scope="module")
+def config(prometheus, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("api") / "slos.yaml"
+    path.write_text(CONFIG.format(url=prometheus.url))
+    return path
+
+
+def gauge(samples, name: str, **labels: str) -> float | None:
+    """The one sample, or None when the family has none for these labels."""
+    found = pick(samples, name, **labels)
+    assert len(found) <= 1, found
+    return next(iter(found.values()), None)
+
+
+async def same_cycle(client) -> tuple[dict, list[dict]]:
+    """/metrics and every SLO's detail, read after one and the same cycle."""
+    for _ in range(5):
+        samples = parse(await (await client.get("/metrics")).text())
+        listing = await (await client.get("/api/v1/slos")).json()
+        details = [
+            (await (await client.get(f"/api/v1/slos/{s['name']}")).json())["slo"]
+            for s in listing["slos"]
+        ]
+        again = parse(await (await client.get("/metrics")).text())
+        if again == samples and all(d["evaluated_at"] == listing["evaluated_at"] for d in details):
+            return samples, details
+    raise AssertionError("a new cycle published between every scrape and API call")
+
+
+def compare(samples, slo: dict) -> None:
+    """Every number of one SLO's API detail against its gauge (absent gauge: null)."""
+    name = slo["name"]
+    assert one(samples, "slo_status", slo=name, status=slo["status"]) == 1.0
+    assert one(samples, "slo_evaluation_timestamp_seconds", slo=name) == slo["evaluated_at"]
+    for field, family in BUDGET_GAUGES.items():
+        assert gauge(samples, family, slo=name) == slo["budget"][field], (name, field)
+    assert (
+        gauge(samples, "slo_error_budget_remaining_ratio", slo=name)
+        == (slo["budget_remaining_ratio"])
+    )
+    for window in slo["windows"]:
+        for field, family in WINDOW_GAUGES.items():
+            got = gauge(samples, family, slo=name, window=window["window"])
+            assert got == window[field], (name, window["window"], field)
+        assert slo["burn_rates"][window["window"]] == window["burn_rate"]
+    for alert in slo["alerts"]:
+        labels = {k: alert[k] for k in ("severity", "long_window", "short_window")}
+        firing = one(samples, "slo_alert_condition", slo=name, **labels)
+        assert firing == float(alert["firing"]), (name, labels)
+        threshold = one(samples, "slo_alert_burn_rate_threshold", slo=name, **labels)
+        assert threshold == alert["burn_rate_threshold"]
+
+
+async def test_api_numbers_equal_the_gauges_of_the_same_cycle(prometheus, config, aiohttp_client):
+    """Every SLO's SLI, events, burn rates, budget, status and alert conditions in the
+    API are exactly the /metrics gauges of the same cycle."""
+    app = create_app(load_config(config))
+    client = await aiohttp_client(app)
+    for _ in range(1000):
+        if app[DAEMON].cycles:
+            break
+        await asyncio.sleep(0.02)
+    samples, details = await same_cycle(client)
+    assert len(details) == len(app[DAEMON].slos) > 1
+    assert {d["status"] for d in details} >= {"healthy", "exhausted"}  # the truth's spread
+    for slo in details:
+        compare(samples, slo)
