@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from exporter import api_slos, openapi
+from exporter import api_daily, api_slos, openapi
 from exporter.daemon import Daemon
 from exporter.decision_output import decision_json, standing
 from exporter.domain.decision import Risk, decide
@@ -96,7 +96,7 @@ def _register_slos(app: web.Application, daemon_key: web.AppKey[Daemon]) -> None
         steps = StoreSteps(daemon.store) if daemon.store is not None else None
 
         def build() -> dict[str, Any]:
-            days = api_slos.daily(compiled, entry.result, steps)
+            days = api_daily.daily(compiled, entry.result, steps)
             return {**cycle, "slo": api_slos.detail(entry, failed, days)}
 
         return await _json(build)

@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from exporter import __version__
+from exporter.api_daily import Daily
 from exporter.daemon import Daemon
-from exporter.domain import report as figures
 from exporter.domain.durations import format_duration
 from exporter.domain.evaluate import SLOResult, WindowResult
 from exporter.domain.model import Status
 from exporter.domain.status import reported_status
 from exporter.exposition import Served
-from exporter.pipeline.compiled import CompiledSLO
-from exporter.pipeline.store_steps import StoreSteps
-from exporter.samples import Grid
 
 JSON = dict[str, Any]
 STATUSES = tuple(s.value for s in Status)
@@ -132,43 +128,6 @@ def _period(entry: Served) -> JSON:
         "start": result.bounds.start,
         "elapsed_ratio": number(result.elapsed_ratio),
     }
-
-
-@dataclass(frozen=True)
-class Daily:
-    """The daily series of an SLO, or why there is none."""
-
-    days: list[JSON] | None
-    unavailable: str | None
-
-
-def daily(
-    compiled: CompiledSLO | None, result: SLOResult | None, store: StoreSteps | None
-) -> Daily:
-    """SLI per UTC day and budget remaining at each day's end, from the history store only
-    (blocking reads); None with the reason when it cannot say."""
-    if store is None:
-        return Daily(None, "no history store (run with --data-dir)")
-    if result is None or compiled is None:
-        return Daily(None, "the SLO has not been evaluated yet")
-    step = figures.alerting_window(compiled.slo)
-    end = int(result.evaluated_at) // step * step
-    start = -(-int(result.bounds.start) // step) * step
-    if end - start < step:
-        return Daily(None, "less than one step of the period has passed")
-    grid = Grid(start + step, end, step)
-    if not store.covers(compiled, grid):
-        return Daily(None, "the history store does not cover the period yet")
-    series = store.steps(compiled, grid)
-    days = figures.daily(series, compiled.slo.objective, series.total_events().total)
-    return Daily(
-        [
-            {"date": d.date, "sli": number(d.sli), "budget_remaining_ratio": number(
-                d.budget_remaining_ratio)}
-            for d in days
-        ],
-        None,
-    )  # fmt: skip
 
 
 def detail(entry: Served, failed: Mapping[str, str], days: Daily) -> JSON:

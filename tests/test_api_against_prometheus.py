@@ -9,14 +9,19 @@ conditions are compared.
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from incremental_truth import DIRECT, write_store_config
 from metrics_text import one, parse, pick
-from truth import CONFIG
+from truth import CONFIG, TRUTH
 
 from exporter.app import DAEMON, create_app
 from exporter.config.loader import load_config
+from exporter.store.history import HistoryStore
+
+DAY = 86400
 
 BUDGET_GAUGES = {
     "consumed_ratio": "slo_error_budget_consumed_ratio",
@@ -100,3 +105,38 @@ async def test_api_numbers_equal_the_gauges_of_the_same_cycle(prometheus, config
     assert {d["status"] for d in details} >= {"healthy", "exhausted"}  # the truth's spread
     for slo in details:
         compare(samples, slo)
+
+
+async def test_daily_series_comes_from_the_store_and_matches_the_truth(
+    prometheus, tmp_path, aiohttp_client
+):
+    """With --data-dir, once the backfill is done: each UTC day's SLI is the generator's
+    exact ratio of that day's steps, the burn-down ends at the period's remaining budget,
+    and an SLO the store does not keep says so instead of a series."""
+    settings = load_config(write_store_config(tmp_path, prometheus.url))
+    app = create_app(settings, store=HistoryStore.open(tmp_path / "data"))
+    client = await aiohttp_client(app)
+    for _ in range(1200):
+        if app[DAEMON].ready:
+            break
+        await asyncio.sleep(0.1)
+    history = prometheus.history
+    for name, truth in TRUTH.items():
+        slo = (await (await client.get(f"/api/v1/slos/{name}")).json())["slo"]
+        if name in DIRECT:
+            assert slo["daily"] is None
+            assert "does not keep this SLO's events" in slo["daily_unavailable"]
+            continue
+        assert slo["daily_unavailable"] is None, name
+        days = slo["daily"]
+        dates = truth.period // DAY
+        assert len(days) in (dates, dates + 1), name  # as many UTC dates as the period touches
+        for day in days[1:-1]:  # whole days: sums of whole hours
+            midnight = int(datetime.fromisoformat(day["date"] + "T00:00:00+00:00").timestamp())
+            good = truth.good(history, midnight + DAY, DAY)
+            total = truth.total(history, midnight + DAY, DAY)
+            expected = None if total == 0 else pytest.approx(good / total, rel=1e-9)
+            assert day["sli"] == expected, (name, day["date"])
+        remaining = slo["budget"]["remaining_ratio"]  # None: the period had no traffic
+        closing = None if remaining is None else pytest.approx(remaining, rel=1e-6)
+        assert days[-1]["budget_remaining_ratio"] == closing, name
