@@ -33,7 +33,9 @@ log = structlog.get_logger("slo_exporter")
 
 REALM = 'Basic realm="slo-exporter", charset="UTF-8"'
 MAX_REMEMBERED = 1024
-_DUMMY_HASH = bcrypt.hashpw(b"no such user", bcrypt.gensalt(rounds=10))
+_DUMMY_HASH = b"$2b$10$GXc2SHFNDyshhKr4gWPZYOqQCKvlZ/gNY7BRGs6wwv26LC8qNmcXC"
+"""Checked for an unknown user, so that costs as long as a wrong password (a constant: a
+hash made at import would slow every command's start by a bcrypt run)."""
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
