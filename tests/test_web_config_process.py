@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import signal
 import ssl
 import subprocess
 import sys
@@ -88,7 +89,8 @@ def fetch(url: str, context: ssl.SSLContext, auth: str | None) -> int:
 
 def test_the_exporter_serves_over_tls_behind_basic_auth(tmp_path: Path):
     """Started with a web config, the process answers only over TLS (with the test CA's
-    certificate), 401 without credentials and 200 with them."""
+    certificate), 401 without credentials and 200 with them; after SIGHUP the file's new
+    password works and the old one no longer does."""
     ca = Authority(tmp_path)
     server = ca.issue("server", server=True)
     hashed = bcrypt.hashpw(b"scrape-me", bcrypt.gensalt(rounds=4)).decode()
@@ -120,6 +122,14 @@ def test_the_exporter_serves_over_tls_behind_basic_auth(tmp_path: Path):
         assert fetch(url, context, "prometheus:scrape-me") == 200
         with pytest.raises(ConnectionError):  # plain HTTP gets no page
             urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read()
+        rotated = bcrypt.hashpw(b"rotated", bcrypt.gensalt(rounds=4)).decode()
+        web_file.write_text(web_file.read_text().replace(hashed, rotated))
+        process.send_signal(signal.SIGHUP)  # at once, not at the next look of the watcher
+        deadline = time.monotonic() + 3
+        while fetch(url, context, "prometheus:rotated") != 200:
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        assert fetch(url, context, "prometheus:scrape-me") == 401
     finally:
         stop_process(process)
     assert "Traceback" not in log.read_text()
