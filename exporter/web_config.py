@@ -61,11 +61,13 @@ class WebConfigError(Exception):
 @dataclass(frozen=True)
 class WebConfig:
     """What a web config file asks for: a TLS context (None: plain HTTP), the basic-auth
-    users with their bcrypt hashes (empty: no auth) and extra response headers."""
+    users with their bcrypt hashes (empty: no auth), extra response headers, and the
+    certificate files the TLS context was read from (watched for rotation)."""
 
     tls: ssl.SSLContext | None = None
     users: Mapping[str, bytes] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
+    files: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,10 +131,12 @@ def load_web_config(path: Path) -> WebConfig:
     top = reader.mapping((), doc.data, {"tls_server_config", "basic_auth_users",
                                         "http_server_config"})  # fmt: skip
     tls_data = top.get("tls_server_config")
+    files: list[Path] = []
     return WebConfig(
-        tls=None if tls_data is None else _tls(reader, tls_data, path.parent),
+        tls=None if tls_data is None else _tls(reader, tls_data, path.parent, files),
         users=_users(reader, top.get("basic_auth_users")),
         headers=_headers(reader, top.get("http_server_config")),
+        files=tuple(files),
     )
 
 
@@ -168,8 +172,9 @@ def _headers(reader: _Reader, value: Any) -> dict[str, str]:
     return checked
 
 
-def _tls(reader: _Reader, value: Any, base: Path) -> ssl.SSLContext:
-    """The server's TLS context, files resolved relative to the web config's folder."""
+def _tls(reader: _Reader, value: Any, base: Path, files: list[Path]) -> ssl.SSLContext:
+    """The server's TLS context, files resolved relative to the web config's folder (and
+    added to ``files``)."""
     top = ("tls_server_config",)
     tls = reader.mapping(top, value, _TLS_FIELDS | _TLS_UNSUPPORTED)
     for name in tls:
@@ -179,7 +184,8 @@ def _tls(reader: _Reader, value: Any, base: Path) -> ssl.SSLContext:
     def file(name: str) -> Path:
         if name not in tls:
             raise reader.fail((*top, name), "missing: TLS needs cert_file and key_file")
-        return base / reader.text((*top, name), tls[name])
+        files.append(base / reader.text((*top, name), tls[name]))
+        return files[-1]
 
     auth = tls.get("client_auth_type", "NoClientCert")
     if auth in UNVERIFIED_CLIENT_AUTH:

@@ -2,9 +2,10 @@
 headers, and TLS whose certificates and client-certificate policy follow the file.
 
 As in exporter-toolkit, everything is protected: /metrics, the probes, the API and the
-landing page. The file is re-read when it changes and on SIGHUP; a file that no longer
-loads keeps the one in force (one logged line). Each new TLS connection takes the
-context of the file in force, so a rotated certificate needs no restart.
+landing page. The file is re-read when it or a certificate file it names changes, and on
+SIGHUP; a file that no longer loads keeps the one in force (one logged line). Each new
+TLS connection takes the context of the file in force, so a rotated certificate needs
+no restart.
 
 bcrypt is slow on purpose (tens of milliseconds), so a check runs in a worker thread
 and a pair once verified is remembered (by a digest, never the password) until the
@@ -26,7 +27,7 @@ import bcrypt
 import structlog
 from aiohttp import web
 
-from exporter.watch import in_daemon_thread, watch_file
+from exporter.watch import fingerprint, in_daemon_thread
 from exporter.web_config import WebConfig, WebConfigError, load_web_config
 
 log = structlog.get_logger("slo_exporter")
@@ -144,12 +145,27 @@ class WebSecurity:
         self._reload = reload
 
         async def watching(app: web.Application) -> AsyncIterator[None]:
-            task = asyncio.create_task(watch_file(self.path, reload, watch_interval))
+            task = asyncio.create_task(self._watch(reload, watch_interval))
             yield
             for running in [task, *reloads]:
                 running.cancel()
 
         app.cleanup_ctx.append(watching)
+
+    def _look(self) -> tuple[str | None, ...]:
+        """Digests of the web file and the certificate files in force. Blocking."""
+        return tuple(fingerprint(path) for path in (self.path, *self.config.files))
+
+    async def _watch(self, reload: Callable[[], None], every: float) -> None:
+        """Reload when the web file or a certificate, key or CA file it names changes
+        (certificates are rotated in place); a file that cannot be read is waited for."""
+        last = await in_daemon_thread(self._look)
+        while True:
+            await asyncio.sleep(every)
+            current = await in_daemon_thread(self._look)
+            if None not in current and current != last:
+                last = current
+                reload()
 
     def schedule_reload(self) -> None:
         """Start a reload (on SIGHUP), once ``install`` has run."""

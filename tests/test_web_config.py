@@ -228,6 +228,24 @@ async def test_a_changed_file_takes_effect_and_a_broken_one_keeps_the_old(
         assert (await served.get("/healthz", auth=("alice", new_password)))[0] == 200
 
 
+async def test_a_certificate_rotated_in_place_is_served_without_restart(
+    tmp_path: Path, fake_backend: FakeBackend
+):
+    """Overwriting the certificate and key files the web config names (as cert-manager
+    does), with the web config itself unchanged, makes new connections get the new one."""
+    async with site(tmp_path, fake_backend) as served:
+        assert await served.served_name() == "server"
+        await asyncio.sleep(0.3)  # the watcher has read the files as it started
+        rotated = served.ca.issue("server-rotated", server=True)
+        (tmp_path / "server.key").write_bytes(rotated.key.read_bytes())
+        (tmp_path / "server.crt").write_bytes(rotated.cert.read_bytes())
+
+        async def rotated_is_served() -> bool:
+            return await served.served_name() == "server-rotated"
+
+        await wait_for(rotated_is_served)
+
+
 @pytest.mark.parametrize(
     ("text", "line", "field", "message"),
     [
