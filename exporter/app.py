@@ -29,6 +29,7 @@ from exporter.shard import Shard
 from exporter.store.file_format import StoreError
 from exporter.store.history import HistoryStore
 from exporter.watch import watch_file
+from exporter.web_security import WebSecurity
 
 log = structlog.get_logger("slo_exporter")
 
@@ -129,6 +130,7 @@ class _Options:
     store: HistoryStore | None
     shard: Shard | None
     on_damaged_store: Callable[[StoreError], None] | None
+    web: WebSecurity | None = None
 
 
 def _background(
@@ -144,6 +146,8 @@ def _background(
     if config_path is not None:
 
         def reload() -> None:
+            if options.web is not None:  # SIGHUP re-reads the web config too
+                options.web.schedule_reload()
             task = asyncio.create_task(daemon.reload(config_path))
             reloads.add(task)
             task.add_done_callback(reloads.discard)
@@ -191,6 +195,7 @@ def create_app(
     store: HistoryStore | None = None,
     shard: Shard | None = None,
     on_damaged_store: Callable[[StoreError], None] | None = None,
+    web_security: WebSecurity | None = None,
 ) -> web.Application:
     """Build the application; the daemon starts with the app and stops with it.
 
@@ -198,12 +203,16 @@ def create_app(
     it stops. ``shard`` picks this replica's share of the SLOs. With
     ``on_damaged_store`` the store's pages are checked in a thread once the app
     serves (a large store takes minutes, during which probes must answer), and
-    the callback gets the error if the file is damaged.
+    the callback gets the error if the file is damaged. ``web_security`` (the
+    ``--web.config.file``) guards every route and is watched like the config.
     """
     options = _Options(
-        settings, config_path, watch_interval, handle_signals, store, shard, on_damaged_store
-    )
+        settings, config_path, watch_interval, handle_signals, store, shard, on_damaged_store,
+        web_security,
+    )  # fmt: skip
     app = web.Application()
+    if web_security is not None:
+        web_security.install(app, watch_interval)
     app.router.add_get("/", index)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/healthz", healthz)

@@ -46,6 +46,8 @@ from exporter.settings import Settings
 from exporter.shard import Shard, parse_shard
 from exporter.store.file_format import StoreError
 from exporter.store.history import HistoryStore
+from exporter.web_config import WebConfigError, load_web_config
+from exporter.web_security import WebSecurity
 
 CONFIG_HELP = "config file, or an OpenSLO file or directory"
 EXIT_CONFIG = 1
@@ -103,6 +105,11 @@ def _add_run_parser(sub: Any) -> None:
     run.add_argument(
         "--data-dir", type=Path, default=None,
         help="keep an incremental history store here (default: none, every window is a query)",
+    )  # fmt: skip
+    run.add_argument(
+        "--web.config.file", dest="web_config", type=Path, default=None, metavar="FILE",
+        help="TLS, basic auth and headers, in exporter-toolkit's web config format "
+        "(re-read when it changes)",
     )  # fmt: skip
     run.add_argument(
         "--shard", type=parse_shard_arg, default=Shard(),
@@ -215,15 +222,23 @@ def cmd_run(
     data_dir: Path | None = None,
     shard: Shard | None = None,
     max_connections: int | None = None,
+    web_config: Path | None = None,
 ) -> int:
     """Serve until SIGTERM or SIGINT; exit 5 when it cannot listen on ``listen``, 4 when
-    ``data_dir`` holds no usable store."""
+    ``data_dir`` holds no usable store, 1 when ``web_config`` cannot be used."""
     if settings.scrape is not None and data_dir is None:
         print(
             f"{config}: source: scrape keeps its history in a store: add --data-dir DIR",
             file=sys.stderr,
         )
         return EXIT_CONFIG
+    security = None
+    if web_config is not None:
+        try:
+            security = WebSecurity(web_config, load_web_config(web_config))
+        except WebConfigError as err:
+            print(err, file=sys.stderr)
+            return EXIT_CONFIG
     try:
         sockets = bind(*listen)
     except ListenError as err:
@@ -251,8 +266,10 @@ def cmd_run(
         store=store,
         shard=shard,
         on_damaged_store=stop,
+        web_security=security,
     )
-    asyncio.run(serve(app, sockets, _connection_cap(max_connections)))
+    tls = security.tls if security is not None else None
+    asyncio.run(serve(app, sockets, _connection_cap(max_connections), tls=tls))
     if damaged:
         print(damaged[0], file=sys.stderr)
         return EXIT_STORE
@@ -299,7 +316,13 @@ _WITH_CONFIG: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "report": report_command.run,
     "eval": lambda settings, args: cmd_eval(settings, args.config, args.at, args.format),
     "run": lambda settings, args: cmd_run(
-        settings, args.config, args.listen, args.data_dir, args.shard, args.max_connections
+        settings,
+        args.config,
+        args.listen,
+        args.data_dir,
+        args.shard,
+        args.max_connections,
+        args.web_config,
     ),
 }
 """Commands that work on the loaded config."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import socket
+import ssl
 
 import structlog
 from aiohttp import web
@@ -67,9 +68,11 @@ async def serve(
     sockets: list[socket.socket],
     max_connections: int,
     stop: asyncio.Event | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> None:
     """Run ``app`` on the bound ``sockets`` until SIGTERM or SIGINT (or ``stop`` is set),
-    at most ``max_connections`` open at once (see ``exporter.connections``)."""
+    at most ``max_connections`` open at once (see ``exporter.connections``); over TLS
+    with ``tls``."""
     loop = asyncio.get_running_loop()
     stop = stop if stop is not None else asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -85,13 +88,15 @@ async def serve(
         factory = limit.protocol_factory(runner.server)
         backlog = accept_batch(max_connections, BACKLOG)
         servers = [
-            await loop.create_server(factory, sock=sock, backlog=backlog) for sock in sockets
+            await loop.create_server(factory, sock=sock, backlog=backlog, ssl=tls)
+            for sock in sockets
         ]
         host, port = sockets[0].getsockname()[:2]
         log.info(
             "listening",
             host=host,
             port=port,
+            tls=tls is not None,
             max_connections=max_connections,
             open_files=open_file_limit(),
         )
