@@ -40,7 +40,7 @@ async def _json(build: Callable[[], Any]) -> web.Response:
     return web.Response(text=text, content_type="application/json")
 
 
-def _failure(entry: Served) -> str:
+def failure(entry: Served) -> str:
     """Why an SLO has no current status: '' when it has one."""
     if entry.fresh:
         return ""
@@ -63,7 +63,7 @@ def register(app: web.Application, daemon_key: web.AppKey[Daemon]) -> None:
             return _error(404, f"no SLO of the config has service {service!r}")
         if daemon.cycles == 0:
             return _error(503, "no evaluation cycle has finished yet; try again shortly")
-        standings = [standing(e.slo, e.result, _failure(e)) for e in entries]
+        standings = [standing(e.slo, e.result, failure(e)) for e in entries]
         verdict = decide(standings, Risk(risk), daemon.settings.policy)
         at = max((e.result.evaluated_at for e in entries if e.result is not None), default=0.0)
         return web.json_response(decision_json(service, at, verdict, standings))

@@ -1,4 +1,5 @@
-"""The HTTP side: /metrics, /healthz, /readyz, and the daemon's start and stop.
+"""The HTTP side: /metrics, /healthz, /readyz, the API, the status page, and the
+daemon's start and stop.
 
 Startup and shutdown hang off aiohttp's hooks, so the test client and the
 real server run exactly the same code.
@@ -20,7 +21,7 @@ import aiohttp
 import structlog
 from aiohttp import web
 
-from exporter import api
+from exporter import api, status_page
 from exporter.daemon import Daemon
 from exporter.selfmetrics import SelfMetrics
 from exporter.serving import GZIP_LEVEL
@@ -36,12 +37,6 @@ log = structlog.get_logger("slo_exporter")
 DAEMON = web.AppKey("daemon", Daemon)
 _TASKS = web.AppKey("tasks", list)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-
-_INDEX = """<html><head><title>slo-exporter</title></head><body>
-<h1>slo-exporter</h1>
-<ul><li><a href="/metrics">/metrics</a></li><li><a href="/healthz">/healthz</a></li>
-<li><a href="/readyz">/readyz</a></li></ul></body></html>
-"""
 
 
 def accepts_gzip(header: str) -> bool:
@@ -103,11 +98,6 @@ async def readyz(request: web.Request) -> web.Response:
     if daemon.store is not None and daemon.cycles:
         return web.Response(status=503, text="waiting for the history backfill\n")
     return web.Response(status=503, text="waiting for the first evaluation\n")
-
-
-async def index(request: web.Request) -> web.Response:
-    """A landing page with links, as exporters usually have."""
-    return web.Response(text=_INDEX, content_type="text/html")
 
 
 async def _verify(store: HistoryStore, on_damaged: Callable[[StoreError], None]) -> None:
@@ -213,11 +203,11 @@ def create_app(
     app = web.Application()
     if web_security is not None:
         web_security.install(app, watch_interval)
-    app.router.add_get("/", index)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     api.register(app, DAEMON)
+    status_page.register(app, DAEMON)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession() as session:
