@@ -48,7 +48,8 @@ def layout(title: str, body: str) -> str:
     )
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
+        f'<title>{esc(title)}</title><link rel="icon" href="data:,"><style>{CSS}</style>'
+        "</head><body>"
         f"<nav>{nav}</nav><h1>{esc(title)}</h1>{body}</body></html>\n"
     )
 
