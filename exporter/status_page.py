@@ -34,7 +34,10 @@ def notes(daemon: Daemon) -> list[str]:
     if daemon.cycles == 0:
         out.append("No evaluation cycle has finished yet: figures appear after the first one.")
     elif run is not None and not run.backend_reachable:
-        out.append("The backend was unreachable in the last cycle: figures are the last good ones.")
+        out.append(
+            "The backend failed in the last cycle (down or answering badly): "
+            "figures are the last good ones; each SLO says why."
+        )
     elif run is not None and run.failures:
         out.append(f"{len(run.failures)} SLOs failed to evaluate in the last cycle.")
     if daemon.store is not None and daemon.cycles and not daemon.ready:
@@ -87,7 +90,8 @@ def _detail(daemon: Daemon, entry: Served) -> str:
     days = api_daily.daily(compiled, entry.result, steps)
     siblings = [e for e in daemon.served.entries() if e.slo.service == entry.slo.service]
     standings = [standing(e.slo, e.result, failure(e)) for e in siblings]
-    decisions = [decide(standings, risk, daemon.settings.policy) for risk in Risk]
+    policy = daemon.settings.policy
+    decisions = [decide(standings, r, policy) for r in Risk] if daemon.cycles else []
     slo = entry.slo
     return detail.render(detail.Detail(
         api_slos.detail(entry, failed, days), slo.runbook_url, slo.dashboard_url, decisions,

@@ -16,6 +16,7 @@ from fake_backend import FakeBackend
 
 from exporter.app import DAEMON, create_app
 from exporter.config.loader import load_config
+from exporter.store.history import HistoryStore
 
 SLO = """\
   - name: {name}
@@ -199,6 +200,7 @@ async def test_before_the_first_cycle_the_page_says_so(aiohttp_client, config_fi
     )
     _, html = await page(client, "/slo/a")
     assert "No window has been evaluated yet." in html
+    assert "No release decision before the first evaluation cycle." in html
 
 
 async def test_backend_down_is_said_with_the_reason(aiohttp_client, config_file, fake_backend):
@@ -206,7 +208,7 @@ async def test_backend_down_is_said_with_the_reason(aiohttp_client, config_file,
     fake_backend.mode = "http500"
     _, client = await started(aiohttp_client, config_file)
     _, html = await page(client, "/")
-    assert "The backend was unreachable in the last cycle" in html
+    assert "The backend failed in the last cycle" in html
     assert "500" in html.split("<tbody>")[1]
 
 
@@ -227,3 +229,28 @@ async def test_many_slos_come_a_hundred_a_page(aiohttp_client, tmp_path, fake_ba
     _, html = await page(client, "/?page=11")
     assert names(html)[-1] == "s01049"
     assert "page 11 of 11" in html
+
+
+async def test_a_filling_store_is_said(aiohttp_client, tmp_path, config_file):
+    """With a history store that does not cover the period yet, the page says it is
+    still filling, and an SLO's page says why it has no burn-down."""
+    app = create_app(load_config(config_file), store=HistoryStore.open(tmp_path / "data"))
+    client = await aiohttp_client(app)
+    for _ in range(500):
+        if app[DAEMON].cycles >= 1:
+            break
+        await asyncio.sleep(0.02)
+    assert not app[DAEMON].ready
+    _, html = await page(client, "/")
+    assert "The history store is still filling" in html
+    _, html = await page(client, "/slo/a")
+    assert "No burn-down: " in html
+
+
+@pytest.mark.parametrize("url", ["/", "/slo/a", "/?status=exhausted"])
+async def test_pages_fetch_nothing_from_elsewhere(aiohttp_client, config_file, url):
+    """No script, external stylesheet, font or image: the page works air-gapped."""
+    _, client = await started(aiohttp_client, config_file)
+    _, html = await page(client, url)
+    for pattern in (r"<script", r"\bsrc=", r"@import", r"url\(", r"@font-face", r"https?://"):
+        assert re.search(pattern, html.split("<h1>")[1], re.IGNORECASE) is None, pattern

@@ -62,6 +62,8 @@ def _alerts(slo: dict[str, Any]) -> str:
 
 
 def _decisions(decisions: Sequence[Decision], service: str) -> str:
+    if not decisions:
+        return '<p class="empty muted">No release decision before the first evaluation cycle.</p>'
     rows = "".join(
         f"<tr><td>{esc(d.risk.value)}</td><td>{esc(d.decision.value)}</td>"
         f"<td>{esc(d.rationale)}</td></tr>"
