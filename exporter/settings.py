@@ -35,6 +35,14 @@ def safe_url(url: str) -> str:
     return f"{scheme}{sep}{rest.rpartition('@')[2]}"
 
 
+def url_password(url: str) -> str:
+    """The password in ``url``'s ``user:password@`` part, by :func:`safe_url`'s rule (the
+    credentials end at the last ``@``); empty when there is none."""
+    rest = url.partition("://")[2] or url
+    userinfo, at, _ = rest.rpartition("@")
+    return userinfo.partition(":")[2] if at else ""
+
+
 def is_secret_header(name: str) -> bool:
     """Whether a header's value is a credential: Authorization, Cookie, X-Api-Key, ..."""
     lowered = name.lower()

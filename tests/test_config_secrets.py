@@ -12,7 +12,8 @@ from config_text import load_text
 from exporter.cli import main
 from exporter.config import load_config
 from exporter.errors import ConfigError
-from exporter.settings import BackendSettings
+from exporter.promql.client import secret_fragments
+from exporter.settings import BackendSettings, safe_url, url_password
 
 SOURCE = "c.yaml"
 GOOD = """\
@@ -121,3 +122,22 @@ def test_commands_refuse_a_password_in_the_url_without_printing_it(
     assert _without_secret(captured.out + captured.err), captured
     assert captured.err.count("\n") == 1, captured.err
     assert captured.err.startswith(f"{path}:2: backend.url: ")
+
+
+@pytest.mark.parametrize(
+    ("url", "password"),
+    [
+        ("http://u:pa/ss@prometheus:9090", "pa/ss"),
+        ("http://u:p@ss@prometheus:9090", "p@ss"),
+        ("http://u:a:b@prometheus:9090/prefix", "a:b"),
+        ("http://u@prometheus:9090", ""),
+        ("http://prometheus:9090", ""),
+    ],
+)
+def test_the_password_redacted_is_the_one_safe_url_drops(url: str, password: str):
+    """The client blanks exactly the password that safe_url leaves out of printed URLs,
+    however the password is written."""
+    assert url_password(url) == password
+    if password:
+        assert password not in safe_url(url)
+    assert (password in secret_fragments(BackendSettings(url=url))) is bool(password)

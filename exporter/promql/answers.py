@@ -29,8 +29,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from yarl import URL
-
 from exporter.errors import (
     BackendError,
     BackendHTTPError,
@@ -38,6 +36,7 @@ from exporter.errors import (
     BackendTimeout,
     QueryError,
 )
+from exporter.settings import safe_url
 
 T = TypeVar("T")
 Labels = dict[str, str]
@@ -154,7 +153,7 @@ def _http_error(
             return QueryError(message)
         return BackendHTTPError(f"HTTP {status} from {voice.where}: {message}", status=status)
     if 300 <= status < 400:
-        target = voice.clip(_without_userinfo(location)) if location else "?"
+        target = voice.clip(safe_url(location)) if location else "?"
         return BackendHTTPError(
             f"HTTP {status} from {voice.where}: redirected to {target};"
             " set backend.url to the final address",
@@ -351,11 +350,6 @@ def _container(text: str, at: int, depth: int) -> tuple[object, int]:
         if not text.startswith(",", at):
             raise ValueError(f"expected ',' or {closer!r} at character {at}")
         at = _skip(text, at + 1)
-
-
-def _without_userinfo(location: str) -> str:
-    url = URL(location)
-    return str(url.with_user(None)) if url.is_absolute() else location
 
 
 def _text(body: bytes) -> str:

@@ -58,7 +58,7 @@ from exporter.promql.answers import (
     off_the_loop,
     vector_series,
 )
-from exporter.settings import BackendSettings
+from exporter.settings import BackendSettings, url_password
 
 __all__ = [
     "MAX_ANSWER_BYTES",
@@ -280,7 +280,7 @@ def _describe(err: aiohttp.ClientError) -> str:
 
 def secret_fragments(backend: BackendSettings) -> tuple[str, ...]:
     """Secret header values, the credential part of ``Scheme credential`` ones, URL password."""
-    password = URL(backend.url).password
+    password = url_password(backend.url)
     fragments: set[str] = {password} if password else set()
     for value in backend.secret_headers.values():
         if value.strip():
