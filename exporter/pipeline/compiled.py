@@ -44,5 +44,5 @@ def compile_slo(slo: SLO) -> CompiledSLO:
         slo=slo,
         sli_queries=queries,
         fixed={window: queries.window(window) for window in slo.windows},
-        stored=stored_sli(slo),
+        stored=stored_sli(slo, queries.selectors),
     )

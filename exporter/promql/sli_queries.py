@@ -49,6 +49,7 @@ from exporter.promql.selectors import MatchOp, Selector, parse_selector, render_
 __all__ = [
     "INF_REGEX",
     "CounterSelectors",
+    "ParsedSelectors",
     "SLIQueries",
     "WindowQueries",
     "counter_selectors",
@@ -56,6 +57,7 @@ __all__ = [
     "le_regex",
     "le_spellings",
     "over_time",
+    "parse_selectors",
     "window_queries",
 ]
 
@@ -221,7 +223,7 @@ def _bare(selector: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Parsed:
+class ParsedSelectors:
     """An SLI's selectors, parsed and rendered once: the roles its kind has."""
 
     numerator: str = ""
@@ -232,23 +234,24 @@ class _Parsed:
     freshness timestamp."""
 
 
-def _parse(sli: SLI) -> _Parsed:
+def parse_selectors(sli: SLI) -> ParsedSelectors:
+    """``sli``'s selectors parsed (``ValueError`` if one is not valid) and rendered."""
     match sli:
         case RatioSLI() | LatencySLI() if not (isinstance(sli, LatencySLI) and sli.native):
             selectors = counter_selectors(sli)
-            return _Parsed(
+            return ParsedSelectors(
                 selectors.numerator.render(), selectors.total.render(), selectors.counts_bad
             )
         case LatencySLI():
-            return _Parsed(metric=_bare(sli.histogram))
+            return ParsedSelectors(metric=_bare(sli.histogram))
         case BoolGaugeSLI():
-            return _Parsed(metric=_bare(sli.metric))
+            return ParsedSelectors(metric=_bare(sli.metric))
         case ThroughputSLI():
-            return _Parsed(metric=_bare(sli.counter))
+            return ParsedSelectors(metric=_bare(sli.counter))
         case FreshnessSLI():
-            return _Parsed(metric=_bare(sli.timestamp))
+            return ParsedSelectors(metric=_bare(sli.timestamp))
         case _:
-            return _Parsed()
+            return ParsedSelectors()
 
 
 def increase(selector: str, window: str) -> str:
@@ -284,7 +287,7 @@ def _query(sli: QuerySLI, window: str) -> WindowQueries:
     )
 
 
-def _event_queries(sli: SLI, parsed: _Parsed, window: int) -> WindowQueries:
+def _event_queries(sli: SLI, parsed: ParsedSelectors, window: int) -> WindowQueries:
     """Occurrence counting: the events themselves over the window."""
     duration = format_duration(window)
     match sli:
@@ -308,7 +311,9 @@ def _event_queries(sli: SLI, parsed: _Parsed, window: int) -> WindowQueries:
             raise TypeError(f"{type(sli).__name__} is judged per time slice")
 
 
-def _timesliced(sli: SLI, parsed: _Parsed, window: int, budgeting: Budgeting) -> WindowQueries:
+def _timesliced(
+    sli: SLI, parsed: ParsedSelectors, window: int, budgeting: Budgeting
+) -> WindowQueries:
     """Event SLIs under timeslice budgeting: each slice's own SLI, judged or averaged."""
     step = budgeting.slice
     per_slice = _event_queries(sli, parsed, step)
@@ -328,7 +333,7 @@ def _timesliced(sli: SLI, parsed: _Parsed, window: int, budgeting: Budgeting) ->
 
 def _per_slice(
     sli: ThresholdSLI | RawSLI | ThroughputSLI | FreshnessSLI,
-    parsed: _Parsed,
+    parsed: ParsedSelectors,
     window: int,
     step: int,
 ) -> WindowQueries:
@@ -368,16 +373,17 @@ class SLIQueries:
     def __init__(self, sli: SLI, budgeting: Budgeting | None = None) -> None:
         self.sli = sli
         self.budgeting = budgeting or Budgeting()
-        self._parsed = _parse(sli)
+        self.selectors = parse_selectors(sli)
+        """The selectors, parsed once; the store's streams read them too."""
 
     def window(self, window: int) -> WindowQueries:
         """The numerator and total queries over ``window`` seconds."""
         sli = self.sli
         if isinstance(sli, ThresholdSLI | RawSLI | ThroughputSLI | FreshnessSLI):
-            return _per_slice(sli, self._parsed, window, self.budgeting.slice)
+            return _per_slice(sli, self.selectors, window, self.budgeting.slice)
         if self.budgeting.sliced:
-            return _timesliced(sli, self._parsed, window, self.budgeting)
-        return _event_queries(sli, self._parsed, window)
+            return _timesliced(sli, self.selectors, window, self.budgeting)
+        return _event_queries(sli, self.selectors, window)
 
 
 def window_queries(sli: SLI, window: int, budgeting: Budgeting | None = None) -> WindowQueries:

@@ -34,8 +34,7 @@ from exporter.domain.model import (
     ThresholdSLI,
     ThroughputSLI,
 )
-from exporter.promql.selectors import parse_selector
-from exporter.promql.sli_queries import counter_selectors, increase, over_time
+from exporter.promql.sli_queries import ParsedSelectors, increase, over_time
 from exporter.store.plan import Needs
 from exporter.store.resolution import HOUR, coarse_width
 
@@ -141,21 +140,24 @@ def refusal(slo: SLO, *, gauges: bool) -> Refusal | None:
     return None
 
 
-def stored_sli(slo: SLO) -> StoredSLI | None:
-    """The streams of ``slo``'s events, or None when the store cannot count it."""
+def stored_sli(slo: SLO, parsed: ParsedSelectors) -> StoredSLI | None:
+    """The streams of ``slo``'s events, or None when the store cannot count it.
+
+    ``parsed`` are the SLI's selectors as its queries parsed them
+    (:attr:`~exporter.promql.sli_queries.SLIQueries.selectors`): each is parsed once.
+    """
     if refusal(slo, gauges=True) is not None:
         return None
     sli = slo.sli
     if isinstance(sli, RatioSLI) or (isinstance(sli, LatencySLI) and not sli.native):
-        selectors = counter_selectors(sli)
         return StoredSLI(
-            numerator=Stream(selectors.numerator.render(), Kind.COUNTER),
-            total=Stream(selectors.total.render(), Kind.COUNTER),
-            counts_bad=selectors.counts_bad,
+            numerator=Stream(parsed.numerator, Kind.COUNTER),
+            total=Stream(parsed.total, Kind.COUNTER),
+            counts_bad=parsed.counts_bad,
             bucket_check=isinstance(sli, LatencySLI),
         )
     if isinstance(sli, BoolGaugeSLI):
-        selector = parse_selector(sli.metric).render()
+        selector = parsed.metric
         return StoredSLI(
             numerator=Stream(selector, Kind.GAUGE_SUM),
             total=Stream(selector, Kind.GAUGE_COUNT),
