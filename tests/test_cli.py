@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from one_slo import one_slo_config
 from processes import free_port
 from truth import write_config
 
@@ -93,21 +94,6 @@ def test_eval_with_backend_down_exits_3(tmp_path: Path, capsys):
     assert all("cannot reach" in slo["error"] for slo in document["slos"])
 
 
-QUIET_OR_FAILING = """\
-backend:
-  url: {url}
-  timeout: 1s
-slos:
-  - name: checkout-availability
-    service: checkout
-    objective: 99
-    sli:
-      ratio:
-        good: http_requests_total{{code!~"5.."}}
-        total: http_requests_total
-"""
-
-
 @pytest.mark.parametrize(
     ("mode", "status", "code"),
     [
@@ -125,7 +111,7 @@ async def test_eval_tells_a_failed_slo_from_a_quiet_one(
     without traffic as no_data."""
     fake_backend.mode = mode
     path = tmp_path / "slos.yaml"
-    path.write_text(QUIET_OR_FAILING.format(url=fake_backend.url))
+    path.write_text(one_slo_config(fake_backend.url, interval=None))
     args = ["--log-format", "json", "eval", "-c", str(path), "--format", output]
     assert await asyncio.to_thread(main, args) == code
     printed = capsys.readouterr().out

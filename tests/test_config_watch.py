@@ -12,24 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fake_backend import FakeBackend
+from one_slo import one_slo_config
 
 from exporter.app import create_app
 from exporter.config.loader import load_config
-
-CONFIG = """\
-backend:
-  url: {url}
-evaluation:
-  interval: 1h
-slos:
-  - name: checkout-availability
-    service: checkout
-    objective: 99
-    sli:
-      ratio:
-        good: http_requests_total{{code!~"5.."}}
-        total: http_requests_total
-"""
 
 UNBLOCK_EVERY = 2.0
 """Seconds between the helper's openings of the FIFO for writing (each lets a reader
@@ -67,7 +53,7 @@ async def test_a_fifo_at_the_config_path_leaves_probes_and_scrapes_answering(
     filesystem would behave, the event loop never stalls: /healthz and /metrics answer
     within a second, every time, while the watcher looks at the path every 50 ms."""
     config = tmp_path / "slos.yaml"
-    config.write_text(CONFIG.format(url=fake_backend.url))
+    config.write_text(one_slo_config(fake_backend.url, timeout=None))
     fifo = tmp_path / "watched.yaml"
     os.mkfifo(fifo)
     with unblocked_now_and_then(fifo):

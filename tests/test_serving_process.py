@@ -25,27 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from one_slo import one_slo_config
 from processes import die_with_parent, free_port
 
 pytestmark = pytest.mark.integration  # every test runs the exporter as a child process
 
 EXPORTER = [sys.executable, "-m", "exporter"]
 
-CONFIG = """\
-backend:
-  url: http://127.0.0.1:{closed_port}
-  timeout: 1s
-evaluation:
-  interval: 1h
-slos:
-  - name: checkout-availability
-    service: checkout
-    objective: 99
-    sli:
-      ratio:
-        good: http_requests_total{{code!~"5.."}}
-        total: http_requests_total
-"""
 
 OWN_LOGGER = "slo_exporter"
 """The logger name of the exporter's own events; anything else is a library's line."""
@@ -101,7 +87,7 @@ def start_exporter(
     tmp_path: Path, *args: str, log_format: str = "json", preexec: Callable[[], None] | None = None
 ) -> Exporter:
     config = tmp_path / "slos.yaml"
-    config.write_text(CONFIG.format(closed_port=free_port()))
+    config.write_text(one_slo_config(f"http://127.0.0.1:{free_port()}"))
     port = free_port()
     log = tmp_path / "stderr.log"
 
@@ -286,7 +272,7 @@ def test_an_address_it_cannot_listen_on_is_one_line_and_exit_5(
     """A busy port or an address of no local interface: one line naming the address and the
     cause, exit code 5 (not 1, the code for an invalid config), and no "listening" logged."""
     config = tmp_path / "slos.yaml"
-    config.write_text(CONFIG.format(closed_port=free_port()))
+    config.write_text(one_slo_config(f"http://127.0.0.1:{free_port()}"))
     address = address.format(busy=busy_port)
     result = run_briefly(["run", "-c", str(config), "--listen", address])
     assert result.returncode == EXIT_LISTEN, result.stderr
@@ -301,7 +287,7 @@ def test_run_listens_where_either_flag_says(exporter_factory, tmp_path: Path, fl
     """``--web.listen-address`` (the Prometheus exporters' name) and ``--listen`` both set
     the address; "listening" is logged once, naming the port actually bound."""
     config = tmp_path / "slos.yaml"
-    config.write_text(CONFIG.format(closed_port=free_port()))
+    config.write_text(one_slo_config(f"http://127.0.0.1:{free_port()}"))
     port = free_port()
     log = tmp_path / "stderr.log"
     with open(log, "wb") as stderr:

@@ -17,6 +17,7 @@ import aiohttp
 import bcrypt
 import pytest
 from fake_backend import FakeBackend
+from one_slo import one_slo_config
 from web_certs import Authority, Pair
 
 from exporter.app import create_app
@@ -24,21 +25,6 @@ from exporter.config.loader import load_config
 from exporter.http_server import bind, serve
 from exporter.web_config import WebConfigError, load_web_config
 from exporter.web_security import WebSecurity
-
-CONFIG = """\
-backend:
-  url: {url}
-evaluation:
-  interval: 1h
-slos:
-  - name: checkout-availability
-    service: checkout
-    objective: 99
-    sli:
-      ratio:
-        good: http_requests_total{{code!~"5.."}}
-        total: http_requests_total
-"""
 
 PASSWORD = "s3cret-pass"
 HASH = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
@@ -110,7 +96,7 @@ async def site(
     web_file = tmp_path / "web.yml"
     web_file.write_text(web_yaml(tmp_path, server, auth=auth))
     config = tmp_path / "slos.yaml"
-    config.write_text(CONFIG.format(url=backend.url))
+    config.write_text(one_slo_config(backend.url, timeout=None))
     security = WebSecurity(web_file, load_web_config(web_file))
     app = create_app(load_config(config), watch_interval=0.05, web_security=security)
     sockets = bind("127.0.0.1", 0)

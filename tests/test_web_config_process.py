@@ -16,31 +16,16 @@ from pathlib import Path
 
 import bcrypt
 import pytest
+from one_slo import one_slo_config
 from processes import die_with_parent, free_port, stop_process
 from web_certs import Authority
 
 pytestmark = pytest.mark.integration  # the exporter runs as a child process
 
-CONFIG = """\
-backend:
-  url: http://127.0.0.1:{closed_port}
-  timeout: 1s
-evaluation:
-  interval: 1h
-slos:
-  - name: checkout-availability
-    service: checkout
-    objective: 99
-    sli:
-      ratio:
-        good: http_requests_total{{code!~"5.."}}
-        total: http_requests_total
-"""
-
 
 def command(tmp_path: Path, web_file: Path, port: int) -> list[str]:
     config = tmp_path / "slos.yaml"
-    config.write_text(CONFIG.format(closed_port=free_port()))
+    config.write_text(one_slo_config(f"http://127.0.0.1:{free_port()}"))
     return [sys.executable, "-m", "exporter", "--log-format", "json", "run", "-c", str(config),
             "--listen", f"127.0.0.1:{port}", "--web.config.file", str(web_file)]  # fmt: skip
 
