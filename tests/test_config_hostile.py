@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from config_text import load_text
+from config_text import GOOD, load_text, problems
 
 from exporter.config import load_config
 from exporter.errors import ConfigError
@@ -24,30 +24,6 @@ from exporter.yaml_lines import YamlSyntaxError, load_yaml_all
 
 SOURCE = "c.yaml"
 ROOT = Path(__file__).resolve().parent.parent
-
-GOOD = """\
-backend:
-  url: http://127.0.0.1:9090
-slos:
-  - name: checkout
-    service: checkout
-    objective: 99.9
-    sli:
-      ratio:
-        good: http_requests_total{code!~"5.."}
-        total: http_requests_total
-"""
-"""A valid config; line 6 is the objective, line 7 the sli."""
-
-
-def problems(text: str) -> tuple[str, ...]:
-    """The problems ConfigError lists for ``text`` saved as ``c.yaml``; fails if it loads."""
-    with pytest.raises(ConfigError) as caught:
-        load_text(text, SOURCE)
-    found = caught.value.problems
-    assert found, "a ConfigError with no problem"
-    assert all("\n" not in p and p.startswith(SOURCE) for p in found), found
-    return found
 
 
 def test_the_good_config_loads():

@@ -7,34 +7,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from config_text import load_text
+from config_text import GOOD, problems
 
 from exporter.cli import main
 from exporter.config import load_config
-from exporter.errors import ConfigError
 from exporter.promql.client import secret_fragments
 from exporter.settings import BackendSettings, safe_url, url_password
 
 SOURCE = "c.yaml"
-GOOD = """\
-backend:
-  url: http://127.0.0.1:9090
-slos:
-  - name: checkout
-    service: checkout
-    objective: 99.9
-    sli:
-      ratio:
-        good: http_requests_total{code!~"5.."}
-        total: http_requests_total
-"""
-
-
-def problems(text: str) -> tuple[str, ...]:
-    """The problems ConfigError lists for ``text`` saved as ``c.yaml``; fails if it loads."""
-    with pytest.raises(ConfigError) as caught:
-        load_text(text, SOURCE)
-    return caught.value.problems
 
 
 PART_A, PART_B = "Zq81xv", "Wp44ty"
