@@ -81,6 +81,12 @@ async def test_store_backed_daemon_serves_ground_truth(prometheus, tmp_path, aio
     assert check_samples(prometheus.history, samples) == []
     assert one(samples, "slo_exporter_cycle_slos", path="store") == len(settings.slos) - 1
     assert one(samples, "slo_exporter_cycle_slos", path="direct") == len(DIRECT)
+    direct = [slo for slo in settings.slos if slo.name in DIRECT]
+    at = one(samples, "slo_evaluation_timestamp_seconds", slo=direct[0].name)
+    windows = sum(len(slo.windows_at(at)) for slo in direct)
+    assert one(samples, "slo_exporter_cycle_queries", path="direct") == 2 * windows, (
+        "the last cycle sent a good and a total query per window of each direct SLO"
+    )
     assert one(samples, "slo_exporter_store_selectors") == SELECTORS
     assert one(samples, "slo_exporter_backfill_remaining_seconds") == 0
     assert one(samples, "slo_exporter_store_filled_seconds_total") > 30 * 86400
