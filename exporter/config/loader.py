@@ -23,11 +23,13 @@ from typing import Any
 
 from exporter.config.build_settings import validate_and_build
 from exporter.config.duplicates import duplicate_keys, duplicate_names
+from exporter.config.inputs import convert_inputs, formats
 from exporter.config.openslo_input import (
+    Sources,
     directory_documents,
+    load_converted,
     load_openslo,
     native_config,
-    openslo_documents,
 )
 from exporter.config.problems import Problem, format_problems
 from exporter.config.services import expand_services, from_template
@@ -68,17 +70,24 @@ def _read(path: str | Path) -> tuple[Settings, Callable[[], dict[str, Any]]]:
     """The settings of the config at ``path``, and a function giving its native data."""
     file = Path(path)
     if is_directory(file):
-        sources = directory_documents(file)
-        return load_openslo(sources, file), lambda: native_config(sources)
+        return _read_inputs(directory_documents(file), file)
     try:
         documents = load_yaml_all(read_config_text(file))
     except YamlSyntaxError as error:
         raise ConfigError([error.problem(path)]) from None
-    sources = openslo_documents(documents, str(path))
-    if sources:
-        return load_openslo(sources, file), lambda: native_config(sources)
+    sources = [(str(path), document) for document in documents]
+    if not formats(sources) <= {"native"}:
+        return _read_inputs(sources, file)
     settings = _load(documents, str(path), file)
     return settings, lambda: _expanded(documents[0].data)
+
+
+def _read_inputs(sources: Sources, file: Path) -> tuple[Settings, Callable[[], dict[str, Any]]]:
+    """OpenSLO documents alone, or documents of several formats (native, Sloth, Pyrra)."""
+    if formats(sources) <= {"openslo"}:
+        return load_openslo(sources, file), lambda: native_config(sources)
+    converted = convert_inputs(sources)
+    return load_converted(converted, file), lambda: converted.config
 
 
 def _expanded(data: dict[Any, Any]) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """OpenSLO files as a config: converted by :mod:`exporter.openslo`, judged by the native rules.
 
 This module is the config package's one way into :mod:`exporter.openslo`.
-A file is OpenSLO when any of its documents is (:func:`openslo_documents`);
-a directory is always read as OpenSLO files (:func:`directory_documents`).
-:func:`load_openslo` converts the documents and runs the native checks.
+A directory's documents are read by :func:`directory_documents`;
+:func:`load_openslo` converts OpenSLO documents and runs the native checks;
+:func:`load_converted` runs them on any converted config
+(:mod:`exporter.config.inputs` for inputs of several formats).
 
 The converter checks what OpenSLO itself gets wrong; the native schema
 (:class:`exporter.config.schema.ConfigFile`) still has the last word on the
@@ -19,7 +20,6 @@ the checks after the schema find (secrets, status thresholds, ...).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +29,12 @@ from exporter.config.build_settings import validate_and_build
 from exporter.config.problems import Problem
 from exporter.config.schema import ConfigFile
 from exporter.errors import ConfigError
-from exporter.openslo import Converted, convert_located, is_openslo, read_openslo
+from exporter.openslo import Converted, convert_located, read_openslo
 from exporter.settings import Settings
 from exporter.yaml_lines import YamlDocument, dotted
 
 Sources = list[tuple[str, YamlDocument]]
 """YAML documents, each with the name of the file it is from."""
-
-
-def openslo_documents(documents: Sequence[YamlDocument], source: str) -> Sources:
-    """The documents of the file ``source`` when any is OpenSLO; none for a native config."""
-    if any(is_openslo(document.data) for document in documents):
-        return [(source, document) for document in documents]
-    return []
 
 
 def directory_documents(path: Path) -> Sources:
@@ -56,11 +49,17 @@ def native_config(sources: Sources) -> dict[str, Any]:
 
 def load_openslo(sources: Sources, path: Path) -> Settings:
     """Convert OpenSLO documents, then validate and build them like a native config."""
-    converted = convert_located(sources)
+    return load_converted(convert_located(sources), path)
+
+
+def load_converted(converted: Converted, path: Path) -> Settings:
+    """Validate and build a converted config; findings are put where the input wrote them."""
     check_native(converted)
     problems: list[Problem] = []
     base_dir = path if path.is_dir() else path.parent
     settings = validate_and_build(converted.config, base_dir, path, problems)
+    if settings is not None and not settings.slos:
+        problems.append(Problem(("slos",), "no SLOs found in the input; nothing to evaluate"))
     if problems or settings is None:
         lines = []
         for problem in problems:

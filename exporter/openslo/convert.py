@@ -83,8 +83,13 @@ def _check_standalone(catalog: Catalog, problems: shape.Problems) -> None:
         problems.append(target.problem(f"{NOTIFICATIONS}; remove this document and its targetRefs"))
 
 
-def convert_located(sources: Sources) -> Converted:
-    """:func:`convert`, with the origin of every native path."""
+def convert_located(sources: Sources, *, alone: bool = True) -> Converted:
+    """:func:`convert`, with the origin of every native path.
+
+    With ``alone=False`` the documents are part of a config read from several
+    formats: they need not give a ``DataSource`` or an ``SLO`` (another file
+    may), and the result has no ``backend`` without a ``DataSource``.
+    """
     if not sources:
         raise ConfigError(["no OpenSLO documents given"])
     problems: list[Problem] = []
@@ -95,7 +100,7 @@ def convert_located(sources: Sources) -> Converted:
     _check_standalone(catalog, problems)
     server = backend(catalog, problems)
     roots = list(catalog.named("SLO").values())
-    if not roots:
+    if not roots and alone:
         # With problems, an SLO may be among the documents they refuse: say only those.
         if not problems:
             problems.append(
@@ -104,16 +109,17 @@ def convert_located(sources: Sources) -> Converted:
                     "no SLO documents (kind: SLO) found; nothing to evaluate",
                 )
             )
-    elif server is None and not catalog.named("DataSource"):
+    elif server is None and alone and not catalog.named("DataSource"):
         problems.append(roots[0].problem(NONE_GIVEN))
     slos = [slo(root, catalog, problems) for root in roots]
     if problems:
         raise ConfigError(format_problems(problems))
-    assert server is not None  # a problem was recorded otherwise
-    return _assemble(server, [entries for entries in slos if entries is not None])
+    assert server is not None or not alone  # a problem was recorded otherwise
+    return assembled([entries for entries in slos if entries is not None], server or [])
 
 
-def _assemble(server: list[Entry], slos: list[list[Entry]]) -> Converted:
+def assembled(slos: Sequence[list[Entry]], server: Sequence[Entry] = ()) -> Converted:
+    """The native config of converted SLOs (and backend), each path with its origin."""
     config, origins = assemble(server)
     config["slos"] = []
     for index, entries in enumerate(slos):
