@@ -625,17 +625,6 @@ INVALID = [
         id="query-neither-selector-nor-template",
     ),
     pytest.param(
-        broken(
-            "query: http_requests_total}",
-            "query: 'sum(increase(http_requests_total[{{window}}]))'}",
-        ),
-        [
-            SLI_AT.format(17) + "spec.ratioMetric.total.metricSource.spec.query: total is a "
-            "{{window}} template while bad is a plain selector; write both in the same form"
-        ],
-        id="selector-and-template-mixed",
-    ),
-    pytest.param(
         broken("query: http_requests_total}", "query: http_requests_total offset 1h}"),
         [
             SLI_AT.format(17) + "spec.ratioMetric.total.metricSource.spec.query: remove the "

@@ -7,7 +7,7 @@ manifest), Pyrra (``apiVersion: pyrra.dev/v1alpha1``) or the native format.
 A single native file keeps the native loader (:mod:`exporter.config.loader`);
 OpenSLO documents alone keep :mod:`exporter.config.openslo_input`. Anything
 else is converted format by format and merged (:func:`convert_inputs`): the
-native documents first, then the others in file order. The result is judged
+native documents first, then OpenSLO, Sloth and Pyrra. The result is judged
 by the native schema like any config, and each finding is reported at the
 file, line and field of the input it came from.
 

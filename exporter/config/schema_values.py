@@ -21,6 +21,7 @@ from exporter.promql.selectors import (
     check_histogram,
     check_selector,
     check_template,
+    counter_template,
 )
 from exporter.yaml_lines import clip, describe, quote
 
@@ -235,6 +236,9 @@ def _timezone(value: str) -> str:
 
 def _template(value: str) -> str:
     text = value.strip()
+    counted = counter_template(text)
+    if counted is not None:
+        return counted
     check_template(text)
     return text
 

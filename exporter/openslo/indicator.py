@@ -5,6 +5,8 @@ OpenSLO                                         native ``sli``
 ==============================================  =====================================
 ``ratioMetric`` good|bad, total: selectors      ``ratio: {good|bad, total}``
 ``ratioMetric`` good|bad, total: templates      ``query: {good|bad, total}``
+``ratioMetric`` a selector and a template       ``query``, the selector as
+                                                ``sum(increase(SEL[{{window}}]))``
 ``ratioMetric`` ``raw`` + ``rawType``           ``raw: {query, type: success|failure}``
 ``thresholdMetric``                             ``threshold: {query, op, value}``
 ==============================================  =====================================
@@ -24,14 +26,13 @@ from exporter.openslo.catalog import Catalog
 from exporter.openslo.entries import Entry, leaf, mark
 from exporter.openslo.located import Located
 from exporter.openslo.queries import Form, ratio_form
-from exporter.promql.selectors import check_expression
+from exporter.promql.selectors import check_expression, counter_template
 from exporter.yaml_lines import quote
 
 SPEC_FIELDS = ("description", "thresholdMetric", "ratioMetric")
 RATIO_FIELDS = ("counter", "good", "bad", "total", "rawType", "raw")
 SOURCE_FIELDS = ("metricSourceRef", "type", "spec")
 _QUERY_SYNONYMS = {"promql": "query", "expr": "query", "expression": "query"}
-_FORM_NAMES = {"ratio": "a plain selector", "query": "a {{window}} template"}
 
 
 @dataclass(frozen=True)
@@ -151,21 +152,16 @@ def _events(metric: Located, catalog: Catalog, problems: shape.Problems) -> Indi
         except ValueError as error:
             problems.append(query.problem(str(error)))
             ok = False
-    forms = {form for _, _, form in queries}
-    if len(forms) > 1:
-        (first, _, first_form), (second, query, second_form) = queries
-        problems.append(
-            query.problem(
-                f"{second} is {_FORM_NAMES[second_form]} while {first} is "
-                f"{_FORM_NAMES[first_form]}; write both in the same form"
-            )
-        )
-        ok = False
     if not ok:
         return None
-    form = queries[0][2]
+    forms = {form for _, _, form in queries}
+    form: Form = "query" if len(forms) > 1 else queries[0][2]
     entries = [mark((form,), metric)]
-    entries.extend(leaf((form, key), query.value.strip(), query) for key, query, _ in queries)
+    for key, query, written in queries:
+        text = query.value.strip()
+        if form != written:  # a selector next to a template: count it the same way
+            text = counter_template(text) or text
+        entries.append(leaf((form, key), text, query))
     return Indicator(form, tuple(entries))
 
 

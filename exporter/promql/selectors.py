@@ -233,6 +233,22 @@ def check_selector(text: str) -> None:
     parse_selector(text)
 
 
+def counter_template(text: str) -> str | None:
+    """``sum(increase(<selector>[{{window}}]))`` when ``text`` is a plain counter selector.
+
+    A selector counts its events exactly as a ``ratio`` SLI does, so one side
+    of a ratio may be a selector while the other is a ``{{window}}`` template.
+    None for anything else (no ValueError: the caller judges it as a template).
+    """
+    if "{{" in text:
+        return None
+    try:
+        parse_selector(text)
+    except ValueError:
+        return None
+    return f"sum(increase({text}[{{{{window}}}}]))"
+
+
 def check_histogram(text: str) -> None:
     """Raise ``ValueError`` unless ``text`` selects a classic histogram by its base name.
 

@@ -1,0 +1,87 @@
+"""A directory of Sloth, Pyrra, OpenSLO and native files counts the true events on Prometheus.
+
+``tests/migrate`` holds one file per format for SLOs of the test history:
+a Sloth service file (``rate()`` queries over ``{{.window}}``), two Pyrra
+manifests (a ratio and a latency), an OpenSLO SLO whose ratio mixes a
+``{{window}}`` template with a plain selector, and the native file giving
+the backend. Loaded as one config, every window's events of every SLO equal
+the generator's exact counts (``tests/truth.py``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from truth import DAY, TRUTH
+
+from exporter.cli import main
+from exporter.domain.durations import parse_duration
+
+MIGRATE = Path(__file__).resolve().parent / "migrate"
+EXAMPLE_URL = "http://127.0.0.1:9090"
+OFFSETS = {"now": 0, "1d-ago": -DAY, "outage": -2 * DAY + 600}
+NAMES = [
+    "quiet-availability",
+    "search-availability",
+    "checkout-availability",
+    "checkout-errors",
+    "checkout-latency",
+]
+
+
+@pytest.fixture(scope="module")
+def directory(prometheus, tmp_path_factory) -> Path:
+    """``tests/migrate`` with the native file pointing at the test Prometheus."""
+    target = tmp_path_factory.mktemp("migrate") / "slos"
+    shutil.copytree(MIGRATE, target)
+    native = target / "native.yaml"
+    native.write_text(native.read_text().replace(EXAMPLE_URL, prometheus.url))
+    return target
+
+
+def eval_json(config: Path, at: float) -> dict:
+    """``slo-exporter eval --format json`` in-process, parsed."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = main(["eval", "-c", str(config), "--at", str(at), "--format", "json"])
+    assert code == 0, buffer.getvalue()
+    return json.loads(buffer.getvalue())
+
+
+@pytest.mark.parametrize("when", list(OFFSETS))
+def test_every_format_counts_the_true_events(prometheus, directory, when):
+    """Each SLO, whatever format it was written in, counts exactly the generator's events."""
+    at = prometheus.now + OFFSETS[when]
+    document = eval_json(directory, at)
+    assert [slo["name"] for slo in document["slos"]] == NAMES
+    for slo in document["slos"]:
+        truth = TRUTH[slo["name"]]
+        assert slo["events"], slo["name"]
+        for label, counted in slo["events"].items():
+            window = parse_duration(label)
+            total = truth.total(prometheus.history, at, window)
+            good = truth.good(prometheus.history, at, window)
+            assert counted["total"] == pytest.approx(total), (slo["name"], label)
+            assert counted["good"] == pytest.approx(good), (slo["name"], label)
+
+
+def test_sloth_budget_and_alerts_equal_the_truth(prometheus, directory):
+    """The Sloth SLO's SLI and budget are the truth's over 30 days; its alerts are Sloth's pages."""
+    at = prometheus.now
+    slo = next(s for s in eval_json(directory, at)["slos"] if s["name"] == "checkout-availability")
+    truth = TRUTH["checkout-availability"]
+    good = truth.good(prometheus.history, at, 30 * DAY)
+    total = truth.total(prometheus.history, at, 30 * DAY)
+    allowed = total * (1 - truth.objective / 100)
+    assert slo["sli"] == pytest.approx(good / total)
+    assert slo["error_budget_remaining_ratio"] == pytest.approx(1 - (total - good) / allowed)
+    rules = [
+        (a["severity"], a["long_window"], a["short_window"], a["burn_rate_threshold"])
+        for a in slo["alerts"]
+    ]
+    assert rules == [("critical", "1h", "5m", pytest.approx(14.4)), ("critical", "6h", "30m", 6)]
