@@ -27,9 +27,9 @@ def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _text)
 
 
-def to_yaml(config: dict[str, Any], sources: Sequence[str] = ()) -> str:
-    """``config`` as YAML, after a comment naming the OpenSLO files it was converted from."""
-    header = "# slo-exporter native config, converted from OpenSLO by `slo-exporter convert`"
+def to_yaml(config: dict[str, Any], sources: Sequence[str] = (), formats: str = "OpenSLO") -> str:
+    """``config`` as YAML, after a comment naming the files (of ``formats``) it came from."""
+    header = f"# slo-exporter native config, converted from {formats} by `slo-exporter convert`"
     names = list(dict.fromkeys(sources))
     lines = [header + (":" if names else "")] + [f"#   {name}" for name in names]
     body = yaml.dump(
@@ -41,3 +41,17 @@ def to_yaml(config: dict[str, Any], sources: Sequence[str] = ()) -> str:
         width=1_000_000,
     )
     return "\n".join(lines) + "\n" + body
+
+
+def dump_documents(documents: Sequence[dict[str, Any]]) -> str:
+    """OpenSLO documents as one YAML stream, ``---`` between them, after a comment."""
+    header = "# OpenSLO v1, written by `slo-exporter convert --to openslo`\n"
+    return header + yaml.dump_all(
+        documents,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=1_000_000,
+        explicit_start=True,
+    )
