@@ -233,12 +233,13 @@ def test_convert_reports_native_findings_at_the_openslo_field(tmp_path: Path, ca
     ]
 
 
-def test_convert_refuses_a_native_config(capsys):
-    """A native config needs no conversion; convert says it found no OpenSLO documents."""
+def test_convert_prints_a_native_config_as_loaded(tmp_path, capsys):
+    """A native config converts to itself: the printed config loads to the same SLOs."""
     code, out, err = run_convert(ROOT / "config" / "example.yaml", capsys)
-    assert (code, out) == (1, "")
-    path = ROOT / "config" / "example.yaml"
-    assert err == f"{path}: no OpenSLO documents (apiVersion: openslo/v1) found\n"
+    assert (code, err) == (0, "")
+    printed = tmp_path / "printed.yaml"
+    printed.write_text(out)
+    assert load_config(printed).slos == load_config(ROOT / "config" / "example.yaml").slos
 
 
 def test_convert_requires_a_path(capsys):

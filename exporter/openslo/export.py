@@ -130,7 +130,14 @@ def _alerts(slo: SLO, at: YamlPath, problems: Findings) -> list[dict[str, Any]] 
         )
         return None
     conditions = []
+    seen: set[tuple[str, int, int]] = set()
     for index, rule in enumerate(slo.alerts):
+        key = (rule.severity, rule.long_window, rule.short_window)
+        if key in seen:
+            message = "an alert with this severity and these windows is given twice; OpenSLO "
+            problems.append(((*at, "alerts", index), message + "takes each once"))
+            continue
+        seen.add(key)
         condition = {
             "kind": "burnrate",
             "op": "gt",
