@@ -16,21 +16,25 @@ $(BIN)/slo-exporter: pyproject.toml
 	touch $@
 
 # The real backends the integration tests, the demo and the benchmark run against:
-# Prometheus (with promtool, which backfills it) and VictoriaMetrics (single node), from
+# Prometheus (with promtool, which backfills it), VictoriaMetrics (single node) and
+# Alertmanager's amtool (which checks the inhibit rules `rules` writes), from
 # Debian's packages, unpacked into .cache/backends with `apt-get download` + `dpkg -x`.
 # Nothing is installed system-wide and no service is started; root (or sudo) is needed
 # only when the machine has no package lists yet (`apt-get update`). Every target that
 # runs them puts .cache/backends/usr/bin first on PATH. A binary still missing stops
 # `make test` here, by name, rather than a minute into the tests.
-BACKEND_PACKAGES := prometheus victoria-metrics
-BACKEND_BINARIES := prometheus promtool victoria-metrics
+BACKEND_PACKAGES := prometheus victoria-metrics prometheus-alertmanager
+BACKEND_BINARIES := prometheus promtool victoria-metrics amtool
 BACKENDS_DIR     := $(CURDIR)/.cache/backends
 BACKEND_PATH     := $(BACKENDS_DIR)/usr/bin
 WITH_BACKENDS    := PATH="$(BACKEND_PATH):$$PATH"
 
-backends: $(BACKENDS_DIR)/.unpacked
+# The stamp names the packages, so adding one unpacks again on machines that have the rest.
+BACKENDS_STAMP   := $(BACKENDS_DIR)/.unpacked-$(subst $() ,+,$(BACKEND_PACKAGES))
 
-$(BACKENDS_DIR)/.unpacked:
+backends: $(BACKENDS_STAMP)
+
+$(BACKENDS_STAMP):
 	@mkdir -p .cache/debs $(BACKENDS_DIR)
 	@cd .cache/debs && { apt-get download $(BACKEND_PACKAGES) >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -qq && apt-get download $(BACKEND_PACKAGES); }; }
