@@ -158,3 +158,13 @@ def test_openslo_native_openslo_native_is_stable(tmp_path, slos):
 def _body(text: str) -> str:
     """The YAML without its comment lines (they name the source files)."""
     return "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+
+
+def test_to_openslo_refuses_alert_labels_at_the_sloth_field():
+    """Sloth's alert annotations became native alert annotations, which OpenSLO cannot say."""
+    code, out, err = convert("-c", str(MIGRATE), "--to", "openslo")
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        f'{MIGRATE}/sloth.yaml:14: Sloth SLO "availability": alerting: alert labels and '
+        "annotations have no OpenSLO form"
+    ]

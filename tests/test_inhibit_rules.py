@@ -55,8 +55,19 @@ def with_alerts(name: str, *rules: tuple[str, float]) -> object:
         pytest.param(
             [with_alerts("a", ("critical", 14.4), ("critical", 6))],
             AlertingSettings(),
-            [],
-            id="one-severity-nothing-to-mute",
+            [
+                {
+                    **PAGE_MUTES_TICKET,
+                    "source_matchers": ['alertname="SLOErrorBudgetBurn"', 'severity="critical"'],
+                }
+            ],
+            id="one-burn-severity-mutes-the-budget-and-data-alerts",
+        ),
+        pytest.param(
+            [replace(with_alerts("a", ("page", 14.4), ("ticket", 3)), alert_name="ApiBurn")],
+            AlertingSettings(),
+            [{**PAGE_MUTES_TICKET, "source_matchers": ['alertname="ApiBurn"', 'severity="page"']}],
+            id="the-slos-own-alert-name",
         ),
         pytest.param(
             [with_alerts("a", ("page", 14.4), ("ticket", 3))],

@@ -118,10 +118,30 @@ TICKET = [
             EVENTS_TEXT,
             {
                 "labels": {"tier": "gold"},
-                "runbook_url": "https://r",
-                "alerts": [{**rule, "severity": "critical"} for rule in PAGE],
+                "alerts": [
+                    {**rule, "severity": "critical", "annotations": {"runbook_url": "https://r"}}
+                    for rule in PAGE
+                ],
             },
-            id="labels-runbook-severity-and-disabled-ticket",
+            id="labels-annotations-severity-and-disabled-ticket",
+        ),
+        pytest.param(
+            "    alerting:\n      name: ApiAlert\n      labels: {team: a, channel: ops}\n"
+            "      page_alert: {labels: {channel: pager}, annotations: {summary: down}}\n",
+            EVENTS_TEXT,
+            {
+                "alert_name": "ApiAlert",
+                "alerts": [
+                    {
+                        **rule,
+                        "labels": {"team": "a", "channel": "pager"},
+                        "annotations": {"summary": "down"},
+                    }
+                    for rule in PAGE
+                ]
+                + [{**rule, "labels": {"team": "a", "channel": "ops"}} for rule in TICKET],
+            },
+            id="alert-name-and-each-alerts-labels-over-the-common-ones",
         ),
     ],
 )
@@ -191,21 +211,12 @@ spec:
             id="other-template-action",
         ),
         pytest.param(
-            "    alerting: {name: ApiAlert}\n",
+            "    alerting: {page_alert: {labels: {slo: mine}}}\n",
             EVENTS_TEXT,
-            'spec.yaml:6: Sloth SLO "requests": alerting.name: alert names are not configurable: '
-            "slo-exporter's rules name the burn alert SLOErrorBudgetBurn and label it slo, "
-            "service and severity; remove alerting.name and route on those labels",
-            id="alert-name",
-        ),
-        pytest.param(
-            "    alerting: {page_alert: {labels: {severity: page, channel: ops}}}\n",
-            EVENTS_TEXT,
-            'spec.yaml:6: Sloth SLO "requests": alerting.page_alert.labels: alert labels other '
-            "than severity are not supported yet: slo-exporter's alerts carry slo, service, "
-            "severity and the SLO's labels; move the label to the SLO's labels or route on slo "
-            "in Alertmanager",
-            id="alert-label",
+            'spec.yaml:6: Sloth SLO "requests": alerting.page_alert.labels.slo: label name '
+            "'slo' is reserved: slo-exporter sets le, long_window, service, severity, "
+            "short_window, slo, status, window itself",
+            id="reserved-alert-label-found-by-the-native-schema",
         ),
         pytest.param(
             "    labels: {slo: x}\n",
@@ -268,10 +279,19 @@ def test_pyrra_converts_to_native(tmp_path, indicator, expected):
     assert "alerts" not in slo  # the config's default alerts
 
 
-def test_pyrra_disabled_alerting_gives_no_alerts(tmp_path):
-    """``alerting.burnrates: false`` is an SLO without alerts."""
-    text = PYRRA.format(extra="  alerting: {burnrates: false}\n", indicator=RATIO)
-    assert converted_slo(tmp_path, text)["alerts"] == []
+@pytest.mark.parametrize(
+    ("alerting", "expected"),
+    [
+        ("{burnrates: false}", {"alerts": []}),
+        ("{disabled: true}", {"alerts": []}),
+        ("{name: ApiBurn}", {"alert_name": "ApiBurn"}),
+    ],
+)
+def test_pyrra_alerting(tmp_path, alerting, expected):
+    """Disabled burn-rate alerts are an SLO without alerts; a name is the alerts' name."""
+    text = PYRRA.format(extra=f"  alerting: {alerting}\n", indicator=RATIO)
+    slo = converted_slo(tmp_path, text)
+    assert {key: slo[key] for key in expected} == expected
 
 
 @pytest.mark.parametrize(
@@ -286,13 +306,12 @@ def test_pyrra_disabled_alerting_gives_no_alerts(tmp_path):
             id="grouping",
         ),
         pytest.param(
-            "  alerting: {name: MyAlert}\n",
+            "  alerting: {absentName: Gone}\n",
             RATIO,
-            'spec.yaml:7: ServiceLevelObjective "api-slo": spec.alerting.name: alert names are '
-            "not configurable: slo-exporter names its alerts (SLOErrorBudgetBurn, "
-            "SLODataMissing) and labels them slo, service and severity; remove it and route "
-            "on those",
-            id="alert-name",
+            'spec.yaml:7: ServiceLevelObjective "api-slo": spec.alerting.absentName: the '
+            "missing-data alert's name is not configurable: slo-exporter calls it "
+            "SLODataMissing and labels it slo, service and severity; remove it and route on those",
+            id="absent-alert-name",
         ),
         pytest.param(
             "",

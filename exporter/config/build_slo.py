@@ -63,6 +63,7 @@ def slo(config: SLOConfig, defaults: DefaultsConfig, index: int, problems: list[
         no_data=NoData(config.no_data or defaults.no_data or "skip"),
         min_events=min_events or 0.0,
         description=config.description or "",
+        alert_name=config.alert_name or "",
     )
 
 
@@ -106,7 +107,14 @@ def _rule(config: AlertConfig, period: int) -> BurnRateRule:
     else:
         assert config.budget_percent is not None  # the schema requires one of them
         factor = scaled_factor(config.budget_percent / 100.0, period, config.long_window)
-    return BurnRateRule(config.severity, config.long_window, config.short_window, factor)
+    return BurnRateRule(
+        config.severity,
+        config.long_window,
+        config.short_window,
+        factor,
+        labels=tuple(sorted(config.labels.items())),
+        annotations=tuple(sorted(config.annotations.items())),
+    )
 
 
 def _windows(

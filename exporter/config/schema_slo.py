@@ -13,6 +13,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from exporter.config.schema_base import ConfigModel, at_most, empty_as, not_null, only_one
 from exporter.config.schema_sli import TEMPLATE_SLIS, SLIConfig
 from exporter.config.schema_values import (
+    AlertName,
     BudgetPercent,
     Duration,
     EventCount,
@@ -38,6 +39,8 @@ class AlertConfig(ConfigModel):
     short_window: Duration
     budget_percent: BudgetPercent | None = None
     burn_rate: Annotated[float, positive("burn_rate", "14.4")] | None = None
+    labels: Annotated[dict[LabelName, LabelValue], empty_as({})] = Field(default_factory=dict)
+    annotations: Annotated[dict[LabelName, str], empty_as({})] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -120,6 +123,7 @@ class SLOConfig(ConfigModel):
     sli: SLIConfig
     windows: Annotated[list[Duration] | None, WINDOWS_LIMIT, WINDOWS_NULL] = None
     alerts: Annotated[list[AlertConfig] | None, ALERTS_LIMIT, ALERTS_NULL] = None
+    alert_name: AlertName | None = None
     status: StatusConfig | None = None
     runbook_url: URLTemplate | None = None
     dashboard_url: URLTemplate | None = None

@@ -30,6 +30,7 @@ RESERVED_LABELS = frozenset(
     {"slo", "service", "window", "severity", "long_window", "short_window", "status", "le"}
 )
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+_ALERT_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _SLO_NAME = re.compile(r"[A-Za-z0-9_.:-]+")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 MINUTE, HOUR, DAY = 60, 3600, 86400
@@ -166,6 +167,15 @@ def _slo_name(value: str) -> str:
     return value
 
 
+def _alert_name(value: str) -> str:
+    if not _ALERT_NAME.fullmatch(value):
+        raise ValueError(
+            f"alert name {quote(value)} is not valid: use letters, digits, '_' and ':', "
+            "not starting with a digit"
+        )
+    return value
+
+
 def _label_name(value: str) -> str:
     if value.startswith("__"):
         raise ValueError(
@@ -260,6 +270,7 @@ Hold = Annotated[int, _up_to(7 * DAY, zero=True), _DURATION_SCHEMA]
 EventCount = Annotated[float, BeforeValidator(_event_count)]
 SLOName = Annotated[str, BeforeValidator(_text), AfterValidator(_slo_name)]
 LabelName = Annotated[str, BeforeValidator(_text), AfterValidator(_label_name)]
+AlertName = Annotated[str, BeforeValidator(_text), AfterValidator(_alert_name)]
 LabelValue = Annotated[str, BeforeValidator(_text), AfterValidator(_label_value)]
 HeaderName = Annotated[str, BeforeValidator(_text), AfterValidator(_header_name)]
 HeaderValue = Annotated[str, BeforeValidator(_header_text), AfterValidator(_header_value)]

@@ -115,12 +115,16 @@ class BurnRateRule:
     It holds when the burn rate exceeds ``factor`` over both the long and the
     short window. ``factor`` is final: scaling to the SLO's period has been
     done already (see :func:`exporter.domain.alerts.scaled_factor`).
+    ``labels`` and ``annotations`` are extra ones for the alert rule of its
+    severity, as (name, value) pairs.
     """
 
     severity: str
     long_window: int
     short_window: int
     factor: float
+    labels: tuple[tuple[str, str], ...] = ()
+    annotations: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,8 @@ class SLO:
     description: str = ""
     runbook_url: str = ""
     dashboard_url: str = ""
+    alert_name: str = ""
+    """The burn alerts' name in rule files; empty for the default."""
 
     @property
     def error_budget(self) -> float:

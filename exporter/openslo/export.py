@@ -27,8 +27,9 @@ them where the input wrote the field.
 What OpenSLO cannot say is refused, one line each, never dropped: SLI kinds
 without an OpenSLO form (latency, bool_gauge, throughput, freshness), an SLO
 without alerts (OpenSLO's "no alert policies" means the defaults),
-``min_events``, a ``no_data`` policy, runbook and dashboard links, and
-backend settings beyond the URL. Status thresholds are how the exporter
+``min_events``, a ``no_data`` policy, runbook and dashboard links, an
+``alert_name`` and alert labels or annotations, and backend settings beyond
+the URL. Status thresholds are how the exporter
 names a state, not part of the SLO, and are not written.
 """
 
@@ -133,6 +134,10 @@ def _alerts(slo: SLO, at: YamlPath, problems: Findings) -> list[dict[str, Any]] 
     seen: set[tuple[str, int, int]] = set()
     for index, rule in enumerate(slo.alerts):
         key = (rule.severity, rule.long_window, rule.short_window)
+        if rule.labels or rule.annotations:
+            message = "alert labels and annotations have no OpenSLO form"
+            problems.append(((*at, "alerts", index), message))
+            continue
         if key in seen:
             message = "an alert with this severity and these windows is given twice; OpenSLO "
             problems.append(((*at, "alerts", index), message + "takes each once"))
@@ -160,6 +165,7 @@ def _refusals(slo: SLO, at: YamlPath) -> Findings:
         "no_data": slo.no_data is not NoData.SKIP,
         "runbook_url": bool(slo.runbook_url),
         "dashboard_url": bool(slo.dashboard_url),
+        "alert_name": bool(slo.alert_name),
     }
     return [((*at, key), f"{key} has no OpenSLO form") for key, set_ in found.items() if set_]
 

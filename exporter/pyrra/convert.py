@@ -18,9 +18,9 @@ Other metadata (Kubernetes labels that select the Prometheus, annotations,
 just as Pyrra leaves it out of its rules. Pyrra's burn-rate alerts are the
 SRE workbook's multiwindow pairs; the SLO keeps the config's default alerts,
 the same pairs scaled to its period. ``alerting.disabled: true`` or
-``burnrates: false`` gives ``alerts: []``. A custom alert ``name``,
-``absent: false``, ``absentName`` and Thanos' ``partial_response_strategy``
-have no native counterpart and are refused.
+``burnrates: false`` gives ``alerts: []``; ``alerting.name`` becomes the
+SLO's ``alert_name``. ``absent: false``, ``absentName`` and Thanos'
+``partial_response_strategy`` have no native counterpart and are refused.
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ _REFUSED = {
     ),
 }
 _NAMED = (
-    "alert names are not configurable: slo-exporter names its alerts (SLOErrorBudgetBurn, "
-    "SLODataMissing) and labels them slo, service and severity; remove it and route on those"
+    "the missing-data alert's name is not configurable: slo-exporter calls it SLODataMissing "
+    "and labels it slo, service and severity; remove it and route on those"
 )
 
 
@@ -90,9 +90,9 @@ def _alerting(node: Located, problems: shape.Problems) -> list[Entry] | None:
     if not shape.mapping(node, ALERTING_FIELDS, problems):
         return None
     before = len(problems)
-    for key in ("name", "absentName"):
-        if shape.text(node[key], problems, required=False) is not None:
-            problems.append(node[key].problem(_NAMED))
+    name = shape.text(node["name"], problems, required=False)
+    if shape.text(node["absentName"], problems, required=False) is not None:
+        problems.append(node["absentName"].problem(_NAMED))
     if shape.boolean(node["absent"], problems) is False:
         problems.append(
             node["absent"].problem(
@@ -104,7 +104,9 @@ def _alerting(node: Located, problems: shape.Problems) -> list[Entry] | None:
     burnrates = shape.boolean(node["burnrates"], problems)
     if len(problems) > before:
         return None
-    return [leaf(("alerts",), [], node)] if disabled or burnrates is False else []
+    if disabled or burnrates is False:
+        return [leaf(("alerts",), [], node)]
+    return [leaf(("alert_name",), name.strip(), node["name"])] if name else []
 
 
 def _slo(root: Located, problems: shape.Problems) -> list[Entry] | None:

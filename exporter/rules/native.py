@@ -29,13 +29,15 @@ from exporter.domain.model import SLO, BurnRateRule
 from exporter.rules import text
 from exporter.rules.promql_text import duration, duration_ms, error_budget, number, selector
 from exporter.rules.rule import (
-    BURN_ALERT,
     DATA_MISSING_ALERT,
     EXHAUSTED_ALERT,
     Group,
     Rule,
     alert,
     alert_labels,
+    burn_alert_name,
+    burn_annotations,
+    burn_labels,
     by_severity,
     group,
     record,
@@ -169,11 +171,11 @@ def alerting_rules(slo: SLO, alerting: AlertingSettings) -> list[Rule]:
         label = alerting.severity(severity)
         rules.append(
             alert(
-                BURN_ALERT,
+                burn_alert_name(slo),
                 _burn_expr(slo, burn_rules),
                 0,
-                alert_labels(slo, label),
-                {**text.burn(slo, label, burn_rules), **links},
+                burn_labels(slo, label, burn_rules),
+                burn_annotations(burn_rules, {**text.burn(slo, label, burn_rules), **links}),
             )
         )
     if slo.alerts:

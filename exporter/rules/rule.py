@@ -59,6 +59,23 @@ def alert_labels(slo: SLO, severity: str) -> dict[str, str]:
     return {"slo": slo.name, "service": slo.service, "severity": severity, **slo.labels}
 
 
+def burn_alert_name(slo: SLO) -> str:
+    """The name of the SLO's burn alerts: its ``alert_name``, else ``SLOErrorBudgetBurn``."""
+    return slo.alert_name or BURN_ALERT
+
+
+def burn_labels(slo: SLO, severity: str, rules: Sequence[BurnRateRule]) -> dict[str, str]:
+    """A burn alert's labels: :func:`alert_labels`, then (winning over the SLO's own labels;
+    ``slo``, ``service`` and ``severity`` are reserved) the extra labels of its rules."""
+    extra = {name: value for rule in rules for name, value in rule.labels}
+    return {**alert_labels(slo, severity), **extra}
+
+
+def burn_annotations(rules: Sequence[BurnRateRule], written: Mapping[str, str]) -> dict[str, str]:
+    """The annotations slo-exporter writes, then (winning) those the rules give."""
+    return {**written, **{name: value for rule in rules for name, value in rule.annotations}}
+
+
 def by_severity(rules: Sequence[BurnRateRule]) -> list[tuple[str, list[BurnRateRule]]]:
     """The rules grouped by severity, severities in order of first appearance."""
     grouped: dict[str, list[BurnRateRule]] = {}

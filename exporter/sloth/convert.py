@@ -11,7 +11,7 @@ Sloth                                  native SLO
 (Sloth's period)                       ``period: 30d``
 ``sli.events`` error/total query       ``sli.query: {bad, total}`` (events)
 ``sli.raw.error_ratio_query``          ``sli.raw: {query, type: failure}``
-``alerting``                           ``alerts``, ``runbook_url``
+``alerting``                           ``alert_name``, ``alerts``
 =====================================  ==========================================
 
 A raw error ratio is a ratio, not events; it is judged per 5-minute slice
