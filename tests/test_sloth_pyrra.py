@@ -276,7 +276,16 @@ def test_pyrra_converts_to_native(tmp_path, indicator, expected):
     assert slo["objective"] == 99.0
     assert slo["period"] == "2w"
     assert slo["sli"] == expected
-    assert "alerts" not in slo  # the config's default alerts
+    assert slo["alerts"] == PYRRA_2W_ALERTS
+
+
+PYRRA_2W_ALERTS = [
+    {"severity": "critical", "long_window": "30m", "short_window": "3m", "burn_rate": 14},
+    {"severity": "critical", "long_window": "3h", "short_window": "15m", "burn_rate": 7},
+    {"severity": "warning", "long_window": "12h", "short_window": "1h", "burn_rate": 2},
+    {"severity": "warning", "long_window": "2d", "short_window": "3h", "burn_rate": 1},
+]
+"""Pyrra's four alerts, defined for 28 days, for a 2w window (2m30s rounds up to 3m)."""
 
 
 @pytest.mark.parametrize(

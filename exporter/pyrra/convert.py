@@ -10,14 +10,13 @@ Pyrra                                 native SLO
 ``spec.target`` (percent)             ``objective``
 ``spec.window``                       ``period``
 ``spec.indicator``                    ``sli`` (:mod:`exporter.pyrra.indicator`)
-``spec.alerting``                     ``alerts`` (the configured defaults, or none)
+``spec.alerting``                     ``alerts`` (Pyrra's four, or none), ``alert_name``
 ====================================  ============================================
 
 Other metadata (Kubernetes labels that select the Prometheus, annotations,
 ``status``) is about the Kubernetes object, not the SLO, and is not read,
-just as Pyrra leaves it out of its rules. Pyrra's burn-rate alerts are the
-SRE workbook's multiwindow pairs; the SLO keeps the config's default alerts,
-the same pairs scaled to its period. ``alerting.disabled: true`` or
+just as Pyrra leaves it out of its rules. Pyrra's four burn-rate alerts
+become native ``alerts`` (:mod:`exporter.pyrra.alerting`). ``alerting.disabled: true`` or
 ``burnrates: false`` gives ``alerts: []``; ``alerting.name`` becomes the
 SLO's ``alert_name``. ``absent: false``, ``absentName`` and Thanos'
 ``partial_response_strategy`` have no native counterpart and are refused.
@@ -32,6 +31,7 @@ from exporter.openslo import shape
 from exporter.openslo.convert import Converted, assembled
 from exporter.openslo.entries import Entry, leaf, mark, nest
 from exporter.openslo.located import Located, Place, Problem, format_problems, owner_label
+from exporter.pyrra.alerting import burn_alerts
 from exporter.pyrra.detect import API_VERSION, KIND
 from exporter.pyrra.indicator import indicator
 from exporter.yaml_lines import YamlDocument, describe, quote
@@ -84,9 +84,11 @@ def _labels(metadata: Located) -> list[Entry]:
     return entries + [mark(("labels", key), at) for key, (_, at) in found.items()]
 
 
-def _alerting(node: Located, problems: shape.Problems) -> list[Entry] | None:
+def _alerting(node: Located, window: str | None, problems: shape.Problems) -> list[Entry] | None:
+    alerts = burn_alerts(window) if window is not None else None
+    scaled = [leaf(("alerts",), alerts, node)] if alerts is not None else []
     if not node.present:
-        return []
+        return scaled
     if not shape.mapping(node, ALERTING_FIELDS, problems):
         return None
     before = len(problems)
@@ -106,7 +108,8 @@ def _alerting(node: Located, problems: shape.Problems) -> list[Entry] | None:
         return None
     if disabled or burnrates is False:
         return [leaf(("alerts",), [], node)]
-    return [leaf(("alert_name",), name.strip(), node["name"])] if name else []
+    named = [leaf(("alert_name",), name.strip(), node["name"])] if name else []
+    return named + scaled
 
 
 def _slo(root: Located, problems: shape.Problems) -> list[Entry] | None:
@@ -133,7 +136,7 @@ def _slo(root: Located, problems: shape.Problems) -> list[Entry] | None:
     target = _target(spec["target"], problems)
     window = shape.text(spec["window"], problems)
     sli = indicator(spec["indicator"], problems)
-    alerts = _alerting(spec["alerting"], problems)
+    alerts = _alerting(spec["alerting"], window, problems)
     if len(problems) > before or name is None or sli is None or alerts is None:
         return None
     service = metadata["namespace"] if namespace is not None else metadata["name"]
