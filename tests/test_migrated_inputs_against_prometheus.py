@@ -1,11 +1,11 @@
 """A directory of Sloth, Pyrra, OpenSLO and native files counts the true events on Prometheus.
 
 ``tests/migrate`` holds one file per format for SLOs of the test history:
-a Sloth service file (``rate()`` queries over ``{{.window}}``), two Pyrra
-manifests (a ratio and a latency), an OpenSLO SLO whose ratio mixes a
+a Sloth service file (``rate()`` queries over ``{{.window}}``), three Pyrra
+manifests (a ratio, a latency and a bool gauge), an OpenSLO SLO whose ratio mixes a
 ``{{window}}`` template with a plain selector, and the native file giving
 the backend. Loaded as one config, every window's events of every SLO equal
-the generator's exact counts (``tests/truth.py``).
+the generator's exact counts (``tests/truth.py``, ``tests/incremental_truth.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from incremental_truth import EVENTS
 from truth import DAY, TRUTH
 
 from exporter.cli import main
@@ -31,6 +32,7 @@ NAMES = [
     "checkout-availability",
     "checkout-errors",
     "checkout-latency",
+    "probe-availability",
 ]
 
 
@@ -60,12 +62,12 @@ def test_every_format_counts_the_true_events(prometheus, directory, when):
     document = eval_json(directory, at)
     assert [slo["name"] for slo in document["slos"]] == NAMES
     for slo in document["slos"]:
-        truth = TRUTH[slo["name"]]
+        good_events, total_events = EVENTS[slo["name"]]
         assert slo["events"], slo["name"]
         for label, counted in slo["events"].items():
             window = parse_duration(label)
-            total = truth.total(prometheus.history, at, window)
-            good = truth.good(prometheus.history, at, window)
+            total = total_events(prometheus.history, at, window)
+            good = good_events(prometheus.history, at, window)
             assert counted["total"] == pytest.approx(total), (slo["name"], label)
             assert counted["good"] == pytest.approx(good), (slo["name"], label)
 

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exporter.config.loader import effective_config, load_config
-from exporter.domain.model import LatencySLI, QuerySLI
+from exporter.domain.model import BoolGaugeSLI, LatencySLI, QuerySLI
 from exporter.errors import ConfigError
 from exporter.sloth.queries import counting_events, events_template
 
@@ -349,9 +349,11 @@ def test_a_directory_of_every_format_loads_as_one_config():
         "checkout-availability",
         "checkout-errors",
         "checkout-latency",
+        "probe-availability",
     ]
     assert isinstance(by_name["checkout-availability"].sli, QuerySLI)
     assert not isinstance(by_name["checkout-latency"].sli, LatencySLI)  # +Inf bucket: a ratio
+    assert isinstance(by_name["probe-availability"].sli, BoolGaugeSLI)
 
 
 def test_sloth_and_pyrra_without_a_backend_are_refused(tmp_path):
