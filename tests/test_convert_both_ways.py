@@ -160,11 +160,13 @@ def _body(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.startswith("#"))
 
 
-def test_to_openslo_refuses_alert_labels_at_the_sloth_field():
-    """Sloth's alert annotations became native alert annotations, which OpenSLO cannot say."""
+def test_to_openslo_refuses_at_the_sloth_and_pyrra_fields():
+    """Sloth's alert annotations and Pyrra's bool gauge have no OpenSLO form: one line each."""
     code, out, err = convert("-c", str(MIGRATE), "--to", "openslo")
     assert (code, out) == (1, "")
     assert err.splitlines() == [
         f'{MIGRATE}/sloth.yaml:14: Sloth SLO "availability": alerting: alert labels and '
-        "annotations have no OpenSLO form"
+        "annotations have no OpenSLO form",
+        f'{MIGRATE}/pyrra.yaml:43: ServiceLevelObjective "probe-availability": '
+        "spec.indicator: a bool_gauge SLI has no OpenSLO form",
     ]

@@ -5,7 +5,9 @@ in ``tests/migrate``, the 30-day SLI this exporter gives and the one each
 peer's recording rules give on the same Prometheus. Sloth's period SLI is
 the average of its 5-minute error ratios (one per rule evaluation);
 Pyrra's is ``increase()`` over the whole window, event-weighted like this
-exporter's. The test computes them and checks the guide's figures.
+exporter's. The test computes them and checks the guide's figures. The test
+history follows the time of day, so the figures move in their last digit
+from run to run: the guide's are checked to 0.01 percentage points.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -63,7 +66,15 @@ def test_migration_guide_numbers_are_measured(prometheus, tmp_path):
     assert ours["checkout-availability"] == pytest.approx(exact)  # the Sloth file's SLO
     assert ours["checkout-errors"] == pytest.approx(exact)  # the Pyrra manifest's SLO
     assert pyrra == pytest.approx(exact, rel=1e-6)
-    assert abs(sloth - exact) > 1e-4  # the average of ratios misses the uneven traffic
-    for figure in (exact, sloth):
-        shown = f"{figure * 100:.3f} %"
-        assert shown in README, f"{shown} is not in the migration guide"
+    overstated = (1 - sloth) / (1 - exact)
+    assert 1.05 < overstated < 1.2, overstated  # "overstates the errors by about a tenth"
+    shown = [float(x) for x in re.findall(r"\| (\d+\.\d{3}) % \|", _guide_table())]
+    assert shown[:3] == [shown[0]] * 3  # truth, slo-exporter and Pyrra agree
+    assert shown[0] == pytest.approx(exact * 100, abs=0.01)
+    assert shown[3] == pytest.approx(sloth * 100, abs=0.01)
+
+
+def _guide_table() -> str:
+    """The migration guide's table of 30-day SLIs."""
+    start = README.index("| 30-day SLI | value |")
+    return README[start : README.index("\n\n", start)]

@@ -54,6 +54,12 @@ METHODS = {
     Method.RATIO_TIMESLICES: "RatioTimeslices",
 }
 _UNITS = (("d", 86400), ("h", 3600), ("m", 60))
+_KINDS = {
+    "LatencySLI": "latency",
+    "BoolGaugeSLI": "bool_gauge",
+    "ThroughputSLI": "throughput",
+    "FreshnessSLI": "freshness",
+}
 
 
 def shorthand(seconds: int) -> str | None:
@@ -92,7 +98,7 @@ def _indicator(slo: SLO, at: YamlPath, problems: Findings) -> dict[str, Any] | N
         return {"ratioMetric": {"rawType": raw_type, "raw": _source(sli.query)}}
     if isinstance(sli, ThresholdSLI):
         return {"thresholdMetric": _source(sli.query)}
-    kind = type(sli).__name__.removesuffix("SLI").lower()
+    kind = _KINDS.get(type(sli).__name__, type(sli).__name__)
     problems.append(((*at, "sli", kind), f"a {kind} SLI has no OpenSLO form"))
     return None
 
