@@ -167,6 +167,6 @@ def test_to_openslo_refuses_at_the_sloth_and_pyrra_fields():
     assert err.splitlines() == [
         f'{MIGRATE}/sloth.yaml:14: Sloth SLO "availability": alerting: alert labels and '
         "annotations have no OpenSLO form",
-        f'{MIGRATE}/pyrra.yaml:43: ServiceLevelObjective "probe-availability": '
-        "spec.indicator: a bool_gauge SLI has no OpenSLO form",
+        f'{MIGRATE}/pyrra.yaml:44: ServiceLevelObjective "probe-availability": '
+        "spec.indicator.boolGauge: a bool_gauge SLI has no OpenSLO form",
     ]
