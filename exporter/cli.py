@@ -49,7 +49,7 @@ from exporter.store.history import HistoryStore
 from exporter.web_config import WebConfigError, load_web_config
 from exporter.web_security import WebSecurity
 
-CONFIG_HELP = "config file, or an OpenSLO file or directory"
+CONFIG_HELP = "config file (native, OpenSLO, Sloth or Pyrra), or a directory of them"
 EXIT_CONFIG = 1
 EXIT_EVAL_FAILED = 3
 EXIT_STORE = 4

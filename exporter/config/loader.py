@@ -2,9 +2,10 @@
 
 :func:`load_config` reads the YAML (:mod:`exporter.yaml_lines`), expands
 service templates (:mod:`exporter.config.services`), validates the data and
-builds the domain objects (:mod:`exporter.config.build_settings`). OpenSLO
-files and directories take the same path after conversion
-(:mod:`exporter.config.openslo_input`). Every user mistake ends in one
+builds the domain objects (:mod:`exporter.config.build_settings`). OpenSLO,
+Sloth and Pyrra files, and directories mixing them with native files, take
+the same path after conversion (:mod:`exporter.config.openslo_input`,
+:mod:`exporter.config.inputs`). Every user mistake ends in one
 :class:`~exporter.errors.ConfigError` that lists all problems found, one
 line each::
 
@@ -48,9 +49,9 @@ from exporter.yaml_lines import (
 def load_config(path: str | Path) -> Settings:
     """Load and validate the config at ``path``; raise ConfigError on any mistake.
 
-    ``path`` is a native config file, an OpenSLO v1 file (one or more
-    documents) or a directory of OpenSLO files; OpenSLO is converted to the
-    native config (:mod:`exporter.openslo`) and checked by the same rules.
+    ``path`` is a native config file, an OpenSLO v1, Sloth or Pyrra file (one
+    or more documents) or a directory of such files, formats mixed; every
+    format is converted to the native config and checked by the same rules.
     """
     settings, _ = _read(path)
     return settings
