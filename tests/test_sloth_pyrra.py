@@ -424,3 +424,33 @@ def test_sloth_window_template_is_native():
     """``{{.window}}`` and ``{{ .window }}`` both become ``{{window}}``."""
     text = "sum(rate(a[{{.window}}])) / sum(rate(b[{{ .window }}]))"
     assert events_template(text) == "sum(increase(a[{{window}}])) / sum(increase(b[{{window}}]))"
+
+
+def test_an_slo_name_used_by_two_formats_is_refused(tmp_path):
+    """A Sloth SLO named like a native one: the later is reported, naming the earlier."""
+    native = BACKEND.replace(
+        "slos: []\n",
+        "slos:\n  - name: api-requests\n    service: api\n    objective: 99\n"
+        "    sli: {ratio: {bad: e_total, total: r_total}}\n",
+    )
+    directory = tmp_path / "slos"
+    directory.mkdir()
+    (directory / "backend.yaml").write_text(native)
+    (directory / "spec.yaml").write_text(SLOTH.format(extra="", sli=EVENTS_TEXT))
+    with pytest.raises(ConfigError) as raised:
+        load_config(directory)
+    assert [line.replace(f"{directory}/", "") for line in raised.value.problems] == [
+        "spec.yaml:4: Sloth SLO \"requests\": name: duplicate SLO name 'api-requests': an "
+        "earlier SLO has it already (backend.yaml:3)"
+    ]
+
+
+def test_a_key_given_twice_in_a_sloth_file_is_refused(tmp_path):
+    """YAML would keep the last of two equal keys; the loader says so instead."""
+    text = SLOTH.format(extra="", sli=EVENTS_TEXT).replace(
+        "service: api\n", "service: api\nservice: web\n"
+    )
+    assert problems(tmp_path, text) == [
+        "spec.yaml:3: service: key 'service' is given twice (first on line 2); YAML would "
+        "silently keep only the last one"
+    ]

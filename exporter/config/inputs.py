@@ -27,7 +27,7 @@ from exporter.config.native_part import native_part
 from exporter.errors import ConfigError
 from exporter.openslo import Converted, convert_located, is_openslo
 from exporter.openslo.located import Origin
-from exporter.yaml_lines import YamlDocument, YamlPath, describe, quote
+from exporter.yaml_lines import YamlDocument, YamlPath, describe, dotted, quote
 
 Format = Literal["openslo", "sloth", "pyrra", "native"]
 Sources = Sequence[tuple[str, YamlDocument]]
@@ -82,6 +82,23 @@ def _native_parts(sources: Sources) -> tuple[list[Converted], list[str]]:
     return parts, problems
 
 
+def _duplicate_keys(sources: Sources) -> list[str]:
+    """A key given twice in a mapping of a native, Sloth or Pyrra document (OpenSLO's own
+    converter reports its documents')."""
+    problems = []
+    for source, document in sources:
+        if document.data is None or document_format(document.data) == "openslo":
+            continue
+        for duplicate in document.duplicates:
+            where = dotted((*duplicate.path, duplicate.key))
+            problems.append(
+                f"{source}:{duplicate.line}: {where}: key {quote(duplicate.key)} is given twice "
+                f"(first on line {duplicate.first_line}); YAML would silently keep only the "
+                "last one"
+            )
+    return problems
+
+
 def _of(sources: Sources, kind: Format) -> list[tuple[str, YamlDocument]]:
     return [
         (source, document)
@@ -90,9 +107,10 @@ def _of(sources: Sources, kind: Format) -> list[tuple[str, YamlDocument]]:
     ]
 
 
-def _converted(sources: Sources) -> list[Converted]:
-    """Each format's documents converted; ConfigError with the problems of all of them."""
+def _converted(sources: Sources) -> tuple[list[Converted], list[str]]:
+    """Each format's documents converted, and the problems of those that could not be."""
     parts, problems = _native_parts(sources)
+    problems.extend(_duplicate_keys(sources))
     converters = (
         ("openslo", lambda found: convert_located(found, alone=False)),
         ("sloth", sloth.convert_located),
@@ -106,9 +124,7 @@ def _converted(sources: Sources) -> list[Converted]:
             parts.append(convert(found))
         except ConfigError as error:
             problems.extend(error.problems)
-    if problems:
-        raise ConfigError(problems)
-    return parts
+    return parts, problems
 
 
 class _Merge:
@@ -136,6 +152,22 @@ class _Merge:
                 {path: found for path, found in part.origins.items() if path[:1] == (key,)}
             )
 
+    def check_names(self) -> None:
+        """A problem for every SLO whose name an earlier SLO of any input has."""
+        first: dict[str, Origin | None] = {}
+        for index, slo in enumerate(self.config.get("slos") or []):
+            name = slo.get("name") if isinstance(slo, dict) else None
+            if not isinstance(name, str):
+                continue
+            origin = self.origins.get(("slos", index, "name"))
+            if name not in first:
+                first[name] = origin
+                continue
+            earlier = first[name]
+            at = f" ({earlier.source}:{earlier.line})" if earlier is not None else ""
+            message = f"duplicate SLO name {quote(name)}: an earlier SLO has it already{at}"
+            self.problems.append(origin.format(message) if origin else message)
+
     def _slos(self, part: Converted, slos: Any) -> None:
         listed = self.config.setdefault("slos", [])
         if not isinstance(slos, list) or not isinstance(listed, list):
@@ -157,10 +189,12 @@ def convert_inputs(sources: Sources, backend_url: str | None = None) -> Converte
     Raises :class:`ConfigError` with one line per problem.
     """
     merge = _Merge()
-    for part in _converted(sources):
+    parts, problems = _converted(sources)
+    for part in parts:
         merge.add(part)
-    if merge.problems:
-        raise ConfigError(merge.problems)
+    merge.check_names()
+    if problems or merge.problems:
+        raise ConfigError([*problems, *merge.problems])
     if "backend" not in merge.config:
         if backend_url is None:
             names = ", ".join(dict.fromkeys(source for source, _ in sources))
