@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from incremental_truth import EVENTS
+from slice_truth import instant_values
+from test_slices_against_prometheus import _checkout_error_ratio, _failure_mean
 from truth import DAY, TRUTH
 
 from exporter.cli import main
@@ -87,3 +89,36 @@ def test_sloth_budget_and_alerts_equal_the_truth(prometheus, directory):
         for a in slo["alerts"]
     ]
     assert rules == [("critical", "1h", "5m", pytest.approx(14.4)), ("critical", "6h", "30m", 6)]
+
+
+SLOTH_RAW = """\
+version: prometheus/v1
+service: checkout
+slos:
+  - name: raw-errors
+    objective: 99
+    sli:
+      raw:
+        error_ratio_query: >-
+          sum(rate(http_requests_total{service="checkout",code=~"5.."}[{{.window}}]))
+          / sum(rate(http_requests_total{service="checkout"}[{{.window}}]))
+    alerting: {page_alert: {disable: true}, ticket_alert: {disable: true}}
+"""
+
+
+@pytest.mark.parametrize("when", list(OFFSETS))
+def test_sloth_raw_error_ratio_is_judged_per_five_minute_slice(prometheus, tmp_path, when):
+    """A Sloth raw SLI: each 5-minute slice's error ratio, averaged, as the truth averages it."""
+    (tmp_path / "native.yaml").write_text(f"backend: {{url: '{prometheus.url}'}}\n")
+    (tmp_path / "sloth.yaml").write_text(SLOTH_RAW)
+    at = prometheus.now + OFFSETS[when]
+    at -= at % 300
+    [slo] = eval_json(tmp_path, at)["slos"]
+    assert slo["events"]
+    for label, counted in slo["events"].items():
+        window = parse_duration(label)
+        truth = _failure_mean(
+            instant_values(at, window, 300, _checkout_error_ratio(prometheus.history))
+        )
+        assert counted["total"] == pytest.approx(float(truth.total), rel=1e-6), label
+        assert counted["good"] == pytest.approx(float(truth.good), rel=1e-6), label
