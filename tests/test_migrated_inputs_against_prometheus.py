@@ -5,7 +5,8 @@ a Sloth service file (``rate()`` queries over ``{{.window}}``), three Pyrra
 manifests (a ratio, a latency and a bool gauge), an OpenSLO SLO whose ratio mixes a
 ``{{window}}`` template with a plain selector, and the native file giving
 the backend. Loaded as one config, every window's events of every SLO equal
-the generator's exact counts (``tests/truth.py``, ``tests/incremental_truth.py``).
+the generator's exact counts (``tests/truth.py``, ``tests/incremental_truth.py``);
+a Sloth raw error ratio is checked per 5-minute slice against ``test_slices``' truth.
 """
 
 from __future__ import annotations

@@ -19,7 +19,6 @@ needs a native file (``backend: {url: ...}``) next to them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, Literal
 
 from exporter import pyrra, sloth
@@ -201,15 +200,3 @@ def convert_inputs(sources: Sources, backend_url: str | None = None) -> Converte
             raise ConfigError([f"{names}: {NO_BACKEND}"])
         merge.config = {"backend": {"url": backend_url}, **merge.config}
     return Converted(merge.config, merge.origins)
-
-
-def is_native_only(sources: Sources) -> bool:
-    """True when every document is native (the native loader reads them)."""
-    return formats(sources) <= {"native"}
-
-
-def describe_inputs(path: Path, sources: Sources) -> str:
-    """``OpenSLO, Sloth`` and so on: the formats found in ``path``, for messages."""
-    found = formats(sources)
-    names = [FORMAT_NAMES[kind] for kind in FORMAT_NAMES if kind in found]
-    return ", ".join(names) or f"nothing in {path}"
