@@ -63,6 +63,7 @@ def test_safe_url_hides_the_userinfo_however_written(url: str):
     assert "127.0.0.1" in shown
 
 
+@pytest.mark.parametrize("command", ["show", "convert"])
 @pytest.mark.parametrize(
     ("header", "value"),
     [
@@ -73,14 +74,15 @@ def test_safe_url_hides_the_userinfo_however_written(url: str):
     ],
 )
 def test_show_redacts_secret_header_values(
-    header: str, value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    command: str, header: str, value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):
-    """`show` prints <redacted> for a secret header written inline, and the rest as is."""
+    """`show` and `convert` print <redacted> for a secret header written inline, and the
+    rest as is."""
     path = tmp_path / "c.yaml"
     path.write_text(
         GOOD.replace("9090\n", f"9090\n  headers: {{X-Scope-OrgID: team-a, {header}: '{value}'}}\n")
     )
-    assert main(["show", "-c", str(path)]) == 0
+    assert main([command, "-c", str(path)]) == 0
     out = capsys.readouterr().out
     assert _without_secret(out), out
     assert yaml.safe_load(out)["backend"]["headers"] == {
@@ -90,11 +92,12 @@ def test_show_redacts_secret_header_values(
     assert load_config(path).backend.all_headers()[header] == value
 
 
-@pytest.mark.parametrize("command", ["validate", "eval", "rules", "show", "run"])
+@pytest.mark.parametrize("command", ["validate", "eval", "rules", "show", "run", "convert"])
 def test_commands_refuse_a_password_in_the_url_without_printing_it(
     command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):
-    """validate, eval, rules, show and run exit 1 with one line that hides the password."""
+    """validate, eval, rules, show, run and convert exit 1 with one line that hides the
+    password."""
     path = tmp_path / "c.yaml"
     path.write_text(GOOD.replace("http://127.0.0.1:9090", USERINFO[0]))
     assert main(["--log-format", "json", command, "-c", str(path)]) == 1

@@ -2,7 +2,8 @@
 
 ``PATH`` is a file or a directory whose ``*.yaml``/``*.yml`` files are read
 together: native, OpenSLO v1, Sloth and Pyrra documents, mixed as ``-c``
-allows (:mod:`exporter.config.inputs`). ``--backend-url`` gives the backend
+allows (:mod:`exporter.config.inputs`). Secret header values are printed
+as ``<redacted>``, as ``show`` prints them. ``--backend-url`` gives the backend
 when no file does (Sloth and Pyrra name none). The result is checked like a
 config before it is printed; problems go to stderr, one line each, and the
 exit code is 1.
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from exporter.config.inputs import FORMAT_NAMES, convert_inputs, formats
+from exporter.config.loader import without_secrets
 from exporter.config.openslo_input import check_native, load_converted
 from exporter.errors import ConfigError
 from exporter.openslo import Converted, convert_located, read_openslo, to_yaml
@@ -87,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
                 raise ConfigError(converted.report(findings))
             text = dump_documents(documents)
         else:
-            text = to_yaml(converted.config, files, names)
+            text = to_yaml(without_secrets(converted.config), files, names)
     except ConfigError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)

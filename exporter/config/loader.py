@@ -64,7 +64,7 @@ def effective_config(path: str | Path) -> dict[str, Any]:
     headers (:func:`~exporter.settings.is_secret_header`) are ``<redacted>``.
     """
     _, data = _read(path)
-    return _without_secrets(data())
+    return without_secrets(data())
 
 
 def _read(path: str | Path) -> tuple[Settings, Callable[[], dict[str, Any]]]:
@@ -97,7 +97,8 @@ def _expanded(data: dict[Any, Any]) -> dict[str, Any]:
     return expanded
 
 
-def _without_secrets(data: dict[str, Any]) -> dict[str, Any]:
+def without_secrets(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with the values of secret headers replaced by ``<redacted>``."""
     backend = data.get("backend")
     if not isinstance(backend, dict) or not isinstance(backend.get("headers"), dict):
         return data
