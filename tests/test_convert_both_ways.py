@@ -170,3 +170,13 @@ def test_to_openslo_refuses_at_the_sloth_and_pyrra_fields():
         f'{MIGRATE}/pyrra.yaml:44: ServiceLevelObjective "probe-availability": '
         "spec.indicator.boolGauge: a bool_gauge SLI has no OpenSLO form",
     ]
+
+
+def test_a_backend_url_with_a_password_is_refused_without_printing_it():
+    """``--backend-url`` is judged like ``backend.url``: one line naming the flag, no password."""
+    code, out, err = convert(
+        "-c", str(MIGRATE / "sloth.yaml"), "--backend-url", "http://me:s3cret-pw@p:9090"
+    )
+    assert (code, out) == (1, "")
+    assert "s3cret-pw" not in err
+    assert err.startswith("--backend-url: url must not contain credentials")

@@ -199,4 +199,5 @@ def convert_inputs(sources: Sources, backend_url: str | None = None) -> Converte
             names = ", ".join(dict.fromkeys(source for source, _ in sources))
             raise ConfigError([f"{names}: {NO_BACKEND}"])
         merge.config = {"backend": {"url": backend_url}, **merge.config}
+        merge.origins[("backend",)] = Origin("--backend-url", -1, None, "")
     return Converted(merge.config, merge.origins)
