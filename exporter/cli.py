@@ -175,7 +175,8 @@ def _load(path: Path) -> Settings | None:
 async def _evaluate(settings: Settings, at: float) -> EvaluationRun:
     async with aiohttp.ClientSession() as session:
         generation = build_generation(settings, session)
-        pipeline = Pipeline(generation.slos, Counters(session, None).for_generation(generation))
+        counters = Counters(session, None).for_generation(generation)
+        pipeline = Pipeline(generation.slos, counters, generation.gate)
         return await pipeline.evaluate(at)
 
 

@@ -119,7 +119,7 @@ async def _decide(
         async def evaluate(slos: tuple[SLO, ...]) -> EvaluationRun:
             generation = build_generation(replace(settings, slos=slos), session)
             counters = Counters(session, None).for_generation(generation)
-            return await Pipeline(generation.slos, counters).evaluate(at)
+            return await Pipeline(generation.slos, counters, generation.gate).evaluate(at)
 
         run = await evaluate(chosen)
         failures = {name: f"evaluation failed: {err}" for name, err in run.failures.items()}

@@ -162,3 +162,42 @@ def expected_burn(truth: TruthSLO, good: float, total: float) -> float | None:
     if total == 0:
         return None
     return (1 - good / total) / (1 - truth.objective / 100)
+
+
+GROUPED_CONFIG = """\
+backend:
+  url: {url}
+  timeout: 10s
+slos:
+  - name: api-availability
+    service: api
+    objective: 99
+    period: 7d
+    labels: {{team: web}}
+    group_by: [route]{max_groups}
+    sli:
+      ratio:
+        bad: api_requests_total{{service="api",code=~"5.."}}
+        total: api_requests_total{{service="api"}}
+"""
+
+
+def write_grouped_config(directory: Path, url: str, max_groups: int | None = None) -> Path:
+    """The grouped test config (``api-availability`` by ``route``) pointing at ``url``."""
+    path = directory / f"grouped-{max_groups}.yaml"
+    extra = "" if max_groups is None else f"\n    max_groups: {max_groups}"
+    path.write_text(GROUPED_CONFIG.format(url=url, max_groups=extra))
+    return path
+
+
+def route_truth(route: str) -> TruthSLO:
+    """The group ``route`` of ``api-availability``: its events, from the generator alone."""
+    total = {"service": "api", "route": route}
+    good = {**total, "code": _not_5xx}
+    return TruthSLO(
+        f'api-availability{{route="{route}"}}',
+        99.0,
+        7 * DAY,
+        lambda h, t, w: h.increase("api_requests_total", good, t, w),
+        lambda h, t, w: h.increase("api_requests_total", total, t, w),
+    )

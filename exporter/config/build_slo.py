@@ -12,6 +12,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from exporter.config.build_grouping import grouping
 from exporter.config.build_sli import sli
 from exporter.config.links import expand_url
 from exporter.config.problems import Problem
@@ -63,6 +64,7 @@ def slo(config: SLOConfig, defaults: DefaultsConfig, index: int, problems: list[
         no_data=NoData(config.no_data or defaults.no_data or "skip"),
         min_events=min_events or 0.0,
         description=config.description or "",
+        grouping=grouping(config, index, problems),
     )
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from exporter.config.schema_base import ConfigModel, at_most, empty_as, not_null, only_one
+from exporter.config.schema_grouping import GroupCount, GroupLabels, check_grouping_fields
 from exporter.config.schema_sli import TEMPLATE_SLIS, SLIConfig
 from exporter.config.schema_values import (
     BudgetPercent,
@@ -123,9 +124,12 @@ class SLOConfig(ConfigModel):
     status: StatusConfig | None = None
     runbook_url: URLTemplate | None = None
     dashboard_url: URLTemplate | None = None
+    group_by: GroupLabels | None = None
+    max_groups: GroupCount | None = None
 
     @model_validator(mode="after")
     def _fields_fit_together(self) -> SLOConfig:
+        check_grouping_fields(self.group_by, self.max_groups)
         if self.objective is None and self.tier is None:
             raise ValueError("give an 'objective' (percent of good events) or a 'tier'")
         if self.period is not None and self.calendar is not None:

@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 from exporter.domain.budgeting import Budgeting, NoData
 from exporter.domain.calendar import CalendarPeriod, PeriodBounds, period_bounds
+from exporter.domain.grouping import Grouping
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,17 @@ class SLO:
     description: str = ""
     runbook_url: str = ""
     dashboard_url: str = ""
+    grouping: Grouping | None = None
+    """Set on a grouped SLO (``group_by``): it is evaluated as one SLO per group."""
+    group: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """One group's label values (empty unless this SLO is a group of a grouped one)."""
+    group_of: str = ""
+    """The grouped SLO this is one group of (``slo`` label of its series); else empty."""
+
+    @property
+    def family(self) -> str:
+        """The name its series carry as ``slo``: the grouped SLO's for a group, else its own."""
+        return self.group_of or self.name
 
     @property
     def error_budget(self) -> float:

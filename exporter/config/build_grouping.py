@@ -1,0 +1,61 @@
+"""A grouped SLO's ``group_by`` as a domain :class:`~exporter.domain.grouping.Grouping`.
+
+Only SLIs whose events come from selectors can be grouped (ratio,
+completeness, latency, bool_gauge): each group's selectors get matchers for
+its label values. A group label must not be one of the SLO's own ``labels``
+(its series would carry the label twice), and groups are found with a PromQL
+query, so a ``source: scrape`` config cannot have them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from exporter.config.problems import Problem
+from exporter.config.schema_slo import SLOConfig
+from exporter.domain.grouping import DEFAULT_MAX_GROUPS, Grouping
+
+GROUPABLE_KINDS = ("ratio", "completeness", "latency", "bool_gauge")
+"""SLI kinds whose selectors a group's matchers can narrow."""
+
+
+def grouping(config: SLOConfig, index: int, problems: list[Problem]) -> Grouping | None:
+    """The SLO's grouping (None when it has no ``group_by``); problems for what cannot be."""
+    if config.group_by is None:
+        return None
+    at = ("slos", index, "group_by")
+    kind = config.sli.kind or ""
+    if kind not in GROUPABLE_KINDS:
+        problems.append(
+            Problem(
+                at,
+                f"a {kind} SLI cannot be grouped: group_by adds matchers to selectors, so it "
+                f"needs one of {', '.join(GROUPABLE_KINDS)} (write the 'by' into a query SLI "
+                "as separate SLOs instead)",
+            )
+        )
+        return None
+    clash = [label for label in config.group_by if label in config.labels]
+    if clash:
+        problems.append(
+            Problem(
+                at,
+                f"label {clash[0]!r} is both a group label and one of the SLO's labels; "
+                "each group's series get it from the data, so remove it from 'labels'",
+            )
+        )
+        return None
+    return Grouping(tuple(config.group_by), config.max_groups or DEFAULT_MAX_GROUPS)
+
+
+def check_no_groups_when_scraping(configs: Sequence[SLOConfig], problems: list[Problem]) -> None:
+    """Groups are found with a PromQL query: a ``source: scrape`` config has none to send."""
+    for index, config in enumerate(configs):
+        if config.group_by is not None:
+            problems.append(
+                Problem(
+                    ("slos", index, "group_by"),
+                    "grouped SLOs need a PromQL backend to find their groups; with "
+                    "'source: scrape' list one SLO per label value instead",
+                )
+            )
