@@ -74,6 +74,8 @@ class StepQueries:
 
 def unsupported(slo: SLO, step: int) -> str | None:
     """Why native mode cannot evaluate ``slo`` with this step, or None when it can."""
+    if slo.grouping is not None:
+        return "a grouped SLO's groups are found at evaluation time; use --mode exporter"
     if slo.calendar is not None:
         return "a calendar period starts at a moving point in time; native rules sum fixed windows"
     if isinstance(slo.sli, SLICED_KINDS):
