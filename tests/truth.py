@@ -201,3 +201,84 @@ def route_truth(route: str) -> TruthSLO:
         lambda h, t, w: h.increase("api_requests_total", good, t, w),
         lambda h, t, w: h.increase("api_requests_total", total, t, w),
     )
+
+
+COMPOSITE_CONFIG = """\
+backend:
+  url: {url}
+  timeout: 10s
+slos:
+  - name: cart-availability
+    service: api
+    objective: 99.5
+    period: 7d
+    sli:
+      ratio:
+        bad: api_requests_total{{route="/cart",code=~"5.."}}
+        total: api_requests_total{{route="/cart"}}
+  - name: pay-availability
+    service: api
+    objective: 99
+    period: 30d
+    sli:
+      ratio:
+        good: api_requests_total{{route="/pay",code!~"5.."}}
+        total: api_requests_total{{route="/pay"}}
+  - name: checkout-journey
+    service: shop
+    objective: 99
+    period: 7d
+    composite:
+      method: events
+      objectives:
+        - slo: cart-availability
+        - slo: pay-availability
+  - name: checkout-weighted
+    service: shop
+    objective: 99
+    period: 7d
+    composite:
+      method: weighted
+      objectives:
+        - {{slo: cart-availability, weight: 1}}
+        - {{slo: pay-availability, weight: 3}}
+  - name: shop-journey
+    service: shop
+    objective: 99.5
+    period: 7d
+    composite:
+      objectives:
+        - slo: checkout-journey
+        - slo: search-availability
+  - name: search-availability
+    service: search
+    objective: 99
+    period: 7d
+    sli:
+      query:
+        bad: sum(increase(search_errors_total{{service="search"}}[{{{{window}}}}]))
+        total: sum(increase(search_requests_total{{service="search"}}[{{{{window}}}}]))
+"""
+
+
+def write_composite_config(directory: Path, url: str) -> Path:
+    """The composite test config pointing at ``url``."""
+    path = directory / "composite.yaml"
+    path.write_text(COMPOSITE_CONFIG.format(url=url))
+    return path
+
+
+def _route_events(route: str) -> tuple[Events, Events]:
+    truth = route_truth(route)
+    return truth.good, truth.total
+
+
+COMPONENT_EVENTS: dict[str, tuple[Events, Events]] = {
+    "cart-availability": _route_events("/cart"),
+    "pay-availability": _route_events("/pay"),
+    "search-availability": (
+        _search_good,
+        lambda h, t, w: h.increase("search_requests_total", {"service": "search"}, t, w),
+    ),
+}
+"""Good and total events of each leaf SLO of the composite config, from the generator."""

@@ -24,7 +24,7 @@ def grouping(config: SLOConfig, index: int, problems: list[Problem]) -> Grouping
     if config.group_by is None:
         return None
     at = ("slos", index, "group_by")
-    kind = config.sli.kind or ""
+    kind = config.sli_kind
     if kind not in GROUPABLE_KINDS:
         problems.append(
             Problem(

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from exporter.config.backend_settings import backend_settings
+from exporter.config.build_composite import resolve_composites
 from exporter.config.build_grouping import check_no_groups_when_scraping
 from exporter.config.build_policy import build_policy
 from exporter.config.build_slo import DEFAULT_STATUS, check_status, slo, with_links
@@ -58,6 +59,7 @@ def validate_and_build(
         with_links(slo(entry, config.defaults, index, problems), entry, config.alerting)
         for index, entry in enumerate(config.slos)
     )
+    slos = resolve_composites(config.slos, slos, problems)
     _check_stale_after(config, problems)
     scrape = None
     if config.source is not None:

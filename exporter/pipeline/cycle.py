@@ -3,8 +3,10 @@
 Every command runs this: ``run`` at each tick, ``eval`` once. Planning turns
 each grouped SLO into the groups found at T (:mod:`exporter.pipeline.groups`).
 Each SLO goes to the first counter that can count it (a fixed SLO once per
-generation, a group each cycle); the counters run concurrently, and
-if one of them raises (a bug, a cancellation) the others are cancelled too.
+generation, a group each cycle); the counters run concurrently, and if one of
+them raises (a bug, a cancellation) the others are cancelled too. A composite
+SLO is worked out from its components' events after counting
+(:mod:`exporter.pipeline.composites`).
 The budget math itself is :func:`exporter.domain.evaluate.evaluate_slo`.
 """
 
@@ -17,9 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from exporter.domain.evaluate import SLOResult, evaluate_slo
-from exporter.domain.model import SLO
+from exporter.domain.model import SLO, CompositeSLI
 from exporter.errors import BackendError, QueryError
 from exporter.pipeline.compiled import CompiledSLO
+from exporter.pipeline.composites import composite_events, copy_name, counted_copies
 from exporter.pipeline.counts import Counted, EventCounter
 from exporter.pipeline.groups import PATH as GROUPS_PATH
 from exporter.pipeline.groups import FoundGroups, GroupFinder
@@ -92,9 +95,15 @@ class Pipeline:
         self.counters = tuple(counters)
         self.grouped = tuple(slo for slo in self.slos if slo.slo.grouping is not None)
         self._finder = GroupFinder(gate)
-        self.routes, self.uncounted = self._route(
-            [slo for slo in self.slos if slo.slo.grouping is None]
-        )
+        self.composites = tuple(s for s in self.slos if isinstance(s.slo.sli, CompositeSLI))
+        copies = [copy for c in self.composites for copy in counted_copies(c.slo)]
+        self._copies = frozenset(copy.name for copy in copies)
+        fixed = [
+            s
+            for s in self.slos
+            if s.slo.grouping is None and not isinstance(s.slo.sli, CompositeSLI)
+        ]
+        self.routes, self.uncounted = self._route([*fixed, *copies])
 
     def _route(self, slos: Sequence[CompiledSLO]) -> tuple[Routes, tuple[CompiledSLO, ...]]:
         """Each SLO to the first counter that can count it; those none can, apart."""
@@ -153,9 +162,10 @@ class Pipeline:
             run.errors.update(counted.tally.errors)
             run.complete = run.complete and counted.complete
             run.failures.update(counted.failures)
-        await self._evaluate(counts, routes, run, at)
         for slo in uncounted:
             run.failures[slo.name] = _uncounted(slo, at)
+        await self._evaluate(counts, routes, run, at)
+        self._evaluate_composites(counts, run, at)
         run.duration = time.perf_counter() - started
         return run
 
@@ -166,5 +176,26 @@ class Pipeline:
         pause = Pauser()
         for counted in counts:
             for name, events in counted.events.items():
-                run.results[name] = evaluate_slo(by_name[name].slo, events, at)
-                await pause.maybe()
+                if name not in self._copies:
+                    run.results[name] = evaluate_slo(by_name[name].slo, events, at)
+                    await pause.maybe()
+
+    def _evaluate_composites(self, counts: list[Counted], run: EvaluationRun, at: float) -> None:
+        """Each composite from its copies' events; a copy's failure is its composite's."""
+        if not self.composites:
+            return
+        failed = {name: run.failures.pop(name) for name in self._copies & run.failures.keys()}
+        counted = {
+            name: events
+            for done in counts
+            for name, events in done.events.items()
+            if name in self._copies
+        }
+        for composite in self.composites:
+            prefix = copy_name(composite.name, "")
+            error = next((e for n, e in failed.items() if n.startswith(prefix)), None)
+            if error is not None:
+                run.failures[composite.name] = error
+            else:
+                events = composite_events(composite.slo, counted, at)
+                run.results[composite.name] = evaluate_slo(composite.slo, events, at)

@@ -72,10 +72,20 @@ class StepQueries:
     presence: str | None
 
 
+def _shape(slo: SLO) -> str | None:
+    """What makes a grouped or composite SLO's series known only when it is evaluated."""
+    if slo.grouping is not None:
+        return "a grouped SLO's groups are found"
+    if slo.sli_is_composite:
+        return "a composite SLO's events are worked out from other SLOs'"
+    return None
+
+
 def unsupported(slo: SLO, step: int) -> str | None:
     """Why native mode cannot evaluate ``slo`` with this step, or None when it can."""
-    if slo.grouping is not None:
-        return "a grouped SLO's groups are found at evaluation time; use --mode exporter"
+    shape = _shape(slo)
+    if shape is not None:
+        return f"{shape} at evaluation time; use --mode exporter"
     if slo.calendar is not None:
         return "a calendar period starts at a moving point in time; native rules sum fixed windows"
     if isinstance(slo.sli, SLICED_KINDS):
