@@ -90,6 +90,9 @@ WEIGHTED_INNER = NESTED.replace("method: events", "method: weighted").replace(
 )
 BOTH = BASE.replace("    composite:", "    sli: {ratio: {bad: a, total: b}}\n    composite:")
 GROUPED_PAY = BASE.replace(PAY, PAY.replace("    sli:", "    group_by: [region]\n    sli:"))
+SLICED_PAY = BASE.replace(
+    PAY, PAY.replace("    sli:", "    budgeting: {method: ratio_timeslices}\n    sli:")
+)
 ZERO = BASE.replace("events", "weighted").replace("- slo: pay", "- {slo: pay, weight: 0}")
 
 MISTAKES = [
@@ -114,6 +117,8 @@ MISTAKES = [
      21, "journey", "group_by: a composite SLI cannot be grouped"),
     ("method", BASE.replace("method: events", "method: average"), 22, "journey",
      "composite.method"),
+    ("slices-and-events", SLICED_PAY, 23, "journey",
+     "composite.method: 'events' would add time slices ('pay') to events ('cart')"),
 ]  # fmt: skip
 
 

@@ -4,7 +4,8 @@ Once every SLO is built, each composite's components must name SLOs of the
 config; no composite may contain itself, directly or through others; a
 grouped SLO cannot be a component (its groups are only known at evaluation
 time); weights belong to ``method: weighted`` only, and an ``events``
-composite cannot include a ``weighted`` one (whose "events" are weights).
+composite cannot include a ``weighted`` one (whose "events" are weights) nor add
+time slices to events.
 Each problem is one line at the field that causes it.
 """
 
@@ -76,6 +77,24 @@ def _check(configs: Sequence[SLOConfig], slos: Sequence[SLO], problems: list[Pro
     return len(problems) == found
 
 
+def _check_units(slo: SLO, index: int, by_name: dict[str, SLO], problems: list[Problem]) -> None:
+    """An ``events`` composite adds events of one kind: requests, or time slices, not both."""
+    sli = slo.sli
+    if not isinstance(sli, CompositeSLI) or sli.method is not CompositeMethod.EVENTS:
+        return
+    leaves = [p for p in _parts(slo, by_name).values() if not isinstance(p.sli, CompositeSLI)]
+    sliced = sorted(leaf.name for leaf in leaves if leaf.sliced)
+    counted = sorted(leaf.name for leaf in leaves if not leaf.sliced)
+    if sliced and counted:
+        problems.append(
+            Problem(
+                ("slos", index, "composite", "method"),
+                f"'events' would add time slices ({sliced[0]!r}) to events ({counted[0]!r}); "
+                "use 'method: weighted' to combine their SLIs",
+            )
+        )
+
+
 def _parts(slo: SLO, by_name: dict[str, SLO]) -> dict[str, SLO]:
     """Every SLO ``slo`` is made of, through nested composites too."""
     out: dict[str, SLO] = {}
@@ -98,6 +117,8 @@ def resolve_composites(
     if not _check(configs, slos, problems):
         return slos
     by_name = {slo.name: slo for slo in slos}
+    for index, slo in enumerate(slos):
+        _check_units(slo, index, by_name, problems)
     return tuple(
         replace(slo, sli=replace(slo.sli, parts=MappingProxyType(_parts(slo, by_name))))
         if isinstance(slo.sli, CompositeSLI)
