@@ -1,7 +1,8 @@
 """Which counters a config generation evaluates with, and the scrape source's lifetime.
 
 With a PromQL backend: the store counter first (with ``--data-dir``), then
-the direct counter for every SLO the store cannot count. With
+the grouped counter for the groups of grouped SLOs (a query pair per window for
+all groups of one), then the direct counter for every SLO left. With
 ``source: scrape``: the store counter alone, reading the scraped targets.
 A scrape source keeps running across reloads that leave ``source.scrape``
 unchanged; otherwise the old one stops and a new one starts.
@@ -19,6 +20,7 @@ import aiohttp
 from exporter.pipeline.counts import EventCounter
 from exporter.pipeline.direct import DirectCounter
 from exporter.pipeline.generation import ConfigGeneration
+from exporter.pipeline.grouped import GroupedCounter
 from exporter.pipeline.stored import HistoryKeeper, StoreCounter
 from exporter.samples import QueryTally
 from exporter.settings import ScrapeSettings
@@ -76,6 +78,9 @@ class Counters:
                     self.keeper, promql, promql, tally, interval=interval, concurrency=concurrency
                 )
             )
+        grouped = {c.name: c.slo for c in generation.slos if c.slo.grouping is not None}
+        if grouped:
+            counters.append(GroupedCounter(gate, grouped))
         counters.append(DirectCounter(gate))
         return counters
 

@@ -13,12 +13,19 @@ import io
 import json
 from pathlib import Path
 
+import aiohttp
 import pytest
 from history import API_ROUTES
 from truth import DAY, expected_burn, route_truth, write_grouped_config
 
 from exporter.cli import main
+from exporter.config.loader import load_config
 from exporter.domain.durations import parse_duration
+from exporter.pipeline.compiled import compile_slo
+from exporter.pipeline.cycle import Pipeline
+from exporter.pipeline.direct import DirectCounter
+from exporter.promql.client import PromQLClient
+from exporter.promql.gate import QueryGate
 
 OFFSETS = {"now": 0, "1d-ago": -DAY}
 
@@ -116,3 +123,28 @@ def test_max_groups_keeps_the_first_groups_and_says_so(backend, tmp_path, capsys
     assert capped[0]["slo"] == "api-availability"
     assert capped[0]["groups_found"] == len(found)
     assert capped[0]["max_groups"] == 2
+
+
+async def test_per_group_queries_count_the_same_as_the_grouped_ones(backend, tmp_path):
+    """Counted by the direct counter, with each group's own queries instead of one pair
+    ``by (route)`` per window, every group's windows are the same truth."""
+    settings = load_config(write_grouped_config(tmp_path, backend.url))
+    async with aiohttp.ClientSession() as session:
+        gate = QueryGate(PromQLClient(session, settings.backend), 4)
+        compiled = [compile_slo(s) for s in settings.slos]
+        run = await Pipeline(compiled, [DirectCounter(gate)], gate).evaluate(backend.now)
+    assert not run.failures
+    assert set(run.paths) == {"groups", "direct"}
+    groups = run.groups["api-availability"]
+    assert run.paths["direct"].tally.total == 2 * len(groups) * len(
+        groups[0].windows_at(backend.now)
+    )
+    for member in groups:
+        truth = route_truth(member.group["route"])
+        for window, result in run.results[member.name].windows.items():
+            assert result.events.total == pytest.approx(
+                truth.total(backend.history, backend.now, window)
+            )
+            assert result.events.good == pytest.approx(
+                truth.good(backend.history, backend.now, window)
+            )
