@@ -21,6 +21,7 @@ from exporter.pipeline.counts import EventCounter
 from exporter.pipeline.direct import DirectCounter
 from exporter.pipeline.generation import ConfigGeneration
 from exporter.pipeline.grouped import GroupedCounter
+from exporter.pipeline.groups import GroupDiscovery, PromQLDiscovery, SourceDiscovery
 from exporter.pipeline.stored import HistoryKeeper, StoreCounter
 from exporter.samples import QueryTally
 from exporter.settings import ScrapeSettings
@@ -83,6 +84,13 @@ class Counters:
             counters.append(GroupedCounter(gate, grouped))
         counters.append(DirectCounter(gate))
         return counters
+
+    def discovery(self, generation: ConfigGeneration) -> GroupDiscovery | None:
+        """Where ``generation``'s grouped SLOs find their groups (after :meth:`for_generation`):
+        the backend, or the running scrape source."""
+        if generation.settings.scrape is not None:
+            return None if self._scrape is None else SourceDiscovery(self._scrape[1])
+        return None if generation.gate is None else PromQLDiscovery(generation.gate)
 
     def _scrape_source(self, settings: ScrapeSettings) -> ScrapeSource:
         if self._scrape is not None and self._scrape[0] == settings:

@@ -114,7 +114,8 @@ class Daemon:
             raise ConfigError(["source: scrape keeps its history in --data-dir; give one"])
         self.generation = generation
         counters = self.counters.for_generation(generation)
-        self.pipeline = Pipeline(generation.slos, counters, generation.gate)
+        discovery = self.counters.discovery(generation)
+        self.pipeline = Pipeline(generation.slos, counters, discovery)
         logs.add_secrets(generation.secrets)
         self.served.apply(self.slos)
         self.metrics.slos.set(len(generation.slos))

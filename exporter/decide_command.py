@@ -118,8 +118,10 @@ async def _decide(
 
         async def evaluate(slos: tuple[SLO, ...]) -> EvaluationRun:
             generation = build_generation(replace(settings, slos=slos), session)
-            counters = Counters(session, None).for_generation(generation)
-            return await Pipeline(generation.slos, counters, generation.gate).evaluate(at)
+            built = Counters(session, None)
+            counters = built.for_generation(generation)
+            discovery = built.discovery(generation)
+            return await Pipeline(generation.slos, counters, discovery).evaluate(at)
 
         run = await evaluate(chosen)
         failures = {name: f"evaluation failed: {err}" for name, err in run.failures.items()}

@@ -24,6 +24,7 @@ from exporter.domain.durations import parse_duration
 from exporter.pipeline.compiled import compile_slo
 from exporter.pipeline.cycle import Pipeline
 from exporter.pipeline.direct import DirectCounter
+from exporter.pipeline.groups import PromQLDiscovery
 from exporter.promql.client import PromQLClient
 from exporter.promql.gate import QueryGate
 
@@ -132,7 +133,9 @@ async def test_per_group_queries_count_the_same_as_the_grouped_ones(backend, tmp
     async with aiohttp.ClientSession() as session:
         gate = QueryGate(PromQLClient(session, settings.backend), 4)
         compiled = [compile_slo(s) for s in settings.slos]
-        run = await Pipeline(compiled, [DirectCounter(gate)], gate).evaluate(backend.now)
+        run = await Pipeline(compiled, [DirectCounter(gate)], PromQLDiscovery(gate)).evaluate(
+            backend.now
+        )
     assert not run.failures
     assert set(run.paths) == {"groups", "direct"}
     groups = run.groups["api-availability"]

@@ -29,6 +29,12 @@ def test_group_by_builds_a_grouping_with_the_default_cap():
     assert slo.grouping.max_groups == 1000
 
 
+def test_a_scrape_config_may_group():
+    """With ``source: scrape`` the groups come from the scraped series: the config loads."""
+    (slo,) = load_text(SCRAPE).slos
+    assert slo.grouping is not None
+
+
 def test_max_groups_and_several_labels():
     """Several labels keep their order; ``max_groups`` sets the cap."""
     text = GROUPED.replace("[route]", "[route, method]\n    max_groups: 50")
@@ -82,7 +88,6 @@ MISTAKES = [
         8,
         "max_groups must be a whole number",
     ),
-    ("scrape", SCRAPE, 7, "grouped SLOs need a PromQL backend to find their groups"),
 ]
 
 

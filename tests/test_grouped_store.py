@@ -17,6 +17,7 @@ from exporter.config.loader import load_config
 from exporter.pipeline.compiled import compile_slo
 from exporter.pipeline.cycle import EvaluationRun, Pipeline
 from exporter.pipeline.direct import DirectCounter
+from exporter.pipeline.groups import PromQLDiscovery
 from exporter.pipeline.stored import HistoryKeeper
 from exporter.promql.client import PromQLClient
 from exporter.promql.gate import QueryGate
@@ -63,7 +64,9 @@ async def test_the_store_counts_each_group_and_a_new_group_from_its_history(prom
                 stored(HistoryKeeper(store), source, source, tally=tally),
                 DirectCounter(gate),
             ]
-            pipeline = Pipeline([compile_slo(s) for s in settings.slos], counters, gate)
+            pipeline = Pipeline(
+                [compile_slo(s) for s in settings.slos], counters, PromQLDiscovery(gate)
+            )
             before = await pipeline.evaluate(prometheus.now - 3 * HOUR)
             now = await pipeline.evaluate(prometheus.now)
     finally:

@@ -3,13 +3,10 @@
 Only SLIs whose events come from selectors can be grouped (ratio,
 completeness, latency, bool_gauge): each group's selectors get matchers for
 its label values. A group label must not be one of the SLO's own ``labels``
-(its series would carry the label twice), and groups are found with a PromQL
-query, so a ``source: scrape`` config cannot have them.
+(its series would carry the label twice).
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 from exporter.config.problems import Problem
 from exporter.config.schema_slo import SLOConfig
@@ -46,16 +43,3 @@ def grouping(config: SLOConfig, index: int, problems: list[Problem]) -> Grouping
         )
         return None
     return Grouping(tuple(config.group_by), config.max_groups or DEFAULT_MAX_GROUPS)
-
-
-def check_no_groups_when_scraping(configs: Sequence[SLOConfig], problems: list[Problem]) -> None:
-    """Groups are found with a PromQL query: a ``source: scrape`` config has none to send."""
-    for index, config in enumerate(configs):
-        if config.group_by is not None:
-            problems.append(
-                Problem(
-                    ("slos", index, "group_by"),
-                    "grouped SLOs need a PromQL backend to find their groups; with "
-                    "'source: scrape' list one SLO per label value instead",
-                )
-            )

@@ -17,7 +17,6 @@ from pydantic import ValidationError
 
 from exporter.config.backend_settings import backend_settings
 from exporter.config.build_composite import resolve_composites
-from exporter.config.build_grouping import check_no_groups_when_scraping
 from exporter.config.build_policy import build_policy
 from exporter.config.build_slo import DEFAULT_STATUS, check_status, slo, with_links
 from exporter.config.problems import Problem
@@ -65,7 +64,6 @@ def validate_and_build(
     if config.source is not None:
         scrape = scrape_settings(config.source, problems)
         check_scrapable(config.slos, slos, problems)
-        check_no_groups_when_scraping(config.slos, problems)
     if backend is None:
         return None
     evaluation = EvaluationSettings(

@@ -25,9 +25,8 @@ from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.composites import composite_events, copy_name, counted_copies
 from exporter.pipeline.counts import Counted, EventCounter
 from exporter.pipeline.groups import PATH as GROUPS_PATH
-from exporter.pipeline.groups import FoundGroups, GroupFinder
+from exporter.pipeline.groups import FoundGroups, GroupDiscovery, GroupFinder
 from exporter.pipeline.pause import Pauser
-from exporter.promql.gate import QueryGate
 from exporter.samples import QueryTally
 
 
@@ -82,19 +81,19 @@ Routes = tuple[tuple[EventCounter, tuple[CompiledSLO, ...]], ...]
 class Pipeline:
     """A config generation's SLOs routed to its counters, once; :meth:`evaluate` per T.
 
-    ``gate`` sends the grouped SLOs' discovery queries (None: no PromQL backend).
+    ``discovery`` finds the grouped SLOs' groups (None: nothing can; they fail).
     """
 
     def __init__(
         self,
         slos: Sequence[CompiledSLO],
         counters: Sequence[EventCounter],
-        gate: QueryGate | None = None,
+        discovery: GroupDiscovery | None = None,
     ) -> None:
         self.slos = tuple(slos)
         self.counters = tuple(counters)
         self.grouped = tuple(slo for slo in self.slos if slo.slo.grouping is not None)
-        self._finder = GroupFinder(gate)
+        self._finder = GroupFinder(discovery)
         self.composites = tuple(s for s in self.slos if isinstance(s.slo.sli, CompositeSLI))
         copies = [copy for c in self.composites for copy in counted_copies(c.slo)]
         self._copies = frozenset(copy.name for copy in copies)

@@ -1,7 +1,8 @@
 """The planning step of grouped SLOs: find each one's groups at T and compile them.
 
 Before counting, every grouped SLO (``group_by``) sends one discovery query
-(:func:`~exporter.promql.group_queries.discovery_query`) and becomes one
+(:func:`~exporter.promql.group_queries.discovery_query`; with ``source: scrape``, the
+label values of the total series the targets expose) and becomes one
 compiled SLO per group found, whose selectors match that group only. The
 counters then count the groups like any other SLO. Groups come and go with
 the data: a group whose total series had no events in the period is not
@@ -19,6 +20,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import Protocol
 
 import structlog
 
@@ -29,7 +31,7 @@ from exporter.pipeline.compiled import CompiledSLO, compile_slo
 from exporter.pipeline.pause import Pauser
 from exporter.promql.gate import QueryGate
 from exporter.promql.group_queries import discovery_query, group_sli
-from exporter.samples import QueryTally
+from exporter.samples import QueryTally, Source
 
 log = structlog.get_logger("slo_exporter")
 
@@ -64,28 +66,68 @@ def group_slo(slo: SLO, values: GroupValues) -> SLO:
     )
 
 
+class GroupDiscovery(Protocol):
+    """Where the groups of a grouped SLO are found."""
+
+    async def values(self, slo: CompiledSLO, at: float, tally: QueryTally) -> set[GroupValues]:
+        """The label values of the SLO's groups at ``at`` (raises ``BackendError``)."""
+        ...
+
+
+class PromQLDiscovery:
+    """Groups with events in the period: one ``count by`` query through the gate."""
+
+    def __init__(self, gate: QueryGate) -> None:
+        self._gate = gate
+
+    async def values(self, slo: CompiledSLO, at: float, tally: QueryTally) -> set[GroupValues]:
+        """The groups whose total series had events in the period ending at ``at``."""
+        grouping = slo.slo.grouping
+        assert grouping is not None, "only grouped SLOs are planned"
+        query = discovery_query(slo.slo.sli, grouping.labels, slo.slo.period_window(at))
+        series = await self._gate.counting(tally).series(query, at)
+        return {tuple(labels.get(label, "") for label in grouping.labels) for labels, _ in series}
+
+
+class SourceDiscovery:
+    """Groups of a ``source: scrape`` config: the label values of the total series the
+    targets expose now (a scrape has no past to ask for events in the period)."""
+
+    def __init__(self, source: Source) -> None:
+        self._source = source
+
+    async def values(self, slo: CompiledSLO, at: float, tally: QueryTally) -> set[GroupValues]:
+        """The groups of the total series in the latest scrapes."""
+        grouping = slo.slo.grouping
+        assert grouping is not None, "only grouped SLOs are planned"
+        total = slo.sli_queries.selectors.total
+        snapshot = await self._source.snapshot([total], at)
+        return {
+            tuple(dict(series).get(label, "") for label in grouping.labels)
+            for series in snapshot.values.get(total, {})
+        }
+
+
 class GroupFinder:
     """Finds the groups of a generation's grouped SLOs; keeps their compiled SLOs."""
 
-    def __init__(self, gate: QueryGate | None) -> None:
-        self._gate = gate
+    def __init__(self, discovery: GroupDiscovery | None) -> None:
+        self._discovery = discovery
         self._compiled: dict[str, dict[GroupValues, CompiledSLO]] = {}
         self._capped: set[str] = set()
 
     async def find(self, grouped: Sequence[CompiledSLO], at: float) -> FoundGroups:
-        """Each grouped SLO's groups with events in its period at ``at``."""
+        """Each grouped SLO's groups at ``at``."""
         found = FoundGroups()
-        if self._gate is None:
+        discovery = self._discovery
+        if discovery is None:
             for slo in grouped:
                 found.failures[slo.name] = QueryError(
-                    "grouped SLOs need a PromQL backend to find their groups",
-                    query=slo.name,
-                    at=at,
+                    "grouped SLOs need a source to find their groups", query=slo.name, at=at
                 )
             return found
-        gate = self._gate.counting(found.tally)
         answers = await asyncio.gather(
-            *(self._values(gate, slo, at) for slo in grouped), return_exceptions=True
+            *(discovery.values(slo, at, found.tally) for slo in grouped), return_exceptions=True
         )
         pause = Pauser()
         for slo, answer in zip(grouped, answers, strict=True):
@@ -96,13 +138,6 @@ class GroupFinder:
             else:
                 found.members[slo.name] = await self._members(slo, answer, found, pause)
         return found
-
-    async def _values(self, gate: QueryGate, slo: CompiledSLO, at: float) -> set[GroupValues]:
-        grouping = slo.slo.grouping
-        assert grouping is not None, "only grouped SLOs are planned"
-        query = discovery_query(slo.slo.sli, grouping.labels, slo.slo.period_window(at))
-        series = await gate.series(query, at)
-        return {tuple(labels.get(label, "") for label in grouping.labels) for labels, _ in series}
 
     async def _members(
         self, slo: CompiledSLO, values: set[GroupValues], found: FoundGroups, pause: Pauser
