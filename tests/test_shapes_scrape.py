@@ -1,8 +1,9 @@
-"""A grouped SLO with ``source: scrape``: groups from the scraped series, counted exactly.
+"""Grouped and composite SLOs with ``source: scrape``, counted exactly.
 
 The demo service counts ``http_requests_total{code}``; grouped by ``code``, each code is an
 SLO whose events must be exactly what the service counted for that code after the first
-scrape (the baseline), like any scraped SLO (``test_scrape_daemon.py``).
+scrape (the baseline), like any scraped SLO (``test_scrape_daemon.py``). A composite of
+two scraped SLOs adds their events.
 """
 
 from __future__ import annotations
@@ -33,6 +34,28 @@ slos:
       ratio:
         good: http_requests_total{{code!~"5.."}}
         total: http_requests_total
+  - name: demo-served
+    service: demo
+    objective: 99
+    period: 1d
+    sli:
+      ratio:
+        bad: http_requests_total{{code=~"5.."}}
+        total: http_requests_total
+  - name: demo-found
+    service: demo
+    objective: 99
+    period: 1d
+    sli:
+      ratio:
+        bad: http_requests_total{{code="404"}}
+        total: http_requests_total
+  - name: demo-journey
+    service: demo
+    objective: 99
+    period: 1d
+    composite:
+      objectives: [{{slo: demo-served}}, {{slo: demo-found}}]
 """
 T0 = 1_800_000_000
 
@@ -95,3 +118,24 @@ async def test_each_scraped_code_is_a_group_with_its_own_events(daemon_and_servi
         )
         assert total == events
         assert good == (0.0 if code.startswith("5") else events)
+
+
+async def test_a_composite_of_scraped_slos_adds_their_events(daemon_and_service):
+    """The events composite's 5m window holds both components' requests and bad ones."""
+    daemon, service, clock = daemon_and_service
+    service.serve(100)
+    await daemon.evaluate_once(at=T0)
+    before = per_code(service)
+    service.start_incident(error_rate=0.3, seconds=3600, slow=1.0)
+    service.serve(1000)
+    clock.now = T0 + 60
+    run = await daemon.evaluate_once(at=T0 + 60)
+    assert not run.failures
+    after = per_code(service)
+    delta = {code: after[code] - before[code] for code in after}
+    total = sum(delta.values())
+    bad = delta["500"] + delta["503"] + delta["404"]
+    samples = parse(daemon.exposition.decode())
+    assert one(samples, "slo_window_events", slo="demo-journey", window="5m") == 2 * total
+    good = one(samples, "slo_window_good_events", slo="demo-journey", window="5m")
+    assert good == 2 * total - bad
