@@ -114,8 +114,7 @@ class Daemon:
             raise ConfigError(["source: scrape keeps its history in --data-dir; give one"])
         self.generation = generation
         counters = self.counters.for_generation(generation)
-        discovery = self.counters.discovery(generation)
-        self.pipeline = Pipeline(generation.slos, counters, discovery)
+        self.pipeline = Pipeline(generation.slos, counters, self.counters.discovery(generation))
         logs.add_secrets(generation.secrets)
         self.served.apply(self.slos)
         self.metrics.slos.set(len(generation.slos))
