@@ -96,3 +96,6 @@ async def test_the_api_lists_groups_and_composites(served):
     assert (await response.json())["slo"]["name"] == name
     page = await client.get("/slo/" + quote(name, safe=""))
     assert page.status == 200
+    chosen = await (await client.get("/api/v1/slos", params={"label": "route:/pay"})).json()
+    assert [item["name"] for item in chosen["slos"]] == [name]
+    assert chosen["slos"][0]["labels"] == {"team": "web", "route": "/pay"}
