@@ -151,3 +151,20 @@ async def test_per_group_queries_count_the_same_as_the_grouped_ones(backend, tmp
             assert result.events.good == pytest.approx(
                 truth.good(backend.history, backend.now, window)
             )
+
+
+def test_decide_judges_each_group(backend, tmp_path):
+    """The release gate sees each group as an SLO: the one that decides is a route, and
+    every route with traffic is among the standings, none as the ungrouped SLO."""
+    config = write_grouped_config(tmp_path, backend.url)
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = main(
+            ["decide", "-c", str(config), "--service", "api", "--at", str(backend.now),
+             "--risk", "low", "--format", "json"]
+        )  # fmt: skip
+    document = json.loads(buffer.getvalue())
+    assert code == document["exit_code"], buffer.getvalue()
+    names = {item["slo"] for item in document["slos"]}
+    expected = {route_truth(r).name for r in _routes_with_traffic(backend, backend.now)}
+    assert names == expected
