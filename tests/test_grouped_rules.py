@@ -1,4 +1,4 @@
-"""Rules for a grouped SLO: exporter mode alerts per group, native mode leaves it out."""
+"""Rules for a grouped SLO: exporter mode alerts per group, native mode records per group."""
 
 from __future__ import annotations
 
@@ -25,13 +25,36 @@ def test_exporter_mode_pages_for_the_burning_group_alone(tmp_path):
         pytest.fail(f"promtool test rules failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
 
 
-def test_native_mode_leaves_a_grouped_slo_out_with_the_reason(tmp_path):
-    """Native rules sum fixed series; a grouped SLO is left out, saying why."""
+@pytest.mark.integration
+def test_native_mode_records_each_group_and_promtool_accepts_it(tmp_path):
+    """Native rules sum a grouped SLO's step events by its group labels; promtool checks them."""
     rules = tmp_path / "native.yaml"
     outcome = run_rules(
-        "-c", str(SCENARIOS / "grouped_slos.yaml"), "--mode", "native", "-o", str(rules),
+        "-c", str(SCENARIOS / "grouped_slos.yaml"), "--mode", "native", "-o", str(rules)
+    )
+    assert outcome.code == 0, outcome.stderr
+    assert "sum by (route) (" in rules.read_text()
+    checked = promtool("check", "rules", str(rules))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_native_mode_leaves_out_a_grouped_gauge_with_the_reason(tmp_path):
+    """Native rules group counters only: a grouped bool_gauge SLO is left out, saying why."""
+    config = tmp_path / "gauge.yaml"
+    config.write_text(
+        (SCENARIOS / "grouped_slos.yaml")
+        .read_text()
+        .replace(
+            """      ratio:
+        bad: api_requests_total{code=~"5.."}
+        total: api_requests_total""",
+            "      bool_gauge: {metric: probe_success}",
+        )
+    )
+    outcome = run_rules(
+        "-c", str(config), "--mode", "native", "-o", str(tmp_path / "native.yaml"),
         "--skip-unsupported",
     )  # fmt: skip
     assert outcome.code == 0, outcome.stderr
     assert "api-availability" in outcome.stderr
-    assert "groups are found at evaluation time" in outcome.stderr
+    assert "native rules group counters only" in outcome.stderr
