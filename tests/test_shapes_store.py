@@ -1,4 +1,5 @@
-"""Grouped SLOs counted by the history store (``--data-dir``) on a real Prometheus.
+"""Grouped and composite SLOs counted by the history store (``--data-dir``) on a real
+Prometheus.
 
 The groups found at T go to the store counter like any SLO: a group seen for the first
 time is backfilled from the backend, so a new group starts with the history it has.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import aiohttp
 from pipelines import stored
-from truth import route_truth, write_grouped_config
+from truth import COMPONENT_EVENTS, route_truth, write_composite_config, write_grouped_config
 
 from exporter.config.loader import load_config
 from exporter.pipeline.compiled import compile_slo
@@ -79,3 +80,37 @@ async def test_the_store_counts_each_group_and_a_new_group_from_its_history(prom
         assert run.paths["store"].slos == len(run.groups["api-availability"])
         assert run.paths["direct"].slos == 0
         assert wrong_windows(prometheus.history, run) == []
+
+
+async def test_the_store_counts_a_composites_components_over_its_windows(prometheus, tmp_path):
+    """A composite's component copies go to the store like any SLO: the events composite's
+    windows equal its components' truth summed (the period within one coarse bucket)."""
+    settings = load_config(write_composite_config(tmp_path, prometheus.url))
+    store = HistoryStore.open(tmp_path / "data")
+    try:
+        async with aiohttp.ClientSession() as session:
+            gate = QueryGate(PromQLClient(session, settings.backend), 4)
+            tally = QueryTally()
+            source = PromQLSource(gate.counting(tally))
+            counters = [
+                stored(HistoryKeeper(store), source, source, tally=tally),
+                DirectCounter(gate),
+            ]
+            pipeline = Pipeline([compile_slo(s) for s in settings.slos], counters, None)
+            run = await pipeline.evaluate(prometheus.now)
+    finally:
+        store.close()
+    assert not run.failures
+    assert run.paths["direct"].slos == 2  # the query SLI search-availability and its copy
+    result = run.results["checkout-journey"]
+    history, at = prometheus.history, prometheus.now
+    leaves = ("cart-availability", "pay-availability")
+    edge = sum(
+        COMPONENT_EVENTS[leaf][1](history, at - 7 * 86400 + COARSE, 2 * COARSE) for leaf in leaves
+    )
+    for window, got in {**result.windows, 7 * 86400: result.period}.items():
+        allowed = edge if window == 7 * 86400 else 1e-9
+        total = sum(COMPONENT_EVENTS[leaf][1](history, at, window) for leaf in leaves)
+        good = sum(COMPONENT_EVENTS[leaf][0](history, at, window) for leaf in leaves)
+        assert abs(got.events.total - total) <= allowed, window
+        assert abs(got.events.good - good) <= allowed, window
