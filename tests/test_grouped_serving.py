@@ -2,15 +2,20 @@
 
 The exposition is built from evaluation runs made by hand (the numbers do not matter
 here, the ground truth lives in ``test_grouped_against_backends.py``); it is parsed with
-prometheus-client's own parser.
+prometheus-client's own parser. Last, eval against a fake backend that fails (fault
+injection).
 """
 
 from __future__ import annotations
+
+import asyncio
+import json
 
 from config_text import load_text
 from prometheus_client.parser import text_string_to_metric_families
 from truth import GROUPED_CONFIG
 
+from exporter.cli import main
 from exporter.domain.budget import WindowEvents
 from exporter.domain.evaluate import evaluate_slo
 from exporter.domain.model import SLO
@@ -111,3 +116,27 @@ def test_before_any_group_is_found_the_grouped_slo_is_unknown():
     status = {labels["status"]: value for name, labels, value in samples if name == "slo_status"}
     assert status["unknown"] == 1.0
     assert all("route" not in labels for _, labels, _ in samples)
+
+
+async def test_eval_with_groups_that_cannot_be_found_is_one_line_and_exit_3(
+    fake_backend, tmp_path, capsys
+):
+    """A backend failing the discovery query: eval lists the grouped SLO as unknown with
+    the error, logs one line for it, no traceback, exit code 3."""
+    fake_backend.mode = "http500"
+    path = tmp_path / "grouped.yaml"
+    path.write_text(GROUPED_CONFIG.format(url=fake_backend.url, max_groups=""))
+    code = await asyncio.to_thread(
+        main, ["--log-format", "json", "eval", "-c", str(path), "--format", "json"]
+    )
+    out, err = capsys.readouterr()
+    assert code == 3
+    (slo,) = json.loads(out)["slos"]
+    assert slo["name"] == "api-availability"
+    assert slo["status"] == "unknown"
+    assert "500" in slo["error"]
+    failed = [json.loads(line) for line in err.splitlines()]
+    assert [line["slo"] for line in failed if line["event"] == "slo_evaluation_failed"] == [
+        "api-availability"
+    ]
+    assert "Traceback" not in err
