@@ -108,7 +108,8 @@ def _register_slos(app: web.Application, daemon_key: web.AppKey[Daemon]) -> None
         return web.json_response(openapi.DOCUMENT)
 
     app.router.add_get("/api/v1/slos", slos)
-    app.router.add_get("/api/v1/slos/{name}", slo)
+    # ".+": a group's name may hold a "/" (api-availability{route="/pay"}), sent as %2F
+    app.router.add_get("/api/v1/slos/{name:.+}", slo)
     app.router.add_get("/api/v1/status", status)
     app.router.add_get("/api/v1/openapi.json", document)
 

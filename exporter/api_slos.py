@@ -74,14 +74,15 @@ def _budget(result: SLOResult | None) -> JSON:
 
 
 def summary(entry: Served, failed: Mapping[str, str]) -> JSON:
-    """One SLO as ``/api/v1/slos`` lists it."""
+    """One SLO as ``/api/v1/slos`` lists it (a group's labels with the SLO's own, as on
+    its series)."""
     slo, result = entry.slo, entry.result
     status = reported_status(result.status if entry.fresh and result is not None else None)
     windows = [] if result is None else result.labelled_windows()
     return {
         "name": slo.name,
         "service": slo.service,
-        "labels": dict(slo.labels),
+        "labels": {**slo.labels, **slo.group},
         "objective_ratio": slo.objective / 100.0,
         "status": status.value,
         "evaluation": evaluation_state(entry, failed),
@@ -184,7 +185,7 @@ def slo_list(entries: Sequence[Served], failed: Mapping[str, str], filters: JSON
         slo = entry.slo
         if service is not None and slo.service != service:
             continue
-        if any(slo.labels.get(k) != v for k, v in pairs):
+        if any(slo.labels.get(k, slo.group.get(k)) != v for k, v in pairs):
             continue
         item = summary(entry, failed)
         if statuses and item["status"] not in statuses:

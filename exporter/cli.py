@@ -175,7 +175,9 @@ def _load(path: Path) -> Settings | None:
 async def _evaluate(settings: Settings, at: float) -> EvaluationRun:
     async with aiohttp.ClientSession() as session:
         generation = build_generation(settings, session)
-        pipeline = Pipeline(generation.slos, Counters(session, None).for_generation(generation))
+        built = Counters(session, None)
+        counters = built.for_generation(generation)
+        pipeline = Pipeline(generation.slos, counters, built.discovery(generation))
         return await pipeline.evaluate(at)
 
 

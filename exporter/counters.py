@@ -1,7 +1,8 @@
 """Which counters a config generation evaluates with, and the scrape source's lifetime.
 
 With a PromQL backend: the store counter first (with ``--data-dir``), then
-the direct counter for every SLO the store cannot count. With
+the grouped counter for the groups of grouped SLOs (a query pair per window for
+all groups of one), then the direct counter for every SLO left. With
 ``source: scrape``: the store counter alone, reading the scraped targets.
 A scrape source keeps running across reloads that leave ``source.scrape``
 unchanged; otherwise the old one stops and a new one starts.
@@ -19,6 +20,8 @@ import aiohttp
 from exporter.pipeline.counts import EventCounter
 from exporter.pipeline.direct import DirectCounter
 from exporter.pipeline.generation import ConfigGeneration
+from exporter.pipeline.grouped import GroupedCounter
+from exporter.pipeline.groups import GroupDiscovery, PromQLDiscovery, SourceDiscovery
 from exporter.pipeline.stored import HistoryKeeper, StoreCounter
 from exporter.samples import QueryTally
 from exporter.settings import ScrapeSettings
@@ -76,8 +79,18 @@ class Counters:
                     self.keeper, promql, promql, tally, interval=interval, concurrency=concurrency
                 )
             )
+        grouped = {c.name: c.slo for c in generation.slos if c.slo.grouping is not None}
+        if grouped:
+            counters.append(GroupedCounter(gate, grouped))
         counters.append(DirectCounter(gate))
         return counters
+
+    def discovery(self, generation: ConfigGeneration) -> GroupDiscovery | None:
+        """Where ``generation``'s grouped SLOs find their groups (after :meth:`for_generation`):
+        the backend, or the running scrape source."""
+        if generation.settings.scrape is not None:
+            return None if self._scrape is None else SourceDiscovery(self._scrape[1])
+        return None if generation.gate is None else PromQLDiscovery(generation.gate)
 
     def _scrape_source(self, settings: ScrapeSettings) -> ScrapeSource:
         if self._scrape is not None and self._scrape[0] == settings:

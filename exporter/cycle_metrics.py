@@ -42,6 +42,8 @@ def record_cycle(metrics: SelfMetrics, run: EvaluationRun) -> None:
     metrics.backend_up.set(1 if run.backend_reachable else 0)
     metrics.evaluation_duration.observe(run.duration)
     metrics.evaluations.labels(result="failure" if run.failures else "success").inc()
+    metrics.groups.set(sum(len(groups) for groups in run.groups.values()))
+    metrics.groups_dropped.set(sum(run.groups_dropped.values()))
     for path, done in run.paths.items():
         metrics.cycle_queries.labels(path=path).set(done.tally.total)
         metrics.cycle_slos.labels(path=path).set(done.slos)

@@ -113,7 +113,8 @@ class Daemon:
         if generation.scrapes and self.store is None:
             raise ConfigError(["source: scrape keeps its history in --data-dir; give one"])
         self.generation = generation
-        self.pipeline = Pipeline(generation.slos, self.counters.for_generation(generation))
+        counters = self.counters.for_generation(generation)
+        self.pipeline = Pipeline(generation.slos, counters, self.counters.discovery(generation))
         logs.add_secrets(generation.secrets)
         self.served.apply(self.slos)
         self.metrics.slos.set(len(generation.slos))

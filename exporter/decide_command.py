@@ -34,7 +34,7 @@ from exporter.domain.evaluate import SLOResult
 from exporter.domain.model import SLO, Status
 from exporter.domain.recovery import Recovery, first_recovery, shift_grid
 from exporter.errors import ConfigError
-from exporter.pipeline.cycle import EvaluationRun, Pipeline
+from exporter.pipeline.cycle import EvaluationRun, Pipeline, listed
 from exporter.pipeline.generation import build_generation
 from exporter.settings import Settings
 
@@ -118,12 +118,15 @@ async def _decide(
 
         async def evaluate(slos: tuple[SLO, ...]) -> EvaluationRun:
             generation = build_generation(replace(settings, slos=slos), session)
-            counters = Counters(session, None).for_generation(generation)
-            return await Pipeline(generation.slos, counters).evaluate(at)
+            built = Counters(session, None)
+            counters = built.for_generation(generation)
+            discovery = built.discovery(generation)
+            return await Pipeline(generation.slos, counters, discovery).evaluate(at)
 
         run = await evaluate(chosen)
         failures = {name: f"evaluation failed: {err}" for name, err in run.failures.items()}
-        standings = [standing(s, run.results.get(s.name), failures.get(s.name, "")) for s in chosen]
+        shown = listed(chosen, run)  # a grouped SLO as its groups
+        standings = [standing(s, run.results.get(s.name), failures.get(s.name, "")) for s in shown]
         decision = decide(standings, risk, settings.policy)
         recovery = None
         if decision.driver is not None and decision.driver.name in run.results:

@@ -10,7 +10,7 @@ from typing import Any
 from exporter.domain.durations import format_duration
 from exporter.domain.model import SLO, Status
 from exporter.domain.status import reported_status
-from exporter.pipeline.cycle import EvaluationRun
+from exporter.pipeline.cycle import EvaluationRun, listed
 
 
 def rfc3339(ts: float) -> str:
@@ -24,11 +24,13 @@ def _finite(value: float | None) -> float | None:
 
 def slo_json(slo: SLO, run: EvaluationRun) -> dict[str, Any]:
     """One SLO's entry; ratios are null where there was no traffic. An SLO whose
-    evaluation failed has status ``unknown`` and its ``error``."""
+    evaluation failed has status ``unknown`` and its ``error``. A group of a grouped SLO
+    names that SLO (``group_of``) and its label values (``group``)."""
     entry: dict[str, Any] = {
         "name": slo.name,
         "service": slo.service,
         "labels": dict(slo.labels),
+        **({"group_of": slo.group_of, "group": dict(slo.group)} if slo.group_of else {}),
         "objective": slo.objective,
         "period": format_duration(slo.period) if slo.calendar is None else slo.calendar.unit.value,
     }
@@ -77,10 +79,10 @@ def slo_json(slo: SLO, run: EvaluationRun) -> dict[str, Any]:
 
 
 def to_json(slos: tuple[SLO, ...], run: EvaluationRun) -> str:
-    """The documented JSON document for one evaluation."""
+    """The documented JSON document for one evaluation (a grouped SLO as its groups)."""
     document = {
         "evaluated_at": rfc3339(run.at),
-        "slos": [slo_json(slo, run) for slo in slos],
+        "slos": [slo_json(slo, run) for slo in listed(slos, run)],
     }
     return json.dumps(document, indent=2, allow_nan=False)
 
@@ -105,7 +107,9 @@ def _burn(value: float | None) -> str:
 
 
 def to_table(slos: tuple[SLO, ...], run: EvaluationRun, colour: bool = False) -> str:
-    """An aligned table: one row per SLO, burn rates for the common windows."""
+    """An aligned table: one row per SLO (per group of a grouped one), burn rates for the
+    common windows."""
+    slos = listed(slos, run)
     windows = sorted(
         {w for slo in slos for w in slo.windows if slo.calendar is not None or w < slo.period}
     )

@@ -23,7 +23,8 @@ from exporter.domain.model import SLO, BurnRateRule, Status
 from exporter.domain.status import reported_status
 
 LAST_SUCCESS = "slo_exporter_last_successful_evaluation_timestamp_seconds"
-"""A self-metric per SLO, labelled ``slo`` only; written with the SLO series, once a cycle."""
+"""A self-metric per SLO, labelled ``slo`` only (and a group's labels); written with the SLO
+series, once a cycle."""
 
 _FAMILIES: dict[str, str] = {
     "slo_objective_ratio": "Objective of the SLO as a ratio of good events (0.999 for 99.9 %).",
@@ -72,17 +73,18 @@ class Served:
 
 
 LabelKey = tuple[str, str] | BurnRateRule | None | Literal["name"]
-"""Which of an SLO's label sets a sample has: None for the SLO's own labels,
+"""Which of an SLO's label sets a sample has: None for the SLO's own labels (a group's
+``slo`` is its grouped SLO's name, and it carries the group's labels too),
 ``("window", "5m")`` or ``("status", "healthy")`` for one more label, a rule
 for its ``severity``, ``long_window`` and ``short_window``, ``"name"`` for
-``slo`` alone."""
+``slo`` alone (with a group's labels)."""
 
 
 def labels_of(slo: SLO, key: LabelKey) -> dict[str, str]:
     """The full label set ``key`` names for ``slo``."""
     if key == "name":
-        return {"slo": slo.name}
-    base = {**slo.labels, "slo": slo.name, "service": slo.service}
+        return {**slo.group, "slo": slo.family}
+    base = {**slo.labels, **slo.group, "slo": slo.family, "service": slo.service}
     if key is None:
         return base
     if isinstance(key, BurnRateRule):

@@ -71,6 +71,10 @@ CORE: tuple[Series, ...] = (
            "backfill and gap fills) or direct (window queries).", ("path",), _PATHS),
     Series("cycle_slos", Gauge, "slo_exporter_cycle_slos",
            "SLOs the last cycle evaluated, by path (store or direct).", ("path",), _PATHS),
+    Series("groups", Gauge, "slo_exporter_slo_groups",
+           "Groups of grouped SLOs (group_by) the last cycle found and evaluated."),
+    Series("groups_dropped", Gauge, "slo_exporter_slo_groups_dropped",
+           "Groups the last cycle found beyond their SLO's max_groups, not evaluated."),
     Series("shard", Gauge, "slo_exporter_shard_info",
            "Always 1; which share of the config's SLOs this replica evaluates (--shard).",
            ("index", "count")),
@@ -116,6 +120,8 @@ class SelfMetrics:
     reload_time: Gauge
     cycle_queries: Gauge
     cycle_slos: Gauge
+    groups: Gauge
+    groups_dropped: Gauge
     shard: Gauge
     range_queries: Counter
     filled: Counter

@@ -27,6 +27,8 @@ class ServedSLOs:
 
     def __init__(self) -> None:
         self._served: dict[str, Served] = {}
+        self._groups: dict[str, dict[str, Served]] = {}
+        """Per grouped SLO whose groups were found: each group's entry, by its name."""
         self._renderer = exposition.Renderer()
         self.exposition: bytes = b""
         self._gzipped: tuple[bytes, bytes] | None = None
@@ -38,47 +40,81 @@ class ServedSLOs:
         """Why each SLO that failed in the last cycle failed (one line each)."""
 
     def apply(self, slos: Iterable[SLO]) -> None:
-        """Serve ``slos`` from now on; an unchanged SLO keeps its numbers."""
+        """Serve ``slos`` from now on; an unchanged SLO keeps its numbers (a grouped one
+        its groups')."""
         old, self._served = self._served, {}
+        old_groups, self._groups = self._groups, {}
         for slo in slos:
             previous = old.get(slo.name)
             if previous is not None and previous.slo == slo:
                 self._served[slo.name] = previous
+                if slo.name in old_groups:
+                    self._groups[slo.name] = old_groups[slo.name]
             else:
                 succeeded_at = None if previous is None else previous.succeeded_at
                 self._served[slo.name] = Served(slo, None, fresh=False, succeeded_at=succeeded_at)
 
     def entries(self) -> list[Served]:
-        """The served entry of every SLO of the current config."""
-        return list(self._served.values())
+        """The served entry of every SLO of the current config; a grouped SLO's groups
+        stand in for it once they were found."""
+        out: list[Served] = []
+        for name, entry in self._served.items():
+            groups = self._groups.get(name)
+            out.extend(groups.values() if groups is not None else (entry,))
+        return out
 
     def fold(self, run: EvaluationRun, now: float) -> None:
         """Take a cycle's results; an SLO that failed keeps its last numbers, marked stale."""
+        self._regroup(run)
         for name, result in run.results.items():
-            entry = self._served.get(name)
-            if entry is not None and entry.slo == result.slo:
-                self._served[name] = Served(entry.slo, result, fresh=True, succeeded_at=now)
+            slo = result.slo
+            entries = self._groups.get(slo.group_of) if slo.group_of else self._served
+            entry = None if entries is None else entries.get(name)
+            if entries is not None and entry is not None and entry.slo == slo:
+                entries[name] = Served(entry.slo, result, fresh=True, succeeded_at=now)
         self.last_run, self.last_run_at = run, now
         self.failed = {name: _one_line(str(error)) for name, error in run.failures.items()}
         for name in run.failures:
             entry = self._served.get(name)
-            if entry is not None:
+            if entry is not None:  # an SLO, or a grouped one whose groups were not found
                 self._served[name] = replace(entry, fresh=False)
+                self._stale(self._groups.get(name, {}), None)
+            else:
+                for members in self._groups.values():
+                    self._stale(members, name)
+
+    @staticmethod
+    def _stale(members: dict[str, Served], name: str | None) -> None:
+        """Mark the group ``name`` (None: every group) of ``members`` stale."""
+        for key, member in members.items():
+            if name is None or key == name:
+                members[key] = replace(member, fresh=False)
+
+    def _regroup(self, run: EvaluationRun) -> None:
+        """The groups each grouped SLO has now: new ones added, those not found dropped."""
+        for name, members in run.groups.items():
+            template = self._served.get(name)
+            if template is None or template.slo.grouping is None:
+                continue
+            old = self._groups.get(name, {})
+            self._groups[name] = {
+                slo.name: old.get(slo.name) or Served(slo, None, fresh=False) for slo in members
+            }
 
     def render_now(self) -> None:
         """Render on the calling thread (start-up, before anything serves)."""
-        self.exposition = exposition.render(self._served.values())
+        self.exposition = exposition.render(self.entries())
 
     async def publish(self) -> None:
         """Render and compress the current entries in a worker thread, then serve them."""
-        text, packed = await asyncio.to_thread(self._render, list(self._served.values()))
+        text, packed = await asyncio.to_thread(self._render, self.entries())
         self.exposition, self._gzipped = text, (text, packed)
         self._published += 1
 
     async def publish_reloaded(self) -> None:
         """Render after a reload, unless a cycle published newer numbers meanwhile."""
         published = self._published
-        text = await asyncio.to_thread(exposition.render, list(self._served.values()))
+        text = await asyncio.to_thread(exposition.render, self.entries())
         if self._published == published:
             self.exposition = text
 

@@ -128,4 +128,4 @@ def register(app: web.Application, daemon_key: web.AppKey[Daemon]) -> None:
         return await _html(lambda: _detail(daemon, entry))
 
     app.router.add_get("/", index)
-    app.router.add_get("/slo/{name}", slo)
+    app.router.add_get("/slo/{name:.+}", slo)  # a group's name may hold a "/"

@@ -39,6 +39,15 @@ With them come the counters ``batch_records_expected_total`` and
 ``batch_records_processed_total`` (``{job="nightly-export"}``; processed <= expected every
 minute).  New series draw from their own random stream, so adding them changed no
 existing series.
+
+``api_requests_total{service="api",route,code}`` (codes 200 and 500) has a label with
+several values, for grouped SLOs (``group_by: [route]``), from its own random stream too:
+
+* ``/cart``, ``/pay``, ``/search``: traffic all along; ``/pay`` fails ~20 % during the
+  pay incident ``(now - 30m, now]``;
+* ``/legacy``: traffic only until ``now - 7d - 1h`` (``History.legacy_until``): a group a
+  7-day period finds a day ago but no longer now;
+* ``/new``: traffic from ``now - 2h`` on (``History.new_from``): a group that appears.
 """
 
 from __future__ import annotations
@@ -84,6 +93,8 @@ _SUM_QUANTUM = 1024
 
 CHECKOUT_CODES: tuple[str, ...] = ("200", "404", "500", "503")
 CHECKOUT_INSTANCES: tuple[str, ...] = ("a", "b")
+API_ROUTES: tuple[str, ...] = ("/cart", "/legacy", "/new", "/pay", "/search")
+"""The ``route`` values of ``api_requests_total``, sorted."""
 
 LabelMatcher = str | Callable[[str], bool]
 """An exact label value, or a predicate on the value (absent labels are seen as "")."""
@@ -184,6 +195,10 @@ class History:
     """Timestamps of the isolated minutes where ``probe_success`` is 0 outside the outage."""
     batch_successes: tuple[float, ...] = ()
     """Unix times of every nightly-export success from before ``start`` to ``end``, sorted."""
+    legacy_until: int = 0
+    """``api_requests_total{route="/legacy"}`` has no increments sampled after this."""
+    new_from: int = 0
+    """``api_requests_total{route="/new"}`` has no increments sampled at or before this."""
 
     @property
     def timestamps(self) -> range:
@@ -295,6 +310,7 @@ def _incidents(now: int, end: int) -> dict[str, Incident]:
         "checkout_fast_burn": Incident(now - 45 * MINUTE, now),
         "search_dip": Incident(now - 10 * HOUR, now - 9 * HOUR),
         "batch_failure": Incident(now - 26 * HOUR, now - 23 * HOUR),
+        "pay_incident": Incident(now - 30 * MINUTE, now),
     }
 
 
@@ -428,6 +444,7 @@ def build_history(now: float, seed: int = SEED, span: int = HISTORY_SPAN) -> His
         reset_at=reset_at,
     )
     _add_probe_and_batch(history, random.Random(f"{seed}-gauges"))
+    _add_api_routes(history, random.Random(f"{seed}-routes"))
     _check_resets_detectable(history)
     return history
 
@@ -484,6 +501,35 @@ def _add_probe_and_batch(history: History, rng: random.Random) -> None:
     history.gauges.extend([probe, freshness])
     history.probe_blips = tuple(sorted(blips))
     history.batch_successes = successes
+
+
+_ROUTE_TRAFFIC = {"/cart": 40, "/legacy": 10, "/new": 15, "/pay": 20, "/search": 30}
+"""Mean requests per minute of each route while it has traffic."""
+_ROUTE_ERRORS = {"/cart": 0.002, "/legacy": 0.02, "/new": 0.01, "/pay": 0.01, "/search": 0.001}
+
+
+def _add_api_routes(history: History, rng: random.Random) -> None:
+    """``api_requests_total{service="api",route,code}``: one label with several values."""
+    timestamps = history.timestamps
+    history.legacy_until = history.now - 7 * DAY - HOUR
+    history.new_from = history.now - 2 * HOUR
+    pay_incident = history.incidents["pay_incident"]
+    for route in API_ROUTES:
+        labels = {"service": "api", "route": route}
+        ok = Series("api_requests_total", {**labels, "code": "200"}, [0] * len(timestamps))
+        failed = Series("api_requests_total", {**labels, "code": "500"}, [0] * len(timestamps))
+        for i, ts in enumerate(timestamps):
+            n = max(0, round(_ROUTE_TRAFFIC[route] + rng.uniform(-5, 5)))
+            p_err = 0.2 if route == "/pay" and ts in pay_incident else _ROUTE_ERRORS[route]
+            errors = min(n, _stochastic_round(rng, n * p_err))
+            silent = (route == "/legacy" and ts > history.legacy_until) or (
+                route == "/new" and ts <= history.new_from
+            )
+            if i == 0 or silent:
+                continue
+            ok.increments[i] = n - errors
+            failed.increments[i] = errors
+        history.series.extend([ok, failed])
 
 
 def _check_resets_detectable(history: History) -> None:
@@ -579,6 +625,7 @@ def _write_histogram(
 
 
 __all__ = [
+    "API_ROUTES",
     "BATCH_INTERVAL",
     "BATCH_OFFSET",
     "CHECKOUT_CODES",

@@ -18,7 +18,8 @@ This does the same evaluation faster:
 4. each further level is evaluated (instant queries, only at the times the
    test looks at), imported, and Prometheus restarted to load it.
 
-Samples keep the rule's ``labels``, as Prometheus would record them.
+Samples keep the expression's labels with the rule's ``labels`` laid over them, as
+Prometheus records them.
 """
 
 from __future__ import annotations
@@ -100,12 +101,16 @@ def record_levels(groups: Sequence[dict[str, Any]]) -> list[list[Record]]:
 
 
 def _samples(record: Record, result: list[dict[str, Any]]) -> Iterable[Sample]:
+    """The result's samples as the rule records them: the expression's labels (a grouped
+    SLO's ``route``), the rule's own laid over them, the metric name the record's."""
     for series in result:
+        found = {k: v for k, v in series.get("metric", {}).items() if k != "__name__"}
+        labels = tuple({**found, **dict(record.labels)}.items())
         points = series.get("values") or [series["value"]]
         for timestamp, value in points:
             number = float(value)
             if not math.isnan(number):
-                yield Sample(record.name, record.labels, float(timestamp), number)
+                yield Sample(record.name, labels, float(timestamp), number)
 
 
 def evaluate_range(

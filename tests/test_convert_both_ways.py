@@ -11,9 +11,11 @@ import contextlib
 import io
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from one_slo import one_slo_config
 
 from exporter.config.convert_command import register
 from exporter.config.loader import load_config
@@ -71,6 +73,30 @@ def test_to_openslo_refuses_what_openslo_cannot_say():
     assert (code, out) == (1, "")
     path = ROOT / "config" / "example.yaml"
     assert f'{path}:98: slos[2] "checkout-latency": sli.latency: a latency SLI has no ' in err
+
+
+SHAPES = [
+    (
+        "    group_by: [route]\n",
+        "group_by: group_by has no OpenSLO form",
+    ),
+    (
+        "  - name: journey\n    service: shop\n    objective: 99\n"
+        "    composite: {method: events, objectives: [{slo: checkout-availability}]}\n",
+        'slos.yaml:17: slos[1] "journey": composite: a composite SLI has no OpenSLO form',
+    ),
+]
+
+
+@pytest.mark.parametrize(("extra", "expected"), SHAPES, ids=["grouped", "composite"])
+def test_to_openslo_refuses_grouped_and_composite_slos(tmp_path, extra, expected):
+    """Grouped and composite SLOs have no OpenSLO v1 form: one line naming it, exit 1."""
+    path = tmp_path / "slos.yaml"
+    path.write_text(one_slo_config("http://127.0.0.1:9") + extra)
+    code, out, err = convert("-c", str(path), "--to", "openslo")
+    assert (code, out) == (1, "")
+    assert expected in err
+    assert len(err.strip().splitlines()) == 1
 
 
 WINDOWS = st.sampled_from([("1h", "5m"), ("6h", "30m"), ("1d", "2h"), ("3d", "6h")])

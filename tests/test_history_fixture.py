@@ -147,6 +147,7 @@ EXPECTED_NAMES = {
     "batch_records_processed_total",
     "probe_success",
     "batch_last_success_timestamp_seconds",
+    "api_requests_total",
 }
 
 

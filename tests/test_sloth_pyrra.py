@@ -303,16 +303,25 @@ def test_pyrra_alerting(tmp_path, alerting, expected):
     assert {key: slo[key] for key in expected} == expected
 
 
+def test_pyrra_grouping_is_group_by(tmp_path):
+    """Pyrra's grouping becomes the native group_by: one SLO per route, like Pyrra's."""
+    text = PYRRA.format(extra="", indicator=RATIO + "      grouping: [route, cluster]\n")
+    slo = converted_slo(tmp_path, text)
+    assert slo["group_by"] == ["route", "cluster"]
+    [loaded] = load_config(tmp_path / "slos").slos
+    assert loaded.grouping is not None
+    assert loaded.grouping.labels == ("route", "cluster")
+
+
 @pytest.mark.parametrize(
     ("extra", "indicator", "expected"),
     [
         pytest.param(
             "",
-            RATIO + "      grouping: [route]\n",
+            RATIO + "      grouping: route\n",
             'spec.yaml:11: ServiceLevelObjective "api-slo": spec.indicator.ratio.grouping: '
-            "grouping: not supported yet: slo-exporter evaluates one SLO per definition; write "
-            "one SLO per label value with the label in its selectors",
-            id="grouping",
+            "grouping: expected a list of label names, such as [route]",
+            id="grouping-not-a-list",
         ),
         pytest.param(
             "  alerting: {absentName: Gone}\n",

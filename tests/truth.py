@@ -162,3 +162,123 @@ def expected_burn(truth: TruthSLO, good: float, total: float) -> float | None:
     if total == 0:
         return None
     return (1 - good / total) / (1 - truth.objective / 100)
+
+
+GROUPED_CONFIG = """\
+backend:
+  url: {url}
+  timeout: 10s
+slos:
+  - name: api-availability
+    service: api
+    objective: 99
+    period: 7d
+    labels: {{team: web}}
+    group_by: [route]{max_groups}
+    sli:
+      ratio:
+        bad: api_requests_total{{service="api",code=~"5.."}}
+        total: api_requests_total{{service="api"}}
+"""
+
+
+def write_grouped_config(directory: Path, url: str, max_groups: int | None = None) -> Path:
+    """The grouped test config (``api-availability`` by ``route``) pointing at ``url``."""
+    path = directory / f"grouped-{max_groups}.yaml"
+    extra = "" if max_groups is None else f"\n    max_groups: {max_groups}"
+    path.write_text(GROUPED_CONFIG.format(url=url, max_groups=extra))
+    return path
+
+
+def route_truth(route: str) -> TruthSLO:
+    """The group ``route`` of ``api-availability``: its events, from the generator alone."""
+    total = {"service": "api", "route": route}
+    good = {**total, "code": _not_5xx}
+    return TruthSLO(
+        f'api-availability{{route="{route}"}}',
+        99.0,
+        7 * DAY,
+        lambda h, t, w: h.increase("api_requests_total", good, t, w),
+        lambda h, t, w: h.increase("api_requests_total", total, t, w),
+    )
+
+
+COMPOSITE_CONFIG = """\
+backend:
+  url: {url}
+  timeout: 10s
+slos:
+  - name: cart-availability
+    service: api
+    objective: 99.5
+    period: 7d
+    sli:
+      ratio:
+        bad: api_requests_total{{route="/cart",code=~"5.."}}
+        total: api_requests_total{{route="/cart"}}
+  - name: pay-availability
+    service: api
+    objective: 99
+    period: 30d
+    sli:
+      ratio:
+        good: api_requests_total{{route="/pay",code!~"5.."}}
+        total: api_requests_total{{route="/pay"}}
+  - name: checkout-journey
+    service: shop
+    objective: 99
+    period: 7d
+    composite:
+      method: events
+      objectives:
+        - slo: cart-availability
+        - slo: pay-availability
+  - name: checkout-weighted
+    service: shop
+    objective: 99
+    period: 7d
+    composite:
+      method: weighted
+      objectives:
+        - {{slo: cart-availability, weight: 1}}
+        - {{slo: pay-availability, weight: 3}}
+  - name: shop-journey
+    service: shop
+    objective: 99.5
+    period: 7d
+    composite:
+      objectives:
+        - slo: checkout-journey
+        - slo: search-availability
+  - name: search-availability
+    service: search
+    objective: 99
+    period: 7d
+    sli:
+      query:
+        bad: sum(increase(search_errors_total{{service="search"}}[{{{{window}}}}]))
+        total: sum(increase(search_requests_total{{service="search"}}[{{{{window}}}}]))
+"""
+
+
+def write_composite_config(directory: Path, url: str) -> Path:
+    """The composite test config pointing at ``url``."""
+    path = directory / "composite.yaml"
+    path.write_text(COMPOSITE_CONFIG.format(url=url))
+    return path
+
+
+def _route_events(route: str) -> tuple[Events, Events]:
+    truth = route_truth(route)
+    return truth.good, truth.total
+
+
+COMPONENT_EVENTS: dict[str, tuple[Events, Events]] = {
+    "cart-availability": _route_events("/cart"),
+    "pay-availability": _route_events("/pay"),
+    "search-availability": (
+        _search_good,
+        lambda h, t, w: h.increase("search_requests_total", {"service": "search"}, t, w),
+    ),
+}
+"""Good and total events of each leaf SLO of the composite config, from the generator."""

@@ -12,6 +12,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from exporter.config.build_grouping import grouping
 from exporter.config.build_sli import sli
 from exporter.config.links import expand_url
 from exporter.config.problems import Problem
@@ -22,8 +23,9 @@ from exporter.config.tiers import objective_for
 from exporter.domain.alerts import scaled_factor, workbook_rules
 from exporter.domain.budgeting import Budgeting, Method, NoData
 from exporter.domain.calendar import CalendarPeriod, CalendarUnit
+from exporter.domain.composite import Component, CompositeMethod
 from exporter.domain.durations import parse_duration
-from exporter.domain.model import SLO, BurnRateRule, StatusPolicy
+from exporter.domain.model import SLI, SLO, BurnRateRule, CompositeSLI, StatusPolicy
 from exporter.yaml_lines import YamlPath
 
 DEFAULT_STATUS = StatusPolicy(window=3600, critical=2.0, warning=1.5, attention=1.0)
@@ -35,7 +37,8 @@ def slo(config: SLOConfig, defaults: DefaultsConfig, index: int, problems: list[
     objective = config.objective
     if objective is None:
         assert config.tier is not None  # the schema requires an objective or a tier
-        objective = objective_for(config.tier, latency=config.sli.latency is not None)
+        latency = config.sli is not None and config.sli.latency is not None
+        objective = objective_for(config.tier, latency=latency)
     exclude = _exclude(config, defaults, index, problems)
     budgeting = Budgeting()
     if config.budgeting is not None:
@@ -53,7 +56,7 @@ def slo(config: SLOConfig, defaults: DefaultsConfig, index: int, problems: list[
         service=config.service,
         objective=objective,
         period=period,
-        sli=sli(config.sli, config.tier, exclude),
+        sli=_sli(config, exclude),
         windows=_windows(config, defaults, rules, status, rolling),
         alerts=rules,
         status=status,
@@ -64,6 +67,18 @@ def slo(config: SLOConfig, defaults: DefaultsConfig, index: int, problems: list[
         min_events=min_events or 0.0,
         description=config.description or "",
         alert_name=config.alert_name or "",
+        grouping=grouping(config, index, problems),
+    )
+
+
+def _sli(config: SLOConfig, exclude: dict[str, str]) -> SLI:
+    """The SLI; a composite's names its components (checked by ``build_composite``)."""
+    if config.composite is None:
+        assert config.sli is not None  # the schema requires 'sli' or 'composite'
+        return sli(config.sli, config.tier, exclude)
+    return CompositeSLI(
+        CompositeMethod(config.composite.method),
+        tuple(Component(c.slo, c.weight or 1.0) for c in config.composite.objectives),
     )
 
 
@@ -80,12 +95,14 @@ def _exclude(
     config: SLOConfig, defaults: DefaultsConfig, index: int, problems: list[Problem]
 ) -> dict[str, str]:
     """The SLO's exclusions, else the defaults'; none for an SLI written as PromQL."""
+    if config.sli is None:
+        return {}  # a composite has no selectors of its own
     exclude = dict(config.exclude if config.exclude is not None else defaults.exclude or {})
-    if exclude and config.sli.kind in TEMPLATE_SLIS:
+    if exclude and config.sli_kind in TEMPLATE_SLIS:
         problems.append(
             Problem(
-                ("slos", index, "sli", config.sli.kind or ""),
-                f"defaults.exclude cannot add matchers to a {config.sli.kind} expression; "
+                ("slos", index, "sli", config.sli_kind),
+                f"defaults.exclude cannot add matchers to a {config.sli_kind} expression; "
                 "write the matcher into the query and set 'exclude: {}' on this SLO",
             )
         )

@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from exporter.config.schema_base import ConfigModel, at_most, empty_as, not_null, only_one
+from exporter.config.schema_composite import CompositeConfig, check_sli_or_composite
+from exporter.config.schema_grouping import GroupCount, GroupLabels, check_grouping_fields
 from exporter.config.schema_sli import TEMPLATE_SLIS, SLIConfig
 from exporter.config.schema_values import (
     AlertName,
@@ -120,28 +122,38 @@ class SLOConfig(ConfigModel):
     min_events: EventCount | None = None
     no_data: NoDataPolicy | None = None
     labels: Annotated[dict[LabelName, LabelValue], empty_as({})] = Field(default_factory=dict)
-    sli: SLIConfig
+    sli: SLIConfig | None = None
     windows: Annotated[list[Duration] | None, WINDOWS_LIMIT, WINDOWS_NULL] = None
     alerts: Annotated[list[AlertConfig] | None, ALERTS_LIMIT, ALERTS_NULL] = None
     alert_name: AlertName | None = None
     status: StatusConfig | None = None
     runbook_url: URLTemplate | None = None
     dashboard_url: URLTemplate | None = None
+    group_by: GroupLabels | None = None
+    max_groups: GroupCount | None = None
+    composite: CompositeConfig | None = None
+
+    @property
+    def sli_kind(self) -> str:
+        """The SLI's kind (``ratio``, ``latency``...), ``composite`` for a composite SLO."""
+        return "composite" if self.sli is None else self.sli.kind or ""
 
     @model_validator(mode="after")
     def _fields_fit_together(self) -> SLOConfig:
+        check_sli_or_composite(self.sli is not None, self.composite)
+        check_grouping_fields(self.group_by, self.max_groups)
         if self.objective is None and self.tier is None:
             raise ValueError("give an 'objective' (percent of good events) or a 'tier'")
         if self.period is not None and self.calendar is not None:
             raise ValueError("give 'period' (rolling) or 'calendar', not both")
         if self.timezone is not None and self.calendar is None:
             raise ValueError("'timezone' only applies to a 'calendar' period")
-        latency = self.sli.latency
+        latency = None if self.sli is None else self.sli.latency
         if latency is not None and latency.threshold is None and self.tier is None:
             raise ValueError("give sli.latency.threshold, or a 'tier' that sets one")
-        if self.exclude and self.sli.kind in TEMPLATE_SLIS:
+        if self.exclude and self.sli_kind in {*TEMPLATE_SLIS, "composite"}:
             raise ValueError(
-                f"'exclude' cannot add matchers to a {self.sli.kind} expression; "
+                f"'exclude' cannot add matchers to a {self.sli_kind} expression; "
                 "write the matcher into the query"
             )
         return self

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from exporter.config.problems import Problem
 from exporter.config.schema_slo import SLOConfig
-from exporter.domain.model import SLI, SLO, LatencySLI, RatioSLI
+from exporter.domain.model import SLI, SLO, CompositeSLI, LatencySLI, RatioSLI
 from exporter.promql.selectors import parse_selector
 from exporter.sources.matching import compile_selector
 from exporter.store.streams import Refusal, refusal
@@ -30,7 +30,9 @@ def check_scrapable(
     can match itself.
     """
     for index, (config, slo) in enumerate(zip(configs, slos, strict=True)):
-        at: YamlPath = ("slos", index, "sli", config.sli.kind or "")
+        if isinstance(slo.sli, CompositeSLI):
+            continue  # counted from its components, which are checked themselves
+        at: YamlPath = ("slos", index, "sli", config.sli_kind)
         refused = refusal(slo, gauges=False)
         if refused is not None:
             problems.append(_problem(index, at, refused))

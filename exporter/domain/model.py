@@ -14,6 +14,8 @@ from types import MappingProxyType
 
 from exporter.domain.budgeting import Budgeting, NoData
 from exporter.domain.calendar import CalendarPeriod, PeriodBounds, period_bounds
+from exporter.domain.composite import Component, CompositeMethod
+from exporter.domain.grouping import Grouping
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,20 @@ class FreshnessSLI:
     max_age: int
 
 
+@dataclass(frozen=True)
+class CompositeSLI:
+    """Events worked out from other SLOs' (:mod:`exporter.domain.composite`), not queried."""
+
+    method: CompositeMethod
+    components: tuple[Component, ...]
+    parts: Mapping[str, SLO] = field(default_factory=lambda: MappingProxyType({}))
+    """Every SLO the composite is made of, nested composites' components too, by name."""
+
+    def leaves(self) -> tuple[SLO, ...]:
+        """The SLOs whose events are counted for it: its parts that are no composites."""
+        return tuple(p for p in self.parts.values() if not isinstance(p.sli, CompositeSLI))
+
+
 SLI = (
     RatioSLI
     | LatencySLI
@@ -103,6 +119,7 @@ SLI = (
     | RawSLI
     | ThroughputSLI
     | FreshnessSLI
+    | CompositeSLI
 )
 SLICED_KINDS = (ThresholdSLI, RawSLI, ThroughputSLI, FreshnessSLI)
 """SLI kinds that are judged per time slice whatever the budgeting method."""
@@ -185,6 +202,22 @@ class SLO:
     dashboard_url: str = ""
     alert_name: str = ""
     """The burn alerts' name in rule files; empty for the default."""
+    grouping: Grouping | None = None
+    """Set on a grouped SLO (``group_by``): it is evaluated as one SLO per group."""
+    group: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """One group's label values (empty unless this SLO is a group of a grouped one)."""
+    group_of: str = ""
+    """The grouped SLO this is one group of (``slo`` label of its series); else empty."""
+
+    @property
+    def sli_is_composite(self) -> bool:
+        """True for a composite SLO (its events come from other SLOs')."""
+        return isinstance(self.sli, CompositeSLI)
+
+    @property
+    def family(self) -> str:
+        """The name its series carry as ``slo``: the grouped SLO's for a group, else its own."""
+        return self.group_of or self.name
 
     @property
     def error_budget(self) -> float:

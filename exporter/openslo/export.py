@@ -59,6 +59,7 @@ _KINDS = {
     "BoolGaugeSLI": "bool_gauge",
     "ThroughputSLI": "throughput",
     "FreshnessSLI": "freshness",
+    "CompositeSLI": "composite",
 }
 
 
@@ -99,7 +100,8 @@ def _indicator(slo: SLO, at: YamlPath, problems: Findings) -> dict[str, Any] | N
     if isinstance(sli, ThresholdSLI):
         return {"thresholdMetric": _source(sli.query)}
     kind = _KINDS.get(type(sli).__name__, type(sli).__name__)
-    problems.append(((*at, "sli", kind), f"a {kind} SLI has no OpenSLO form"))
+    field = (*at, "composite") if kind == "composite" else (*at, "sli", kind)
+    problems.append((field, f"a {kind} SLI has no OpenSLO form"))
     return None
 
 
@@ -172,6 +174,7 @@ def _refusals(slo: SLO, at: YamlPath) -> Findings:
         "runbook_url": bool(slo.runbook_url),
         "dashboard_url": bool(slo.dashboard_url),
         "alert_name": bool(slo.alert_name),
+        "group_by": slo.grouping is not None,
     }
     return [((*at, key), f"{key} has no OpenSLO form") for key, set_ in found.items() if set_]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from exporter.domain.model import SLO
+from exporter.domain.model import SLO, CompositeSLI
 from exporter.promql.sli_queries import SLIQueries, WindowQueries
 from exporter.store.streams import StoredSLI, stored_sli
 
@@ -38,8 +38,11 @@ class CompiledSLO:
 
 
 def compile_slo(slo: SLO) -> CompiledSLO:
-    """Parse ``slo``'s selectors and write the queries of its fixed windows."""
+    """Parse ``slo``'s selectors and write the queries of its fixed windows (a composite
+    has none: its events are worked out from its components', see ``composites``)."""
     queries = SLIQueries(slo.sli, slo.budgeting)
+    if isinstance(slo.sli, CompositeSLI):
+        return CompiledSLO(slo=slo, sli_queries=queries, fixed={}, stored=None)
     return CompiledSLO(
         slo=slo,
         sli_queries=queries,

@@ -1,8 +1,12 @@
-"""One evaluation at T: route each SLO to a counter, count, evaluate, fold.
+"""One evaluation at T: plan, route each SLO to a counter, count, evaluate, fold.
 
-Every command runs this: ``run`` at each tick, ``eval`` once. Each SLO goes
-to the first counter that can count it; the counters run concurrently, and
-if one of them raises (a bug, a cancellation) the others are cancelled too.
+Every command runs this: ``run`` at each tick, ``eval`` once. Planning turns
+each grouped SLO into the groups found at T (:mod:`exporter.pipeline.groups`).
+Each SLO goes to the first counter that can count it (a fixed SLO once per
+generation, a group each cycle); the counters run concurrently, and if one of
+them raises (a bug, a cancellation) the others are cancelled too. A composite
+SLO is worked out from its components' events after counting
+(:mod:`exporter.pipeline.composites`).
 The budget math itself is :func:`exporter.domain.evaluate.evaluate_slo`.
 """
 
@@ -15,9 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from exporter.domain.evaluate import SLOResult, evaluate_slo
+from exporter.domain.model import SLO, CompositeSLI
 from exporter.errors import BackendError, QueryError
 from exporter.pipeline.compiled import CompiledSLO
+from exporter.pipeline.composites import composite_events, copy_name, counted_copies
 from exporter.pipeline.counts import Counted, EventCounter
+from exporter.pipeline.groups import PATH as GROUPS_PATH
+from exporter.pipeline.groups import FoundGroups, GroupDiscovery, GroupFinder
 from exporter.pipeline.pause import Pauser
 from exporter.samples import QueryTally
 
@@ -44,6 +52,10 @@ class EvaluationRun:
     """Per counter (``store``, ``direct``): SLOs routed to it and requests it sent."""
     complete: bool = True
     """False while a counter's own history is incomplete (the store's backfill)."""
+    groups: dict[str, tuple[SLO, ...]] = field(default_factory=dict)
+    """Per grouped SLO whose groups were found at ``at``: its groups, each an SLO."""
+    groups_dropped: dict[str, int] = field(default_factory=dict)
+    """Per grouped SLO: groups found beyond its ``max_groups`` (not evaluated)."""
 
     @property
     def backend_reachable(self) -> bool:
@@ -55,32 +67,84 @@ def _uncounted(slo: CompiledSLO, at: float) -> BackendError:
     return QueryError(f"no source of this config can count SLO {slo.name!r}", query=slo.name, at=at)
 
 
-class Pipeline:
-    """A config generation's SLOs routed to its counters, once; :meth:`evaluate` per T."""
+def listed(slos: Sequence[SLO], run: EvaluationRun) -> tuple[SLO, ...]:
+    """``slos`` as a run shows them: a grouped SLO whose groups were found as its groups."""
+    out: list[SLO] = []
+    for slo in slos:
+        out.extend(run.groups.get(slo.name, (slo,)) if slo.grouping is not None else (slo,))
+    return tuple(out)
 
-    def __init__(self, slos: Sequence[CompiledSLO], counters: Sequence[EventCounter]) -> None:
+
+Routes = tuple[tuple[EventCounter, tuple[CompiledSLO, ...]], ...]
+
+
+class Pipeline:
+    """A config generation's SLOs routed to its counters, once; :meth:`evaluate` per T.
+
+    ``discovery`` finds the grouped SLOs' groups (None: nothing can; they fail).
+    """
+
+    def __init__(
+        self,
+        slos: Sequence[CompiledSLO],
+        counters: Sequence[EventCounter],
+        discovery: GroupDiscovery | None = None,
+    ) -> None:
         self.slos = tuple(slos)
         self.counters = tuple(counters)
+        self.grouped = tuple(slo for slo in self.slos if slo.slo.grouping is not None)
+        self._finder = GroupFinder(discovery)
+        self.composites = tuple(s for s in self.slos if isinstance(s.slo.sli, CompositeSLI))
+        copies = [copy for c in self.composites for copy in counted_copies(c.slo)]
+        self._copies = frozenset(copy.name for copy in copies)
+        fixed = [
+            s
+            for s in self.slos
+            if s.slo.grouping is None and not isinstance(s.slo.sli, CompositeSLI)
+        ]
+        self.routes, self.uncounted = self._route([*fixed, *copies])
+
+    def _route(self, slos: Sequence[CompiledSLO]) -> tuple[Routes, tuple[CompiledSLO, ...]]:
+        """Each SLO to the first counter that can count it; those none can, apart."""
         routed: dict[int, list[CompiledSLO]] = {i: [] for i in range(len(self.counters))}
-        self.uncounted: tuple[CompiledSLO, ...] = ()
         left: list[CompiledSLO] = []
-        for slo in self.slos:
+        for slo in slos:
             for index, counter in enumerate(self.counters):
                 if counter.can_count(slo):
                     routed[index].append(slo)
                     break
             else:
                 left.append(slo)
-        self.uncounted = tuple(left)
-        self.routes: tuple[tuple[EventCounter, tuple[CompiledSLO, ...]], ...] = tuple(
-            (counter, tuple(routed[i])) for i, counter in enumerate(self.counters)
+        routes = tuple((counter, tuple(routed[i])) for i, counter in enumerate(self.counters))
+        return routes, tuple(left)
+
+    async def _plan(self, at: float, run: EvaluationRun) -> tuple[Routes, list[CompiledSLO]]:
+        """This cycle's routes and uncounted SLOs: the fixed ones and the groups found at T."""
+        if not self.grouped:
+            return self.routes, list(self.uncounted)
+        found: FoundGroups = await self._finder.find(self.grouped, at)
+        run.paths[GROUPS_PATH] = PathRun(slos=len(self.grouped), tally=found.tally)
+        run.queries += found.tally.total
+        run.errors.update(found.tally.errors)
+        run.failures.update(found.failures)
+        run.groups_dropped = found.dropped
+        members = [member for group in found.members.values() for member in group]
+        run.groups = {
+            name: tuple(member.slo for member in group) for name, group in found.members.items()
+        }
+        routes, left = self._route(members)
+        merged = tuple(
+            (counter, fixed + extra)
+            for (counter, fixed), (_, extra) in zip(self.routes, routes, strict=True)
         )
+        return merged, [*self.uncounted, *left]
 
     async def evaluate(self, at: float) -> EvaluationRun:
         """Evaluate every SLO at ``at``; an SLO that could not be counted is a failure."""
         started = time.perf_counter()
         run = EvaluationRun(at=at)
-        busy = [(counter, slos) for counter, slos in self.routes if slos]
+        routes, uncounted = await self._plan(at, run)
+        busy = [(counter, slos) for counter, slos in routes if slos]
         tasks = [asyncio.ensure_future(counter.count(slos, at)) for counter, slos in busy]
         try:
             counts: list[Counted] = list(await asyncio.gather(*tasks))
@@ -89,7 +153,7 @@ class Pipeline:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
-        for counter, slos in self.routes:
+        for counter, slos in routes:
             run.paths[counter.path] = PathRun(slos=len(slos))
         for (counter, _), counted in zip(busy, counts, strict=True):
             run.paths[counter.path].tally = counted.tally
@@ -97,16 +161,40 @@ class Pipeline:
             run.errors.update(counted.tally.errors)
             run.complete = run.complete and counted.complete
             run.failures.update(counted.failures)
-        await self._evaluate(counts, run, at)
-        for slo in self.uncounted:
+        for slo in uncounted:
             run.failures[slo.name] = _uncounted(slo, at)
+        await self._evaluate(counts, routes, run, at)
+        self._evaluate_composites(counts, run, at)
         run.duration = time.perf_counter() - started
         return run
 
-    async def _evaluate(self, counts: list[Counted], run: EvaluationRun, at: float) -> None:
-        by_name = {slo.name: slo for slo in self.slos}
+    async def _evaluate(
+        self, counts: list[Counted], routes: Routes, run: EvaluationRun, at: float
+    ) -> None:
+        by_name = {slo.name: slo for _, slos in routes for slo in slos}
         pause = Pauser()
         for counted in counts:
             for name, events in counted.events.items():
-                run.results[name] = evaluate_slo(by_name[name].slo, events, at)
-                await pause.maybe()
+                if name not in self._copies:
+                    run.results[name] = evaluate_slo(by_name[name].slo, events, at)
+                    await pause.maybe()
+
+    def _evaluate_composites(self, counts: list[Counted], run: EvaluationRun, at: float) -> None:
+        """Each composite from its copies' events; a copy's failure is its composite's."""
+        if not self.composites:
+            return
+        failed = {name: run.failures.pop(name) for name in self._copies & run.failures.keys()}
+        counted = {
+            name: events
+            for done in counts
+            for name, events in done.events.items()
+            if name in self._copies
+        }
+        for composite in self.composites:
+            prefix = copy_name(composite.name, "")
+            error = next((e for n, e in failed.items() if n.startswith(prefix)), None)
+            if error is not None:
+                run.failures[composite.name] = error
+            else:
+                events = composite_events(composite.slo, counted, at)
+                run.results[composite.name] = evaluate_slo(composite.slo, events, at)

@@ -33,7 +33,7 @@ from exporter.openslo.entries import Entry, leaf, mark, nest
 from exporter.openslo.located import Located, Place, Problem, format_problems, owner_label
 from exporter.pyrra.alerting import burn_alerts
 from exporter.pyrra.detect import API_VERSION, KIND
-from exporter.pyrra.indicator import indicator
+from exporter.pyrra.indicator import group_by, indicator
 from exporter.yaml_lines import YamlDocument, describe, quote
 
 Sources = Sequence[tuple[str, YamlDocument]]
@@ -150,6 +150,9 @@ def _slo(root: Located, problems: shape.Problems) -> list[Entry] | None:
     entries.extend(_labels(metadata))
     entries.append(leaf(("objective",), target, spec["target"]))
     entries.append(leaf(("period",), window, spec["window"]))
+    grouped = group_by(spec["indicator"])
+    if grouped is not None:
+        entries.append(grouped)
     entries.append(mark(("sli",), spec["indicator"]))
     return [*entries, *nest(("sli",), sli), *alerts]
 

@@ -16,8 +16,8 @@ A classic ``latency`` becomes the native latency SLI when its two selectors
 are the bucket and the count of one histogram with the same matchers: the
 native SLI matches every spelling of the bucket bound (``1`` and ``1.0``),
 and the ``+Inf`` bucket it counts equals ``_count``. Any other shape is
-counted exactly as written. ``grouping`` (one SLO per label value) is not
-supported yet and is refused.
+counted exactly as written. ``grouping`` (one SLO per label value) becomes the
+native ``group_by`` of the SLO (:func:`group_by`).
 """
 
 from __future__ import annotations
@@ -30,10 +30,7 @@ from exporter.openslo.located import Located
 from exporter.promql.selectors import MatchOp, Selector, parse_selector
 
 KINDS = ("ratio", "latency", "latencyNative", "boolGauge", "bool_gauge")
-GROUPING = (
-    "grouping: not supported yet: slo-exporter evaluates one SLO per definition; write one "
-    "SLO per label value with the label in its selectors"
-)
+GROUPING = "grouping: expected a list of label names, such as [route]"
 _DURATION = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
 _SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 
@@ -54,10 +51,23 @@ def _metric(node: Located, problems: shape.Problems) -> tuple[str, Located] | No
 
 
 def _grouping(node: Located, problems: shape.Problems) -> bool:
-    if node["grouping"].value in (None, []):
+    value = node["grouping"].value
+    if value is None or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
         return True
     problems.append(node["grouping"].problem(GROUPING))
     return False
+
+
+def group_by(node: Located) -> Entry | None:
+    """The native ``group_by`` entry for the indicator's ``grouping``; None without one.
+
+    Call it after :func:`indicator` accepted ``node`` (which checked the list).
+    """
+    for kind in KINDS:
+        grouping = node[kind]["grouping"] if node[kind].present else None
+        if grouping is not None and grouping.value:
+            return leaf(("group_by",), list(grouping.value), grouping)
+    return None
 
 
 def _ratio(node: Located, problems: shape.Problems) -> list[Entry] | None:

@@ -67,20 +67,28 @@ def register(subparsers: Any, parse_time: Callable[[str], float], config_help: s
 
 
 def _selected(settings: Settings, args: argparse.Namespace) -> set[str] | str:
-    """The names of the SLOs to report, or the one-line reason none can be."""
+    """The names of the SLOs to report, or the one-line reason none can be.
+
+    Grouped and composite SLOs are not reported (their events are not one query pair).
+    """
     known = {s.name for s in settings.slos}
     services = {s.service for s in settings.slos}
+    shaped = {s.name for s in settings.slos if s.grouping is not None or s.sli_is_composite}
     for name in args.slo:
         if name not in known:
             return f"--slo {name}: no such SLO in {args.config}"
+        if name in shaped:
+            return f"--slo {name}: report does not cover grouped or composite SLOs yet"
     for name in args.service:
         if name not in services:
             return f"--service {name}: no SLO of {args.config} has this service"
     return {
         s.name
         for s in settings.slos
-        if (not args.slo or s.name in args.slo) and (not args.service or s.service in args.service)
-    } or "--service and --slo together select no SLO"
+        if (not args.slo or s.name in args.slo)
+        and (not args.service or s.service in args.service)
+        and s.name not in shaped
+    } or "--service and --slo together select no SLO (grouped and composite SLOs are not reported)"
 
 
 async def _report(

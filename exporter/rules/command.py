@@ -25,7 +25,9 @@ from typing import Any
 
 import yaml
 
+from exporter.domain.model import SLO
 from exporter.rules.exporter_mode import exporter_groups
+from exporter.rules.grouped_tiles import grouped_refusal
 from exporter.rules.inhibit import alertmanager_fragment
 from exporter.rules.manifest import default_labels, prometheus_rule, rule_file
 from exporter.rules.native import native_groups
@@ -96,12 +98,20 @@ def register(subparsers: Any) -> None:
     )  # fmt: skip
 
 
+def _unsupported(slo: SLO, step: int) -> str | None:
+    """Why native mode cannot evaluate ``slo`` (a grouped one: its groups too)."""
+    why = unsupported(slo, step)
+    if why is None and slo.grouping is not None:
+        return grouped_refusal(slo)
+    return why
+
+
 def rule_groups(settings: Settings, mode: str) -> tuple[list[Group], list[tuple[str, str]]]:
     """The groups of ``mode``, and the SLOs native mode had to leave out with the reason."""
     if mode == "exporter":
         return exporter_groups(settings), []
     step = settings.alerting.native_interval
-    reasons = [(slo, unsupported(slo, step)) for slo in settings.slos]
+    reasons = [(slo, _unsupported(slo, step)) for slo in settings.slos]
     kept = [slo for slo, why in reasons if why is None]
     left_out = [(slo.name, why) for slo, why in reasons if why is not None]
     return native_groups(kept, settings.alerting), left_out

@@ -4,7 +4,9 @@ The exporter computes burn rates and the multiwindow conditions itself
 (``slo_alert_condition``); these rules only turn them into alerts, so an
 alert fires exactly when the exporter says a condition of its severity
 holds. Every expression aggregates ``by (slo)``: alerts carry no ``job`` or
-``instance``, so two exporter replicas give one alert, not two.
+``instance``, so two exporter replicas give one alert, not two. A grouped SLO's
+expressions aggregate by its group labels too (``by (slo, route)``), so each group
+alerts on its own, with its labels.
 
 Groups, in this order: ``slo-exporter-alerts`` (per SLO, in config order:
 one burn alert per severity, exhausted budget, missing data, failing
@@ -44,8 +46,13 @@ ALERTS_GROUP = "slo-exporter-alerts"
 HEALTH_GROUP = "slo-exporter-health"
 
 
+def _keys(slo: SLO) -> str:
+    """The labels an SLO's alert expressions keep: ``slo`` and any group labels."""
+    return ", ".join(("slo", *(slo.grouping.labels if slo.grouping is not None else ())))
+
+
 def _gauge(name: str, slo: SLO, job: str, **labels: str) -> str:
-    return f"max by (slo) ({selector(name, {'job': job, 'slo': slo.name, **labels})})"
+    return f"max by ({_keys(slo)}) ({selector(name, {'job': job, 'slo': slo.name, **labels})})"
 
 
 def _burn_expr(slo: SLO, rules: list[BurnRateRule], job: str) -> str:
@@ -62,8 +69,8 @@ def _burn_expr(slo: SLO, rules: list[BurnRateRule], job: str) -> str:
             long_window=long_window,
             short_window=duration(rule.short_window),
         )
-        branches.append(f"{burn}\n  and on (slo)\n{holds} == 1")
-    return "\n or on (slo)\n".join(branches)
+        branches.append(f"{burn}\n  and on ({_keys(slo)})\n{holds} == 1")
+    return f"\n or on ({_keys(slo)})\n".join(branches)
 
 
 def slo_rules(slo: SLO, alerting: AlertingSettings) -> list[Rule]:
@@ -112,13 +119,14 @@ def _data_rules(slo: SLO, alerting: AlertingSettings) -> list[Rule]:
     job, wait, links = alerting.exporter_job, alerting.data_missing_for, text.links(slo)
     labels = alert_labels(slo, alerting.severity(alerting.data_missing_severity))
     data_ok = selector("slo_data_ok", {"job": job, "slo": slo.name})
+    keys = _keys(slo)
     no_traffic = (
-        f"{_gauge('slo_status', slo, job, status='no_data')} == 1\n unless on (slo)\n"
-        f"{_gauge('slo_data_ok', slo, job)} == 1\n or on (slo)\n"
-        f"max by (slo) (absent({data_ok}))"
+        f"{_gauge('slo_status', slo, job, status='no_data')} == 1\n unless on ({keys})\n"
+        f"{_gauge('slo_data_ok', slo, job)} == 1\n or on ({keys})\n"
+        f"max by ({keys}) (absent({data_ok}))"
     )
     unknown = selector("slo_status", {"job": job, "slo": slo.name, "status": "unknown"})
-    failing = f"min by (slo) ({unknown}) == 1"
+    failing = f"min by ({keys}) ({unknown}) == 1"
     return [
         alert(DATA_MISSING_ALERT, no_traffic, wait, labels,
               {**text.data_missing_exporter(slo, wait), **links}),

@@ -12,6 +12,9 @@ One group per SLO, named ``slo-native-<slo>`` and evaluated every
    and ``slo:error_budget_remaining:ratio``;
 4. the alerts, with the exporter's thresholds.
 
+A grouped SLO records one series per group (:mod:`exporter.rules.grouped_tiles`), and
+everything after the step records keeps the group's labels.
+
 The period's SLI is event-weighted (summed events divided once), never an
 average of short-window ratios. Rules of one group run in order with one
 evaluation time and each sees what the ones before it wrote, so a window's
@@ -27,6 +30,7 @@ from __future__ import annotations
 from exporter.domain.budgeting import NoData
 from exporter.domain.model import SLO, BurnRateRule
 from exporter.rules import text
+from exporter.rules.grouped_tiles import grouped_step_queries
 from exporter.rules.promql_text import duration, duration_ms, error_budget, number, selector
 from exporter.rules.rule import (
     DATA_MISSING_ALERT,
@@ -43,7 +47,7 @@ from exporter.rules.rule import (
     record,
     slo_labels,
 )
-from exporter.rules.tiles import step_queries
+from exporter.rules.tiles import StepQueries, step_queries
 from exporter.settings import AlertingSettings
 
 STEP_RECORD = "slo:{kind}_events:step_increase"
@@ -97,10 +101,17 @@ class _Windows:
         return f"1 - max without (window) ({self.burn_rate(self.slo.period)})"
 
 
+def _step_queries(slo: SLO, step: int, delay: int) -> StepQueries:
+    """The step records' queries: one series, or one per group of a grouped SLO."""
+    if slo.grouping is not None:
+        return grouped_step_queries(slo, step, delay)
+    return step_queries(slo.sli, step, delay)
+
+
 def recording_rules(slo: SLO, alerting: AlertingSettings) -> list[Rule]:
     """The step records, window sums, ratios and remaining budget of one SLO."""
     step = alerting.native_interval
-    queries = step_queries(slo.sli, step, alerting.native_offset)
+    queries = _step_queries(slo, step, alerting.native_offset)
     windows = _Windows(slo, queries.counts_bad)
     labels = slo_labels(slo)
     rules = [
@@ -155,7 +166,7 @@ def _data_missing_expr(slo: SLO, presence: str | None) -> str | None:
     parts = []
     if presence is not None:
         parts.append(f"max(absent({presence}))")
-    if slo.no_data is NoData.SKIP:
+    if slo.no_data is NoData.SKIP and slo.grouping is None:  # a group leaves with its traffic
         total = selector(
             WINDOW_RECORD.format(kind="total"), {"slo": slo.name, "window": duration(slo.period)}
         )
@@ -188,7 +199,7 @@ def alerting_rules(slo: SLO, alerting: AlertingSettings) -> list[Rule]:
                 {**text.exhausted(slo), **links},
             )
         )
-    presence = step_queries(slo.sli, alerting.native_interval, alerting.native_offset).presence
+    presence = _step_queries(slo, alerting.native_interval, alerting.native_offset).presence
     missing = _data_missing_expr(slo, presence)
     if missing is not None:
         rules.append(

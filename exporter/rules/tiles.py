@@ -73,7 +73,13 @@ class StepQueries:
 
 
 def unsupported(slo: SLO, step: int) -> str | None:
-    """Why native mode cannot evaluate ``slo`` with this step, or None when it can."""
+    """Why native mode cannot evaluate ``slo`` with this step, or None when it can
+    (a grouped SLO: see also :func:`exporter.rules.grouped_tiles.grouped_refusal`)."""
+    if slo.sli_is_composite:
+        return (
+            "a composite SLO's events are worked out from other SLOs' at evaluation time; "
+            "use --mode exporter"
+        )
     if slo.calendar is not None:
         return "a calendar period starts at a moving point in time; native rules sum fixed windows"
     if isinstance(slo.sli, SLICED_KINDS):
@@ -90,12 +96,15 @@ def unsupported(slo: SLO, step: int) -> str | None:
     return None
 
 
-def _counter_step(counter: Selector, step: int, delay: int) -> str:
+def counter_step(counter: Selector, step: int, delay: int, by: tuple[str, ...] = ()) -> str:
+    """A counter's events in the step, summed (``by`` labels: per group, no fallback)."""
     rendered = counter.render()
     now = offset(rendered, delay)
     gap = duration(GAP_TOLERANCE)
     before = f"last_over_time({rendered}[{gap}] offset {duration(delay + step)})"
-    return f"sum(\n    ({now} - {before} >= 0)\n  or\n    ({now} < {before})\n)\nor vector(0)"
+    summed = f"sum by ({', '.join(by)}) " if by else "sum"
+    events = f"{summed}(\n    ({now} - {before} >= 0)\n  or\n    ({now} < {before})\n)"
+    return events if by else f"{events}\nor vector(0)"
 
 
 def _returns_scalar(expr: promql_parser.Expr) -> bool:
@@ -153,8 +162,8 @@ def step_queries(sli: SLI, step: int, delay: int) -> StepQueries:
         case RatioSLI() | LatencySLI() if not (isinstance(sli, LatencySLI) and sli.native):
             counters = counter_selectors(sli)
             return StepQueries(
-                numerator=_counter_step(counters.numerator, step, delay),
-                total=_counter_step(counters.total, step, delay),
+                numerator=counter_step(counters.numerator, step, delay),
+                total=counter_step(counters.total, step, delay),
                 counts_bad=counters.counts_bad,
                 presence=counters.total.render(),
             )

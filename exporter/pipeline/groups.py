@@ -1,0 +1,176 @@
+"""The planning step of grouped SLOs: find each one's groups at T and compile them.
+
+Before counting, every grouped SLO (``group_by``) sends one discovery query
+(:func:`~exporter.promql.group_queries.discovery_query`; with ``source: scrape``, the
+label values of the total series the targets expose) and becomes one
+compiled SLO per group found, whose selectors match that group only. The
+counters then count the groups like any other SLO. Groups come and go with
+the data: a group whose total series had no events in the period is not
+found, and a new one is counted from whatever history it has.
+
+At most ``max_groups`` groups are kept per SLO (the smallest label values);
+the rest are dropped, counted in the run, and logged once when the cap starts
+to bite. A group compiled once is kept while it is found, so a steady cycle
+compiles nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Protocol
+
+import structlog
+
+from exporter.domain.grouping import GroupValues, capped, member_name
+from exporter.domain.model import SLO
+from exporter.errors import BackendError, QueryError
+from exporter.pipeline.compiled import CompiledSLO, compile_slo
+from exporter.pipeline.pause import Pauser
+from exporter.promql.gate import QueryGate
+from exporter.promql.group_queries import discovery_query, group_sli
+from exporter.samples import QueryTally, Source
+
+log = structlog.get_logger("slo_exporter")
+
+PATH = "groups"
+"""The discovery queries' name in ``slo_exporter_cycle_queries{path=...}``."""
+
+
+@dataclass
+class FoundGroups:
+    """What the planning step found at T."""
+
+    members: dict[str, tuple[CompiledSLO, ...]] = field(default_factory=dict)
+    """Per grouped SLO whose groups were found: one compiled SLO per group."""
+    failures: dict[str, BackendError] = field(default_factory=dict)
+    """Grouped SLOs whose discovery query failed (their groups keep their last numbers)."""
+    dropped: dict[str, int] = field(default_factory=dict)
+    """Per grouped SLO: groups found beyond its ``max_groups``."""
+    tally: QueryTally = field(default_factory=QueryTally)
+
+
+def group_slo(slo: SLO, values: GroupValues) -> SLO:
+    """The group of the grouped ``slo`` with label ``values`` (in ``group_by`` order)."""
+    assert slo.grouping is not None, "only a grouped SLO has groups"
+    group = dict(zip(slo.grouping.labels, values, strict=True))
+    return replace(
+        slo,
+        name=member_name(slo.name, group),
+        sli=group_sli(slo.sli, group),
+        grouping=None,
+        group=MappingProxyType(group),
+        group_of=slo.name,
+    )
+
+
+class GroupDiscovery(Protocol):
+    """Where the groups of a grouped SLO are found."""
+
+    async def values(self, slo: CompiledSLO, at: float, tally: QueryTally) -> set[GroupValues]:
+        """The label values of the SLO's groups at ``at`` (raises ``BackendError``)."""
+        ...
+
+
+class PromQLDiscovery:
+    """Groups with events in the period: one ``count by`` query through the gate."""
+
+    def __init__(self, gate: QueryGate) -> None:
+        self._gate = gate
+
+    async def values(self, slo: CompiledSLO, at: float, tally: QueryTally) -> set[GroupValues]:
+        """The groups whose total series had events in the period ending at ``at``."""
+        grouping = slo.slo.grouping
+        assert grouping is not None, "only grouped SLOs are planned"
+        query = discovery_query(slo.slo.sli, grouping.labels, slo.slo.period_window(at))
+        series = await self._gate.counting(tally).series(query, at)
+        return {tuple(labels.get(label, "") for label in grouping.labels) for labels, _ in series}
+
+
+class SourceDiscovery:
+    """Groups of a ``source: scrape`` config: the label values of the total series the
+    targets expose now (a scrape has no past to ask for events in the period)."""
+
+    def __init__(self, source: Source) -> None:
+        self._source = source
+
+    async def values(self, slo: CompiledSLO, at: float, tally: QueryTally) -> set[GroupValues]:
+        """The groups of the total series in the latest scrapes."""
+        grouping = slo.slo.grouping
+        assert grouping is not None, "only grouped SLOs are planned"
+        total = slo.sli_queries.selectors.total
+        snapshot = await self._source.snapshot([total], at)
+        return {
+            tuple(dict(series).get(label, "") for label in grouping.labels)
+            for series in snapshot.values.get(total, {})
+        }
+
+
+class GroupFinder:
+    """Finds the groups of a generation's grouped SLOs; keeps their compiled SLOs."""
+
+    def __init__(self, discovery: GroupDiscovery | None) -> None:
+        self._discovery = discovery
+        self._compiled: dict[str, dict[GroupValues, CompiledSLO]] = {}
+        self._capped: set[str] = set()
+
+    async def find(self, grouped: Sequence[CompiledSLO], at: float) -> FoundGroups:
+        """Each grouped SLO's groups at ``at``."""
+        found = FoundGroups()
+        discovery = self._discovery
+        if discovery is None:
+            for slo in grouped:
+                found.failures[slo.name] = QueryError(
+                    "grouped SLOs need a source to find their groups", query=slo.name, at=at
+                )
+            return found
+        answers = await asyncio.gather(
+            *(discovery.values(slo, at, found.tally) for slo in grouped), return_exceptions=True
+        )
+        pause = Pauser()
+        for slo, answer in zip(grouped, answers, strict=True):
+            if isinstance(answer, BackendError):
+                found.failures[slo.name] = answer
+            elif isinstance(answer, BaseException):
+                raise answer
+            else:
+                found.members[slo.name] = await self._members(slo, answer, found, pause)
+        return found
+
+    async def _members(
+        self, slo: CompiledSLO, values: set[GroupValues], found: FoundGroups, pause: Pauser
+    ) -> tuple[CompiledSLO, ...]:
+        grouping = slo.slo.grouping
+        assert grouping is not None
+        kept, dropped = capped(values, grouping.max_groups)
+        self._note_cap(slo.name, len(values), grouping.max_groups, dropped)
+        if dropped:
+            found.dropped[slo.name] = dropped
+        known = self._compiled.get(slo.name, {})
+        members: dict[GroupValues, CompiledSLO] = {}
+        for group in kept:
+            member = known.get(group)
+            if member is None:
+                member = compile_slo(group_slo(slo.slo, group))
+                await pause.maybe()
+            members[group] = member
+        self._compiled[slo.name] = members
+        return tuple(members.values())
+
+    def _note_cap(self, name: str, found: int, limit: int, dropped: int) -> None:
+        """One log line when an SLO starts hitting its cap, one when it stops."""
+        if dropped and name not in self._capped:
+            self._capped.add(name)
+            log.warning(
+                "slo_groups_capped",
+                slo=name,
+                groups_found=found,
+                max_groups=limit,
+                detail=f"SLO {name!r} has {found} groups, more than max_groups {limit}; "
+                f"evaluating the first {limit} by label value, dropping {dropped}",
+            )
+        elif not dropped and name in self._capped:
+            self._capped.discard(name)
+            log.info("slo_groups_within_cap", slo=name, groups_found=found, max_groups=limit)
