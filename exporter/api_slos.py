@@ -173,23 +173,24 @@ def parse_filters(query: Mapping[str, str], labels: Sequence[str], statuses: Seq
 
 
 def slo_list(entries: Sequence[Served], failed: Mapping[str, str], filters: JSON) -> list[JSON]:
-    """The summaries of ``entries`` that pass ``filters``, in their order.
+    """The summaries of ``entries`` that pass ``filters`` (see :func:`select`)."""
+    return select([summary(e, failed) for e in entries], filters)
+
+
+def select(summaries: Sequence[JSON], filters: JSON) -> list[JSON]:
+    """The ``summaries`` that pass ``filters``, by name.
 
     ``budget`` sorts the least budget first (SLOs without a budget last), ``-budget``
     the most first.
     """
-    out = []
     service, pairs, statuses = filters["service"], filters["labels"], filters["statuses"]
-    for entry in entries:
-        slo = entry.slo
-        if service is not None and slo.service != service:
-            continue
-        if any(slo.labels.get(k) != v for k, v in pairs):
-            continue
-        item = summary(entry, failed)
-        if statuses and item["status"] not in statuses:
-            continue
-        out.append(item)
+    out = [
+        item
+        for item in summaries
+        if (service is None or item["service"] == service)
+        and all(item["labels"].get(k) == v for k, v in pairs)
+        and (not statuses or item["status"] in statuses)
+    ]
     out.sort(key=lambda item: item["name"])
     if filters["sort"] != "name":
         sign = 1.0 if filters["sort"] == "budget" else -1.0

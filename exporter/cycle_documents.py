@@ -1,0 +1,163 @@
+"""What the JSON API and the status page show of the last cycle, built once per cycle.
+
+A :class:`Snapshot` holds every SLO's summary (``/api/v1/slos``' items, the page's rows),
+sorted by name, with what the page adds (statuses, services, notes). It is built in a
+worker thread at the first request after a cycle was published or the config reloaded,
+once however many requests arrive meanwhile; each build counts in
+``slo_exporter_slo_documents_builds_total``. Everything a request derives from it (a
+filtered list, an SLO's daily series read from the store, a rendered page or JSON text)
+is kept in the snapshot too, so a second request within a cycle costs a dictionary
+look-up and gets the same bytes. While someone looks (a request in the last 15 minutes),
+each new cycle's snapshot and the first page are built as soon as the cycle is
+published, so the first view after a cycle does not wait for them either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+
+from aiohttp import web
+
+from exporter import api_daily, api_slos
+from exporter.api_daily import Daily
+from exporter.daemon import Daemon
+from exporter.domain.decision import Policy
+from exporter.exposition import Served
+from exporter.pipeline.compiled import CompiledSLO
+from exporter.pipeline.store_steps import StoreSteps
+
+T = TypeVar("T")
+KEPT = 256
+"""Derived texts a snapshot keeps at most (filters × pages × SLOs looked at); beyond it
+the oldest go."""
+WATCHED = 900.0
+"""Seconds after a request during which new cycles are prepared ahead of requests."""
+
+
+@dataclass
+class Snapshot:
+    """The last cycle as the API and the page show it, and what was derived from it."""
+
+    key: tuple[int, int]
+    cycle: dict[str, Any]
+    entries: Mapping[str, Served]
+    failed: Mapping[str, str]
+    summaries: list[dict[str, Any]]
+    """Every SLO's summary, by name."""
+    statuses: list[str]
+    """Every SLO's status, in config order (the page's summary line)."""
+    services: list[str]
+    compiled: Mapping[str, CompiledSLO]
+    steps: StoreSteps | None
+    policy: Policy
+    notes: list[str]
+    """Why figures may be missing or old (the page's notes)."""
+    kept: dict[object, Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def daily(self, name: str) -> Daily:
+        """The SLO's daily series (read from the store once per snapshot). Blocking."""
+        return self.derive(("daily", name), lambda: self._read_daily(name))
+
+    def _read_daily(self, name: str) -> Daily:
+        entry = self.entries[name]
+        return api_daily.daily(self.compiled.get(name), entry.result, self.steps)
+
+    def derive(self, key: object, build: Callable[[], T]) -> T:
+        """``build()``, once per snapshot and ``key``. Blocking: call in a worker thread."""
+        with self._lock:
+            if key in self.kept:
+                return cast(T, self.kept[key])
+        value = build()  # two threads may build the same key at once: the same value
+        with self._lock:
+            if len(self.kept) >= KEPT:
+                del self.kept[next(iter(self.kept))]
+            return cast(T, self.kept.setdefault(key, value))
+
+
+def _build(
+    daemon: Daemon, key: tuple[int, int], notes: Callable[[Daemon], list[str]]
+) -> Callable[[], Snapshot]:
+    """What to run in the worker thread; the daemon's state is taken here, on the loop."""
+    entries, failed = daemon.served.entries(), dict(daemon.served.failed)
+    policy, page_notes = daemon.settings.policy, notes(daemon)
+    run = daemon.served.last_run
+    cycle = api_slos.cycle_state(daemon.cycles, None if run is None else run.at)
+    compiled = {c.slo.name: c for c in daemon.generation.slos}
+    steps = StoreSteps(daemon.store) if daemon.store is not None else None
+
+    def build() -> Snapshot:
+        summaries = [api_slos.summary(e, failed) for e in entries]
+        statuses = [s["status"] for s in summaries]
+        summaries.sort(key=lambda s: s["name"])
+        return Snapshot(
+            key, cycle, {e.slo.name: e for e in entries}, failed, summaries, statuses,
+            sorted({e.slo.service for e in entries}), compiled, steps, policy, page_notes,
+        )  # fmt: skip
+
+    return build
+
+
+class CycleDocuments:
+    """The current :class:`Snapshot` of a daemon, rebuilt when its cycle or config changes."""
+
+    def __init__(self, daemon: Daemon, notes: Callable[[Daemon], list[str]]) -> None:
+        self._daemon = daemon
+        self._notes = notes
+        self._snapshot: Snapshot | None = None
+        self._building = asyncio.Lock()
+        self._asked = float("-inf")
+        self._warming: set[asyncio.Task[None]] = set()
+        self.warm: Callable[[Snapshot], Any] | None = None
+        """Run in a worker thread on each snapshot built ahead of requests (the page)."""
+
+    def _key(self) -> tuple[int, int]:
+        return self._daemon.served.version, self._daemon.cycles
+
+    async def current(self, *, asked: bool = True) -> Snapshot:
+        """The snapshot of the last cycle, built now if it is not yet."""
+        if asked:
+            self._asked = time.monotonic()
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.key == self._key():
+            return snapshot
+        async with self._building:
+            key = self._key()
+            snapshot = self._snapshot
+            if snapshot is None or snapshot.key != key:
+                snapshot = await asyncio.to_thread(_build(self._daemon, key, self._notes))
+                self._daemon.metrics.documents_built.inc()
+                self._snapshot = snapshot
+            return snapshot
+
+    @staticmethod
+    async def derive(snapshot: Snapshot, key: object, build: Callable[[Snapshot], T]) -> T:
+        """``build(snapshot)``, in a worker thread, once per snapshot and ``key``."""
+        return await asyncio.to_thread(snapshot.derive, key, lambda: build(snapshot))
+
+    def published(self) -> None:
+        """A cycle was published or the config reloaded: prepare the next snapshot now if
+        someone looked lately."""
+        if time.monotonic() - self._asked > WATCHED:
+            return
+        task = asyncio.create_task(self._prepare())
+        self._warming.add(task)
+        task.add_done_callback(self._warming.discard)
+
+    async def _prepare(self) -> None:
+        snapshot = await self.current(asked=False)
+        if self.warm is not None:
+            await asyncio.to_thread(self.warm, snapshot)
+
+    def cancel(self) -> None:
+        """Stop preparing (the app stops)."""
+        for task in self._warming:
+            task.cancel()
+
+
+DOCUMENTS = web.AppKey("documents", CycleDocuments)
