@@ -88,10 +88,20 @@ def summary(entry: Served, failed: Mapping[str, str]) -> JSON:
         "evaluated_at": None if result is None else result.evaluated_at,
         "budget_remaining_ratio": None if result is None else number(result.remaining_ratio),
         "burn_rates": {label: number(wr.burn_rate) for label, wr in windows},
-        "firing_alerts": [] if result is None else [
-            c.rule.severity for c in result.alerts if c.firing
-        ],
+        "firing_alerts": [] if result is None else firing(result),
     }  # fmt: skip
+
+
+def firing(result: SLOResult) -> list[JSON]:
+    """Each severity with a firing condition once, with its firing window pairs
+    (``long/short``), in the order of the SLO's alerts."""
+    pairs: dict[str, list[str]] = {}
+    for condition in result.alerts:
+        if condition.firing:
+            rule = condition.rule
+            pair = f"{format_duration(rule.long_window)}/{format_duration(rule.short_window)}"
+            pairs.setdefault(rule.severity, []).append(pair)
+    return [{"severity": s, "window_pairs": p} for s, p in pairs.items()]
 
 
 def _alerts(entry: Served) -> list[JSON]:
