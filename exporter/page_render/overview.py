@@ -67,7 +67,7 @@ def _row(item: dict[str, Any], days: list[dict[str, Any]] | None, why: str | Non
     label_text = ", ".join(f"{esc(k)}={esc(v)}" for k, v in sorted(labels.items()))
     burns = "".join(f"<span>{esc(w)}:&nbsp;{num(b)}</span>" for w, b in item["burn_rates"].items())
     alerts = (
-        ", ".join(
+        "".join(  # a line each
             f'<span class="nw">{esc(a["severity"])} ({esc(", ".join(a["window_pairs"]))})</span>'
             for a in item["firing_alerts"]
         )
