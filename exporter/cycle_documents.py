@@ -32,9 +32,11 @@ from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.store_steps import StoreSteps
 
 T = TypeVar("T")
-KEPT = 256
-"""Derived texts a snapshot keeps at most (filters × pages × SLOs looked at); beyond it
-the oldest go."""
+KEPT = 4096
+"""Derived values a snapshot keeps at most (a page view adds its page and its 100 SLOs'
+daily series); beyond it, or beyond ``KEPT_BYTES`` of texts, the oldest go."""
+KEPT_BYTES = 64 << 20
+"""The unfiltered list of 10,000 SLOs is 5 MB of JSON."""
 WATCHED = 900.0
 """Seconds after a request during which new cycles are prepared ahead of requests."""
 
@@ -58,6 +60,7 @@ class Snapshot:
     notes: list[str]
     """Why figures may be missing or old (the page's notes)."""
     kept: dict[object, Any] = field(default_factory=dict)
+    kept_bytes: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def daily(self, name: str) -> Daily:
@@ -75,9 +78,16 @@ class Snapshot:
                 return cast(T, self.kept[key])
         value = build()  # two threads may build the same key at once: the same value
         with self._lock:
-            if len(self.kept) >= KEPT:
-                del self.kept[next(iter(self.kept))]
-            return cast(T, self.kept.setdefault(key, value))
+            if key not in self.kept:
+                self.kept[key] = value
+                self.kept_bytes += _size(value)
+                while len(self.kept) > KEPT or self.kept_bytes > KEPT_BYTES:
+                    self.kept_bytes -= _size(self.kept.pop(next(iter(self.kept))))
+            return cast(T, self.kept.get(key, value))
+
+
+def _size(value: object) -> int:
+    return len(value) if isinstance(value, str | bytes) else 0
 
 
 def _build(

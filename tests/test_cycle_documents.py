@@ -11,8 +11,10 @@ from pathlib import Path
 from fake_backend import FakeBackend
 from one_slo import one_slo_config
 
+from exporter import cycle_documents
 from exporter.app import DAEMON, create_app
 from exporter.config.loader import load_config
+from exporter.domain.decision import default_policy
 
 SECOND = """\
   - name: search-availability
@@ -80,3 +82,23 @@ async def test_documents_are_built_once_per_cycle(
     assert names == ["checkout-availability", "search-availability"]
     assert b"search-availability" in await body(client, "/")
     assert await builds(client) >= 3  # the reload wakes the loop: maybe a cycle more
+
+
+def test_a_snapshot_keeps_derived_texts_within_its_byte_bound(monkeypatch):
+    """Texts derived from one snapshot are kept until they pass the byte bound; then the
+    oldest go first and are built again when asked for."""
+    monkeypatch.setattr(cycle_documents, "KEPT_BYTES", 25)
+    snapshot = cycle_documents.Snapshot(
+        (1, 1), {}, {}, {}, [], [], [], {}, None, default_policy(), []
+    )
+    built: list[str] = []
+
+    def text(key: str) -> str:
+        return snapshot.derive(key, lambda: built.append(key) or key * 10)
+
+    assert [text("a"), text("a"), text("b")] == ["a" * 10, "a" * 10, "b" * 10]
+    assert built == ["a", "b"]
+    text("c")  # 30 bytes: "a" goes
+    assert snapshot.kept_bytes == 20
+    assert [text("b"), text("a")] == ["b" * 10, "a" * 10]
+    assert built == ["a", "b", "c", "a"]
