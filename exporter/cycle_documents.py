@@ -8,8 +8,9 @@ once however many requests arrive meanwhile; each build counts in
 filtered list, an SLO's daily series read from the store, a rendered page or JSON text)
 is kept in the snapshot too, so a second request within a cycle costs a dictionary
 look-up and gets the same bytes. While someone looks (a request in the last 15 minutes),
-each new cycle's snapshot and the first page are built as soon as the cycle is
-published, so the first view after a cycle does not wait for them either.
+each new cycle's snapshot and its first page are built as soon as the cycle is
+published, and until they are ready requests are answered from the previous cycle's
+(as /metrics serves the last rendered cycle): a view after a cycle waits for neither.
 """
 
 from __future__ import annotations
@@ -129,21 +130,25 @@ class CycleDocuments:
     def _key(self) -> tuple[int, int]:
         return self._daemon.served.version, self._daemon.cycles
 
-    async def current(self, *, asked: bool = True) -> Snapshot:
-        """The snapshot of the last cycle, built now if it is not yet."""
-        if asked:
-            self._asked = time.monotonic()
+    async def current(self) -> Snapshot:
+        """The snapshot of the last cycle; while the next one is being prepared (see
+        :meth:`published`), the one before, so a request never waits for a build then."""
+        self._asked = time.monotonic()
         snapshot = self._snapshot
-        if snapshot is not None and snapshot.key == self._key():
+        if snapshot is not None and (snapshot.key == self._key() or self._warming):
             return snapshot
         async with self._building:
             key = self._key()
             snapshot = self._snapshot
             if snapshot is None or snapshot.key != key:
-                snapshot = await asyncio.to_thread(_build(self._daemon, key, self._notes))
-                self._daemon.metrics.documents_built.inc()
+                snapshot = await self._build(key)
                 self._snapshot = snapshot
             return snapshot
+
+    async def _build(self, key: tuple[int, int]) -> Snapshot:
+        snapshot = await asyncio.to_thread(_build(self._daemon, key, self._notes))
+        self._daemon.metrics.documents_built.inc()
+        return snapshot
 
     @staticmethod
     async def derive(snapshot: Snapshot, key: object, build: Callable[[Snapshot], T]) -> T:
@@ -160,9 +165,15 @@ class CycleDocuments:
         task.add_done_callback(self._warming.discard)
 
     async def _prepare(self) -> None:
-        snapshot = await self.current(asked=False)
-        if self.warm is not None:
-            await asyncio.to_thread(self.warm, snapshot)
+        """Build the new snapshot and its first page, then serve it."""
+        async with self._building:
+            key = self._key()
+            if self._snapshot is not None and self._snapshot.key == key:
+                return
+            snapshot = await self._build(key)
+            if self.warm is not None:
+                await asyncio.to_thread(self.warm, snapshot)
+            self._snapshot = snapshot
 
     def cancel(self) -> None:
         """Stop preparing (the app stops)."""
