@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from exporter import api_slos, openapi
-from exporter.cycle_documents import DOCUMENTS, CycleDocuments
+from exporter.cycle_documents import documents
 from exporter.daemon import Daemon
 from exporter.decision_output import decision_json, standing
 from exporter.domain.decision import Risk, decide
@@ -81,20 +81,20 @@ def _register_slos(app: web.Application, daemon_key: web.AppKey[Daemon]) -> None
             )
         except api_slos.BadQuery as exc:
             return _error(400, str(exc))
-        snapshot = await request.app[DOCUMENTS].current()
+        snapshot = await documents(request).current()
         key = ("api", filters["service"], tuple(filters["labels"]),
                tuple(sorted(filters["statuses"])), filters["sort"])  # fmt: skip
-        text = await CycleDocuments.derive(snapshot, key, lambda s: _dumps(
+        text = await documents(request).derive(snapshot, key, lambda s: _dumps(
             {**s.cycle, "slos": api_slos.select(s.summaries, filters)}
         ))  # fmt: skip
         return _json_text(text)
 
     async def slo(request: web.Request) -> web.Response:
         name = request.match_info["name"]
-        snapshot = await request.app[DOCUMENTS].current()
+        snapshot = await documents(request).current()
         if name not in snapshot.entries:
             return _error(404, f"no SLO of the config is named {name!r}")
-        text = await CycleDocuments.derive(snapshot, ("api", name), lambda s: _dumps(
+        text = await documents(request).derive(snapshot, ("api", name), lambda s: _dumps(
             {**s.cycle, "slo": api_slos.detail(s.entries[name], s.failed, s.daily(name))}
         ))  # fmt: skip
         return _json_text(text)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -38,6 +38,7 @@ KEPT = 4096
 daily series); beyond it, or beyond ``KEPT_BYTES`` of texts, the oldest go."""
 KEPT_BYTES = 64 << 20
 """The unfiltered list of 10,000 SLOs is 5 MB of JSON."""
+_MISSING = object()
 WATCHED = 900.0
 """Seconds after a request during which new cycles are prepared ahead of requests."""
 
@@ -62,7 +63,7 @@ class Snapshot:
     """Why figures may be missing or old (the page's notes)."""
     kept: dict[object, Any] = field(default_factory=dict)
     kept_bytes: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def daily(self, name: str) -> Daily:
         """The SLO's daily series (read from the store once per snapshot). Blocking."""
@@ -74,11 +75,11 @@ class Snapshot:
 
     def derive(self, key: object, build: Callable[[], T]) -> T:
         """``build()``, once per snapshot and ``key``. Blocking: call in a worker thread."""
-        with self._lock:
+        with self.lock:
             if key in self.kept:
                 return cast(T, self.kept[key])
         value = build()  # two threads may build the same key at once: the same value
-        with self._lock:
+        with self.lock:
             if key not in self.kept:
                 self.kept[key] = value
                 self.kept_bytes += _size(value)
@@ -121,9 +122,11 @@ class CycleDocuments:
         self._daemon = daemon
         self._notes = notes
         self._snapshot: Snapshot | None = None
+        self._previous: Snapshot | None = None
         self._building = asyncio.Lock()
         self._asked = float("-inf")
-        self._warming: set[asyncio.Task[None]] = set()
+        self._preparing = 0
+        self._tasks: set[asyncio.Task[None]] = set()
         self.warm: Callable[[Snapshot], Any] | None = None
         """Run in a worker thread on each snapshot built ahead of requests (the page)."""
 
@@ -135,14 +138,14 @@ class CycleDocuments:
         :meth:`published`), the one before, so a request never waits for a build then."""
         self._asked = time.monotonic()
         snapshot = self._snapshot
-        if snapshot is not None and (snapshot.key == self._key() or self._warming):
+        if snapshot is not None and (snapshot.key == self._key() or self._preparing):
             return snapshot
         async with self._building:
             key = self._key()
             snapshot = self._snapshot
             if snapshot is None or snapshot.key != key:
                 snapshot = await self._build(key)
-                self._snapshot = snapshot
+                self._replace(snapshot)
             return snapshot
 
     async def _build(self, key: tuple[int, int]) -> Snapshot:
@@ -150,35 +153,66 @@ class CycleDocuments:
         self._daemon.metrics.documents_built.inc()
         return snapshot
 
-    @staticmethod
-    async def derive(snapshot: Snapshot, key: object, build: Callable[[Snapshot], T]) -> T:
-        """``build(snapshot)``, in a worker thread, once per snapshot and ``key``."""
+    async def derive(self, snapshot: Snapshot, key: object, build: Callable[[Snapshot], T]) -> T:
+        """``build(snapshot)``, in a worker thread, once per snapshot and ``key``.
+
+        When the snapshot before this one holds the value, that is the answer and this
+        snapshot's is built in the background: a page or filter asked for in the last
+        cycle does not wait for its new build (its answer is one cycle older)."""
+        with snapshot.lock:
+            if key in snapshot.kept:
+                return cast(T, snapshot.kept[key])
+        previous = self._previous
+        if previous is not None and previous is not snapshot:
+            with previous.lock:
+                old = previous.kept.get(key, _MISSING)
+            if old is not _MISSING:
+                self._background(asyncio.to_thread(snapshot.derive, key, lambda: build(snapshot)))
+                return cast(T, old)
         return await asyncio.to_thread(snapshot.derive, key, lambda: build(snapshot))
+
+    def _background(self, work: Coroutine[Any, Any, object]) -> None:
+        async def run() -> None:
+            await work
+
+        task = asyncio.create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def published(self) -> None:
         """A cycle was published or the config reloaded: prepare the next snapshot now if
         someone looked lately."""
         if time.monotonic() - self._asked > WATCHED:
             return
-        task = asyncio.create_task(self._prepare())
-        self._warming.add(task)
-        task.add_done_callback(self._warming.discard)
+        self._preparing += 1
+        self._background(self._prepare())
 
     async def _prepare(self) -> None:
         """Build the new snapshot and its first page, then serve it."""
-        async with self._building:
-            key = self._key()
-            if self._snapshot is not None and self._snapshot.key == key:
-                return
-            snapshot = await self._build(key)
-            if self.warm is not None:
-                await asyncio.to_thread(self.warm, snapshot)
-            self._snapshot = snapshot
+        try:
+            async with self._building:
+                key = self._key()
+                if self._snapshot is not None and self._snapshot.key == key:
+                    return
+                snapshot = await self._build(key)
+                if self.warm is not None:
+                    await asyncio.to_thread(self.warm, snapshot)
+                self._replace(snapshot)
+        finally:
+            self._preparing -= 1
+
+    def _replace(self, snapshot: Snapshot) -> None:
+        self._previous, self._snapshot = self._snapshot, snapshot
 
     def cancel(self) -> None:
         """Stop preparing (the app stops)."""
-        for task in self._warming:
+        for task in self._tasks:
             task.cancel()
 
 
 DOCUMENTS = web.AppKey("documents", CycleDocuments)
+
+
+def documents(request: web.Request) -> CycleDocuments:
+    """The documents of the app serving ``request``."""
+    return request.app[DOCUMENTS]

@@ -45,7 +45,6 @@ class ServedSLOs:
     def apply(self, slos: Iterable[SLO]) -> None:
         """Serve ``slos`` from now on; an unchanged SLO keeps its numbers."""
         old, self._served = self._served, {}
-        self.version += 1
         for slo in slos:
             previous = old.get(slo.name)
             if previous is not None and previous.slo == slo:
@@ -60,7 +59,6 @@ class ServedSLOs:
 
     def fold(self, run: EvaluationRun, now: float) -> None:
         """Take a cycle's results; an SLO that failed keeps its last numbers, marked stale."""
-        self.version += 1
         for name, result in run.results.items():
             entry = self._served.get(name)
             if entry is not None and entry.slo == result.slo:
@@ -92,6 +90,7 @@ class ServedSLOs:
         self._tell()
 
     def _tell(self) -> None:
+        self.version += 1
         for listener in self.on_published:
             listener()
 

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from exporter import __version__, api_slos
 from exporter.api import failure
-from exporter.cycle_documents import DOCUMENTS, CycleDocuments, Snapshot
+from exporter.cycle_documents import Snapshot, documents
 from exporter.daemon import Daemon
 from exporter.decision_output import standing
 from exporter.domain.decision import Risk, decide
@@ -117,18 +117,18 @@ def register(app: web.Application, daemon_key: web.AppKey[Daemon]) -> None:
             form, filters, page = _filters(request)
         except api_slos.BadQuery as exc:
             return _one_line(400, str(exc))
-        snap = await request.app[DOCUMENTS].current()
-        text = await CycleDocuments.derive(
+        snap = await documents(request).current()
+        text = await documents(request).derive(
             snap, _page_key(form, page), lambda s: _overview(s, form, filters, page)
         )
         return _html(text)
 
     async def slo(request: web.Request) -> web.Response:
         name = request.match_info["name"]
-        snap = await request.app[DOCUMENTS].current()
+        snap = await documents(request).current()
         if name not in snap.entries:
             return _one_line(404, f"no SLO of the config is named {name!r}")
-        text = await CycleDocuments.derive(snap, ("slo-page", name), lambda s: _detail(s, name))
+        text = await documents(request).derive(snap, ("slo-page", name), lambda s: _detail(s, name))
         return _html(text)
 
     app.router.add_get("/", index)
