@@ -22,6 +22,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
+import structlog
 from aiohttp import web
 
 from exporter import api_daily, api_slos
@@ -32,6 +33,7 @@ from exporter.exposition import Served
 from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.store_steps import StoreSteps
 
+log = structlog.get_logger("slo_exporter")
 T = TypeVar("T")
 KEPT = 4096
 """Derived values a snapshot keeps at most (a page view adds its page and its 100 SLOs'
@@ -127,6 +129,8 @@ class CycleDocuments:
         self._asked = float("-inf")
         self._preparing = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        self._pending: set[tuple[tuple[int, int], object]] = set()
+        """(snapshot, key) of the values being built in the background."""
         self.warm: Callable[[Snapshot], Any] | None = None
         """Run in a worker thread on each snapshot built ahead of requests (the page)."""
 
@@ -167,15 +171,24 @@ class CycleDocuments:
             with previous.lock:
                 old = previous.kept.get(key, _MISSING)
             if old is not _MISSING:
-                self._background(asyncio.to_thread(snapshot.derive, key, lambda: build(snapshot)))
+                if (snapshot.key, key) not in self._pending:
+                    self._pending.add((snapshot.key, key))
+                    self._background(self._derive_later(snapshot, key, build))
                 return cast(T, old)
         return await asyncio.to_thread(snapshot.derive, key, lambda: build(snapshot))
 
-    def _background(self, work: Coroutine[Any, Any, object]) -> None:
-        async def run() -> None:
-            await work
+    async def _derive_later(
+        self, snapshot: Snapshot, key: object, build: Callable[[Snapshot], object]
+    ) -> None:
+        try:
+            await asyncio.to_thread(snapshot.derive, key, lambda: build(snapshot))
+        except Exception:  # a request asking for it again gets the error itself
+            log.exception("document_build_failed", document=str(key))
+        finally:
+            self._pending.discard((snapshot.key, key))
 
-        task = asyncio.create_task(run())
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
