@@ -172,3 +172,23 @@ def test_the_first_certificate_of_a_pem_file_is_the_servers(leaf: bytes, chain: 
     pem = "subject=server\n" + block(leaf) + (block(chain) if chain else "")
     assert first_certificate(pem) == leaf
     assert first_certificate("no certificate here") is None
+
+
+@pytest.mark.integration
+def test_a_web_config_requiring_client_certificates_is_refused_in_one_line(tmp_path: Path):
+    """With ``RequireAndVerifyClientCert`` the check has no certificate to present: it
+    says so in one line (exit 1) instead of failing the TLS handshake every 30 s."""
+    ca = Authority(tmp_path)
+    server = ca.issue("server", server=True)
+    web_file = tmp_path / "web.yml"
+    web_file.write_text(
+        f"tls_server_config:\n  cert_file: {server.cert}\n  key_file: {server.key}\n"
+        f"  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: {ca.pair.cert}\n"
+    )
+    done = check(
+        [sys.executable, "-m", "exporter.healthcheck", "--web.config.file", str(web_file)], {}
+    )
+    assert done.returncode == 1
+    (line,) = done.stderr.strip().splitlines()
+    assert "RequireAndVerifyClientCert" in line
+    assert "no client certificate" in line
