@@ -2,7 +2,8 @@
 ``/api/v1/slos/{name}``, ``/api/v1/status`` and ``/api/v1/openapi.json``.
 
 Every route answers from the last cycle (and, for an SLO's daily series, the history
-store), never from the backend; documents are built in a worker thread.
+store), never from the backend; documents are built in a worker thread, once per cycle
+(:mod:`exporter.cycle_documents`).
 
 It answers from the last evaluation cycle, the same document as ``slo-exporter
 decide --format json`` but without ``recovery`` (that needs extra queries, and a
@@ -13,19 +14,17 @@ with a one-line ``{"error": ...}``.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
-from exporter import api_daily, api_slos, openapi
+from exporter import api_slos, openapi
+from exporter.cycle_documents import documents
 from exporter.daemon import Daemon
 from exporter.decision_output import decision_json, standing
 from exporter.domain.decision import Risk, decide
 from exporter.exposition import Served
-from exporter.pipeline.store_steps import StoreSteps
 
 RISKS = ", ".join(r.value for r in Risk)
 
@@ -34,10 +33,12 @@ def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
-async def _json(build: Callable[[], Any]) -> web.Response:
-    """Build and serialise a document in a worker thread (10,000 SLOs take a while)."""
-    text = await asyncio.to_thread(lambda: json.dumps(build(), allow_nan=False))
-    return web.Response(text=text, content_type="application/json")
+def _dumps(document: Any) -> bytes:
+    return json.dumps(document, allow_nan=False).encode()
+
+
+def _json_text(body: bytes) -> web.Response:
+    return web.Response(body=body, content_type="application/json")
 
 
 def failure(entry: Served) -> str:
@@ -74,32 +75,29 @@ def register(app: web.Application, daemon_key: web.AppKey[Daemon]) -> None:
 
 def _register_slos(app: web.Application, daemon_key: web.AppKey[Daemon]) -> None:
     async def slos(request: web.Request) -> web.Response:
-        daemon = request.app[daemon_key]
         try:
             filters = api_slos.parse_filters(
                 request.query, request.query.getall("label", []), request.query.getall("status", [])
             )
         except api_slos.BadQuery as exc:
             return _error(400, str(exc))
-        entries, failed = daemon.served.entries(), daemon.served.failed
-        cycle = _cycle(daemon)
-        return await _json(lambda: {**cycle, "slos": api_slos.slo_list(entries, failed, filters)})
+        snapshot = await documents(request).current()
+        key = ("api", filters["service"], tuple(filters["labels"]),
+               tuple(sorted(filters["statuses"])), filters["sort"])  # fmt: skip
+        text = await documents(request).derive(snapshot, key, lambda s: _dumps(
+            {**s.cycle, "slos": api_slos.select(s.summaries, filters)}
+        ))  # fmt: skip
+        return _json_text(text)
 
     async def slo(request: web.Request) -> web.Response:
-        daemon = request.app[daemon_key]
         name = request.match_info["name"]
-        entry = next((e for e in daemon.served.entries() if e.slo.name == name), None)
-        if entry is None:
+        snapshot = await documents(request).current()
+        if name not in snapshot.entries:
             return _error(404, f"no SLO of the config is named {name!r}")
-        compiled = next((c for c in daemon.generation.slos if c.slo.name == name), None)
-        failed, cycle = daemon.served.failed, _cycle(daemon)
-        steps = StoreSteps(daemon.store) if daemon.store is not None else None
-
-        def build() -> dict[str, Any]:
-            days = api_daily.daily(compiled, entry.result, steps)
-            return {**cycle, "slo": api_slos.detail(entry, failed, days)}
-
-        return await _json(build)
+        text = await documents(request).derive(snapshot, ("api", name), lambda s: _dumps(
+            {**s.cycle, "slo": api_slos.detail(s.entries[name], s.failed, s.daily(name))}
+        ))  # fmt: skip
+        return _json_text(text)
 
     async def status(request: web.Request) -> web.Response:
         return web.json_response(api_slos.status(request.app[daemon_key]))
@@ -112,8 +110,3 @@ def _register_slos(app: web.Application, daemon_key: web.AppKey[Daemon]) -> None
     app.router.add_get("/api/v1/slos/{name:.+}", slo)
     app.router.add_get("/api/v1/status", status)
     app.router.add_get("/api/v1/openapi.json", document)
-
-
-def _cycle(daemon: Daemon) -> dict[str, Any]:
-    run = daemon.served.last_run
-    return api_slos.cycle_state(daemon.cycles, None if run is None else run.at)

@@ -89,10 +89,20 @@ def summary(entry: Served, failed: Mapping[str, str]) -> JSON:
         "evaluated_at": None if result is None else result.evaluated_at,
         "budget_remaining_ratio": None if result is None else number(result.remaining_ratio),
         "burn_rates": {label: number(wr.burn_rate) for label, wr in windows},
-        "firing_alerts": [] if result is None else [
-            c.rule.severity for c in result.alerts if c.firing
-        ],
+        "firing_alerts": [] if result is None else firing(result),
     }  # fmt: skip
+
+
+def firing(result: SLOResult) -> list[JSON]:
+    """Each severity with a firing condition once, with its firing window pairs
+    (``long/short``), in the order of the SLO's alerts."""
+    pairs: dict[str, list[str]] = {}
+    for condition in result.alerts:
+        if condition.firing:
+            rule = condition.rule
+            pair = f"{format_duration(rule.long_window)}/{format_duration(rule.short_window)}"
+            pairs.setdefault(rule.severity, []).append(pair)
+    return [{"severity": s, "window_pairs": p} for s, p in pairs.items()]
 
 
 def _alerts(entry: Served) -> list[JSON]:
@@ -174,23 +184,24 @@ def parse_filters(query: Mapping[str, str], labels: Sequence[str], statuses: Seq
 
 
 def slo_list(entries: Sequence[Served], failed: Mapping[str, str], filters: JSON) -> list[JSON]:
-    """The summaries of ``entries`` that pass ``filters``, in their order.
+    """The summaries of ``entries`` that pass ``filters`` (see :func:`select`)."""
+    return select([summary(e, failed) for e in entries], filters)
+
+
+def select(summaries: Sequence[JSON], filters: JSON) -> list[JSON]:
+    """The ``summaries`` that pass ``filters``, by name.
 
     ``budget`` sorts the least budget first (SLOs without a budget last), ``-budget``
     the most first.
     """
-    out = []
     service, pairs, statuses = filters["service"], filters["labels"], filters["statuses"]
-    for entry in entries:
-        slo = entry.slo
-        if service is not None and slo.service != service:
-            continue
-        if any(slo.labels.get(k, slo.group.get(k)) != v for k, v in pairs):
-            continue
-        item = summary(entry, failed)
-        if statuses and item["status"] not in statuses:
-            continue
-        out.append(item)
+    out = [
+        item
+        for item in summaries
+        if (service is None or item["service"] == service)
+        and all(item["labels"].get(k) == v for k, v in pairs)
+        and (not statuses or item["status"] in statuses)
+    ]
     out.sort(key=lambda item: item["name"])
     if filters["sort"] != "name":
         sign = 1.0 if filters["sort"] == "budget" else -1.0

@@ -22,6 +22,7 @@ import structlog
 from aiohttp import web
 
 from exporter import api, status_page
+from exporter.cycle_documents import DOCUMENTS, CycleDocuments
 from exporter.daemon import Daemon
 from exporter.selfmetrics import SelfMetrics
 from exporter.serving import GZIP_LEVEL
@@ -213,11 +214,16 @@ def create_app(
         async with aiohttp.ClientSession() as session:
             daemon = Daemon(settings, session, SelfMetrics(), store=store, shard=shard)
             app[DAEMON] = daemon
+            documents = CycleDocuments(daemon, status_page.notes)
+            documents.warm = status_page.warm
+            daemon.served.on_published.append(documents.published)
+            app[DOCUMENTS] = documents
             await daemon.start()
             tasks, reloads = _background(daemon, options)
             app[_TASKS] = tasks
             _log_started(daemon, options)
             yield
+            documents.cancel()
             await _stop(daemon, options, [*tasks, *reloads])
 
     app.cleanup_ctx.append(lifecycle)

@@ -37,7 +37,7 @@ from exporter.dashboards import command as dashboard_command
 from exporter.errors import ConfigError
 from exporter.eval_output import to_json, to_table
 from exporter.http_server import ListenError, bind, serve
-from exporter.listen_address import default_listen, parse_listen
+from exporter.listen_address import default_listen, default_web_config, parse_listen
 from exporter.pipeline.cycle import EvaluationRun, Pipeline
 from exporter.pipeline.generation import build_generation, secrets_of
 from exporter.report import command as report_command
@@ -107,9 +107,9 @@ def _add_run_parser(sub: Any) -> None:
         help="keep an incremental history store here (default: none, every window is a query)",
     )  # fmt: skip
     run.add_argument(
-        "--web.config.file", dest="web_config", type=Path, default=None, metavar="FILE",
-        help="TLS, basic auth and headers, in exporter-toolkit's web config format "
-        "(re-read when it changes)",
+        "--web.config.file", dest="web_config", type=Path, default=default_web_config(),
+        metavar="FILE", help="TLS, basic auth and headers, in exporter-toolkit's web config "
+        "format (re-read when it changes; default: $SLO_EXPORTER_WEB_CONFIG_FILE, else none)",
     )  # fmt: skip
     run.add_argument(
         "--shard", type=parse_shard_arg, default=Shard(),

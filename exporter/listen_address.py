@@ -1,4 +1,5 @@
-"""The listen address as users write it: ``HOST:PORT``, ``[IPv6]:PORT`` or ``:PORT``.
+"""Where ``run`` serves, as ``healthcheck`` must know it too: the listen address as users
+write it (``HOST:PORT``, ``[IPv6]:PORT`` or ``:PORT``) and the web config file.
 
 Standard library only: the container's health check (``python -m exporter.healthcheck``)
 imports this and nothing heavier.
@@ -13,6 +14,8 @@ LISTEN_ENV = "SLO_EXPORTER_LISTEN_ADDRESS"
 """Where ``run`` listens and ``healthcheck`` probes when no flag says otherwise."""
 DEFAULT_LISTEN = ":9099"
 LISTEN_FLAG = "--web.listen-address"
+WEB_CONFIG_ENV = "SLO_EXPORTER_WEB_CONFIG_FILE"
+"""The ``--web.config.file`` of ``run`` and ``healthcheck`` when no flag gives one."""
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -34,3 +37,8 @@ def default_listen() -> str:
 def display(host: str, port: int) -> str:
     """``host:port`` as a user writes it (IPv6 hosts in brackets)."""
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def default_web_config() -> str | None:
+    """The web config file when no flag gives one: ``$SLO_EXPORTER_WEB_CONFIG_FILE``."""
+    return os.environ.get(WEB_CONFIG_ENV) or None

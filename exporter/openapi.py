@@ -49,7 +49,15 @@ SUMMARY = {
     "evaluated_at": NUMBER,
     "budget_remaining_ratio": NUMBER,
     "burn_rates": {"type": "object", "additionalProperties": NUMBER},
-    "firing_alerts": {"type": "array", "items": {"type": "string"}},
+    "firing_alerts": {
+        "type": "array",
+        "items": _object(
+            {
+                "severity": {"type": "string"},
+                "window_pairs": {"type": "array", "items": {"type": "string"}},
+            }
+        ),
+    },
 }
 WINDOW = _object(
     {

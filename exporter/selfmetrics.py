@@ -78,6 +78,9 @@ CORE: tuple[Series, ...] = (
     Series("shard", Gauge, "slo_exporter_shard_info",
            "Always 1; which share of the config's SLOs this replica evaluates (--shard).",
            ("index", "count")),
+    Series("documents_built", Counter, "slo_exporter_slo_documents_builds",
+           "Builds of the SLO list the JSON API and the status page serve: one per cycle "
+           "or config reload that a request (or a recent one) asked for."),
 )  # fmt: skip
 """Every daemon's series."""
 
@@ -123,6 +126,7 @@ class SelfMetrics:
     groups: Gauge
     groups_dropped: Gauge
     shard: Gauge
+    documents_built: Counter
     range_queries: Counter
     filled: Counter
     backfill_remaining: Gauge

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from exporter import exposition, logs
@@ -38,6 +38,11 @@ class ServedSLOs:
         """The last cycle folded in, and the wall-clock time it was (``/api/v1/status``)."""
         self.last_run_at: float | None = None
         """Why each SLO that failed in the last cycle failed (one line each)."""
+        self.version = 0
+        self.on_published: list[Callable[[], None]] = []
+        """Called after each cycle's and each reload's numbers are published."""
+        """Changes whenever the entries do (a config applied, a cycle folded in), so what is
+        built from them can be kept until it does."""
 
     def apply(self, slos: Iterable[SLO]) -> None:
         """Serve ``slos`` from now on; an unchanged SLO keeps its numbers (a grouped one
@@ -110,6 +115,7 @@ class ServedSLOs:
         text, packed = await asyncio.to_thread(self._render, self.entries())
         self.exposition, self._gzipped = text, (text, packed)
         self._published += 1
+        self._tell()
 
     async def publish_reloaded(self) -> None:
         """Render after a reload, unless a cycle published newer numbers meanwhile."""
@@ -117,6 +123,12 @@ class ServedSLOs:
         text = await asyncio.to_thread(exposition.render, self.entries())
         if self._published == published:
             self.exposition = text
+        self._tell()
+
+    def _tell(self) -> None:
+        self.version += 1
+        for listener in self.on_published:
+            listener()
 
     def exposition_gzip(self) -> bytes:
         """:attr:`exposition` gzip-compressed, computed once per published text."""

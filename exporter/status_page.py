@@ -3,25 +3,23 @@
 Built on the JSON API's data functions (:mod:`exporter.api_slos`,
 :mod:`exporter.api_daily`), so the page and the API never disagree; a page view reads
 the last cycle and the history store, never the backend. Pages are built in a worker
-thread (10,000 SLOs make a big page). A bad filter is a 400 with one line.
+thread (10,000 SLOs make a big page), once per cycle and filter
+(:mod:`exporter.cycle_documents`). A bad filter is a 400 with one line.
 """
 
 from __future__ import annotations
 
-import asyncio
 import math
-from collections.abc import Callable
 
 from aiohttp import web
 
-from exporter import __version__, api_daily, api_slos
+from exporter import __version__, api_slos
 from exporter.api import failure
+from exporter.cycle_documents import Snapshot, documents
 from exporter.daemon import Daemon
 from exporter.decision_output import standing
 from exporter.domain.decision import Risk, decide
-from exporter.exposition import Served
 from exporter.page_render import detail, overview
-from exporter.pipeline.store_steps import StoreSteps
 
 PER_PAGE = 100
 FORM = ("service", "label", "status", "sort")
@@ -63,45 +61,48 @@ def _filters(request: web.Request) -> tuple[dict[str, str], dict[str, object], i
     return form, filters, int(text)
 
 
-def _overview(daemon: Daemon, form: dict[str, str], filters: dict[str, object], page: int) -> str:
-    entries, failed = daemon.served.entries(), daemon.served.failed
-    everything = [api_slos.summary(e, failed) for e in entries]
-    chosen = api_slos.slo_list(entries, failed, filters)
+def _overview(snap: Snapshot, form: dict[str, str], filters: dict[str, object], page: int) -> str:
+    chosen = api_slos.select(snap.summaries, filters)
     pages = max(1, math.ceil(len(chosen) / PER_PAGE))
     page = min(page, pages)
     shown = chosen[(page - 1) * PER_PAGE : page * PER_PAGE]
-    steps = StoreSteps(daemon.store) if daemon.store is not None else None
-    compiled = {c.slo.name: c for c in daemon.generation.slos}
-    by_name = {e.slo.name: e for e in entries}
     rows = []
     for item in shown:
-        days = api_daily.daily(compiled.get(item["name"]), by_name[item["name"]].result, steps)
+        days = snap.daily(item["name"])
         rows.append((item, days.days, days.unavailable))
     return overview.render(overview.Overview(
-        rows, [s["status"] for s in everything], len(chosen), page, pages, form,
-        sorted({e.slo.service for e in entries}), notes(daemon), __version__, len(daemon.slos),
+        rows, snap.statuses, len(chosen), page, pages, form, snap.services, snap.notes,
+        __version__, len(snap.entries),
     ))  # fmt: skip
 
 
-def _detail(daemon: Daemon, entry: Served) -> str:
-    name, failed = entry.slo.name, daemon.served.failed
-    compiled = next((c for c in daemon.generation.slos if c.slo.name == name), None)
-    steps = StoreSteps(daemon.store) if daemon.store is not None else None
-    days = api_daily.daily(compiled, entry.result, steps)
-    siblings = [e for e in daemon.served.entries() if e.slo.service == entry.slo.service]
+def _detail(snap: Snapshot, name: str) -> str:
+    entry = snap.entries[name]
+    days = snap.daily(name)
+    siblings = [e for e in snap.entries.values() if e.slo.service == entry.slo.service]
     standings = [standing(e.slo, e.result, failure(e)) for e in siblings]
-    policy = daemon.settings.policy
-    decisions = [decide(standings, r, policy) for r in Risk] if daemon.cycles else []
+    evaluated = snap.cycle["state"] == "evaluated"
+    decisions = [decide(standings, r, snap.policy) for r in Risk] if evaluated else []
     slo = entry.slo
     return detail.render(detail.Detail(
-        api_slos.detail(entry, failed, days), slo.runbook_url, slo.dashboard_url, decisions,
-        notes(daemon),
+        api_slos.detail(entry, snap.failed, days), slo.runbook_url, slo.dashboard_url, decisions,
+        snap.notes,
     ))  # fmt: skip
 
 
-async def _html(build: Callable[[], str], status: int = 200) -> web.Response:
-    text = await asyncio.to_thread(build)
-    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
+def warm(snap: Snapshot) -> None:
+    """Render the page everyone opens first (no filter, page 1) ahead of requests. Blocking."""
+    form = dict.fromkeys(FORM, "")
+    filters = api_slos.parse_filters({}, [], [])
+    snap.derive(_page_key(form, 1), lambda: _overview(snap, form, filters, 1))
+
+
+def _page_key(form: dict[str, str], page: int) -> object:
+    return ("page", tuple(sorted(form.items())), page)
+
+
+def _html(text: str) -> web.Response:
+    return web.Response(text=text, content_type="text/html", charset="utf-8")
 
 
 def _one_line(status: int, message: str) -> web.Response:
@@ -109,23 +110,26 @@ def _one_line(status: int, message: str) -> web.Response:
 
 
 def register(app: web.Application, daemon_key: web.AppKey[Daemon]) -> None:
-    """Serve ``/`` and ``/slo/{name}`` from the daemon stored under ``daemon_key``."""
+    """Serve ``/`` and ``/slo/{name}`` from the daemon's cycle documents."""
 
     async def index(request: web.Request) -> web.Response:
         try:
             form, filters, page = _filters(request)
         except api_slos.BadQuery as exc:
             return _one_line(400, str(exc))
-        daemon = request.app[daemon_key]
-        return await _html(lambda: _overview(daemon, form, filters, page))
+        snap = await documents(request).current()
+        text = await documents(request).derive(
+            snap, _page_key(form, page), lambda s: _overview(s, form, filters, page)
+        )
+        return _html(text)
 
     async def slo(request: web.Request) -> web.Response:
-        daemon = request.app[daemon_key]
         name = request.match_info["name"]
-        entry = next((e for e in daemon.served.entries() if e.slo.name == name), None)
-        if entry is None:
+        snap = await documents(request).current()
+        if name not in snap.entries:
             return _one_line(404, f"no SLO of the config is named {name!r}")
-        return await _html(lambda: _detail(daemon, entry))
+        text = await documents(request).derive(snap, ("slo-page", name), lambda s: _detail(s, name))
+        return _html(text)
 
     app.router.add_get("/", index)
     app.router.add_get("/slo/{name:.+}", slo)  # a group's name may hold a "/"

@@ -34,15 +34,16 @@ def services(session) -> list[str]:
     return [r.text for r in rows]
 
 
-def drive(session, base: str) -> None:
-    """Load /, filter by service with the form, open an SLO page: no console errors."""
+def drive(session, base: str, shots: str = "status-page") -> None:
+    """Load /, filter by service with the form, open an SLO page: no console errors;
+    screenshots ``shots``.png and ``shots``-slo.png."""
     ARTIFACTS.mkdir(exist_ok=True)
     session.get(base + "/")
     assert errors(session) == []
     everything = services(session)
     assert {"checkout", "search"} <= set(everything)
     assert session.find_elements(By.CSS_SELECTOR, "tr.slo svg.chart polyline")
-    session.save_screenshot(str(ARTIFACTS / "status-page.png"))
+    session.save_screenshot(str(ARTIFACTS / f"{shots}.png"))
     Select(session.find_element(By.ID, "f-service")).select_by_value("checkout")
     session.find_element(By.ID, "f-apply").click()
     WebDriverWait(session, 10).until(lambda s: "service=checkout" in s.current_url)
@@ -54,7 +55,7 @@ def drive(session, base: str) -> None:
     assert len(line.get_attribute("points").split()) >= 2
     assert line.size["width"] > 100
     assert errors(session) == []
-    session.save_screenshot(str(ARTIFACTS / "status-page-slo.png"))
+    session.save_screenshot(str(ARTIFACTS / f"{shots}-slo.png"))
 
 
 async def test_status_page_works_in_chromium(prometheus, tmp_path: Path, aiohttp_client, browser):  # noqa: F811

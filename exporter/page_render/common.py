@@ -25,6 +25,8 @@ padding:.3rem .5rem;text-align:left;vertical-align:top}
 .bar span{display:block;height:100%}
 .note{background:#fff8e1;border:1px solid #f9a825;padding:.5rem;margin:.5rem 0}
 .muted{color:#666}nav a{margin-right:1rem}form{margin:.8rem 0}
+.burns{display:grid;grid-template-columns:repeat(2,auto);gap:0 .6rem;white-space:nowrap;
+font-size:.85em}.nw{white-space:nowrap;display:block}
 """
 
 

@@ -65,8 +65,14 @@ def _form(view: Overview) -> str:
 def _row(item: dict[str, Any], days: list[dict[str, Any]] | None, why: str | None) -> str:
     name, labels = item["name"], item["labels"]
     label_text = ", ".join(f"{esc(k)}={esc(v)}" for k, v in sorted(labels.items()))
-    burns = ", ".join(f"{esc(w)}: {num(b)}" for w, b in item["burn_rates"].items()) or "—"
-    alerts = ", ".join(esc(a) for a in item["firing_alerts"]) or "none"
+    burns = "".join(f"<span>{esc(w)}:&nbsp;{num(b)}</span>" for w, b in item["burn_rates"].items())
+    alerts = (
+        "".join(  # a line each
+            f'<span class="nw">{esc(a["severity"])} ({esc(", ".join(a["window_pairs"]))})</span>'
+            for a in item["firing_alerts"]
+        )
+        or "none"
+    )
     spark = (
         chart(days, 120, 24, f"budget of {name}")
         if days
@@ -83,7 +89,7 @@ def _row(item: dict[str, Any], days: list[dict[str, Any]] | None, why: str | Non
         f"<td>{esc(item['service'])}</td><td>{label_text}</td>"
         f"<td>{status(item['status'])}</td>"
         f"<td>{bar(item['budget_remaining_ratio'], item['status'])}</td>"
-        f"<td>{burns}</td><td>{alerts}</td><td>{spark}</td></tr>"
+        f'<td><span class="burns">{burns or "—"}</span></td><td>{alerts}</td><td>{spark}</td></tr>'
     )  # fmt: skip
 
 

@@ -7,11 +7,22 @@ A window (at - w, at] is the cumulative level at ``at`` minus the level at
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 
 from exporter.store.remembered import Catalog
 from exporter.store.resolution import level_at
+
+_LEVELS = """
+SELECT p.value, b.start, b.end, b.events, b.cumulative
+FROM json_each(?) AS p
+LEFT JOIN buckets AS b ON b.selector_id = ? AND b.end = (
+    SELECT min(end) FROM buckets WHERE selector_id = ? AND end >= p.value)
+ORDER BY p.key
+"""
+"""The bucket holding each point of a JSON array (the first to end at or after it), in
+the array's order; NULLs after the last bucket."""
 
 
 class Reads:
@@ -53,11 +64,23 @@ class Reads:
         return {w: top - self._level(sid, at - w) for w in windows}
 
     def levels(self, selector: str, points: Sequence[int]) -> list[float]:
-        """Cumulative events of ``selector`` at each of ``points`` (0 for an unknown one)."""
+        """Cumulative events of ``selector`` at each of ``points`` (0 for an unknown one).
+
+        One statement for all points (a month of hours is 720 index look-ups, which one
+        statement each made ten times slower); each level is :meth:`_level`'s."""
         sid = self._catalog.id(selector)
         if sid is None:
             return [0.0 for _ in points]
-        return [self._level(sid, t) for t in points]
+        rows = self._conn.execute(_LEVELS, (json.dumps([int(t) for t in points]), sid, sid))
+        out, last = [], None
+        for t, start, end, events, cumulative in rows:
+            if end is None:  # after the last bucket: its level
+                if last is None:
+                    last = self._level(sid, t)
+                out.append(last)
+            else:
+                out.append(level_at(t, start, end, events, cumulative))
+        return out
 
     def widest_bucket(self, selector: str, after: int, until: int) -> int:
         """The longest bucket of ``selector`` that overlaps (after, until] (0: none)."""
