@@ -28,6 +28,7 @@ import yaml
 
 from exporter import __version__, decide_command, healthcheck, logs
 from exporter.app import create_app
+from exporter.backtest import command as backtest_command
 from exporter.config import convert_command
 from exporter.config.loader import effective_config, load_config
 from exporter.config.schema import config_schema
@@ -158,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     healthcheck.register(sub)
     decide_command.register(sub, parse_time)
     report_command.register(sub, parse_time, CONFIG_HELP)
+    backtest_command.register(sub, parse_time, CONFIG_HELP)
     return parser
 
 
@@ -314,6 +316,7 @@ _WITH_CONFIG: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "rules": rules_command.cmd_rules,
     "decide": decide_command.cmd_decide,
     "report": report_command.run,
+    "backtest": backtest_command.run,
     "eval": lambda settings, args: cmd_eval(settings, args.config, args.at, args.format),
     "run": lambda settings, args: cmd_run(
         settings,

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 from array import array
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+from exporter.domain.backtest import WindowSeries
 from exporter.domain.report import StepSeries
 from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.counts import good_counts
@@ -46,9 +47,12 @@ class StepReader:
                     out[round(t)] = out.get(round(t), 0.0) + v
         return out
 
-    async def steps(self, slo: CompiledSLO, ends: Grid) -> StepSeries:
-        """Good and total events of ``slo`` in each ``(end - step, end]`` of ``ends``."""
-        plan = slo.queries(ends.step)
+    async def _counted(
+        self, slo: CompiledSLO, window: int, ends: Grid
+    ) -> tuple[Sequence[float], Sequence[float], list[int]]:
+        """Good and total events of ``window`` seconds ending at each end, and the indices
+        of the ends the backend had a total for."""
+        plan = slo.queries(window)
         numerator, total = await asyncio.gather(
             self._values(plan.numerator, ends), self._values(plan.total, ends)
         )
@@ -56,10 +60,21 @@ class StepReader:
         counted = array("d", (total.get(t, 0.0) for t in points))
         counts = array("d", (numerator.get(t, 0.0) for t in points))
         present = [i for i, t in enumerate(points) if t in total]
+        return good_counts(counts, counted, counts_bad=plan.counts_bad), counted, present
+
+    async def steps(self, slo: CompiledSLO, ends: Grid) -> StepSeries:
+        """Good and total events of ``slo`` in each ``(end - step, end]`` of ``ends``."""
+        good, counted, present = await self._counted(slo, ends.step, ends)
         return StepSeries(
             step=ends.step,
-            ends=points,
-            good=good_counts(counts, counted, counts_bad=plan.counts_bad),
+            ends=ends.points,
+            good=good,
             total=counted,
             first_present=present[0] if present else None,
         )
+
+    async def window(self, slo: CompiledSLO, window: int, ends: Grid) -> WindowSeries:
+        """Good and total events of ``slo`` in ``(end - window, end]`` at each end of ``ends``:
+        what ``eval --at end`` counts for that window, at every end (``backtest``)."""
+        good, counted, _ = await self._counted(slo, window, ends)
+        return WindowSeries(window=window, good=good, total=counted)
