@@ -336,3 +336,25 @@ def test_exporter_mode_rules_in_prometheus_fire_as_the_backtest_says(prometheus,
             assert spans == _union(expected.get(rule["labels"]["severity"], [])), rule["labels"]
     finally:
         server.stop()
+
+
+def test_a_period_beyond_retention_is_one_line_and_exit_3(prometheus, config):
+    """A period before the backend's first sample gets one line saying so, exit 3."""
+    start = prometheus.history.start - 2 * DAY
+    code, out, err = backtest(
+        config, "--slo", "checkout-availability",
+        "--from", rfc3339(start), "--to", rfc3339(start + DAY),
+    )  # fmt: skip
+    assert (code, out) == (3, "")
+    assert err.startswith("backtest: the backend has no samples of any selected SLO's counters")
+    assert "nothing to backtest" in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_unreachable_backend_is_one_line_and_exit_3(tmp_path):
+    """A backend nobody listens on: one line naming the failure, exit 3."""
+    path = tmp_path / "slos.yaml"
+    path.write_text(CONFIG.format(url="http://127.0.0.1:9"))
+    code, out, err = backtest(path, "--slo", "checkout-availability", "--last", "1d")
+    assert (code, out) == (3, "")
+    assert err.startswith("backtest: ") and "cannot reach" in err, err
+    assert len(err.strip().splitlines()) == 1

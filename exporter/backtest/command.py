@@ -23,7 +23,7 @@ from typing import Any
 import aiohttp
 
 from exporter.backtest.output import to_json, to_table
-from exporter.backtest.replay import Backtest, run_backtest
+from exporter.backtest.replay import Backtest, BacktestError, check_period, run_backtest
 from exporter.domain.durations import format_duration, parse_duration
 from exporter.errors import BackendError, ConfigError
 from exporter.pipeline.generation import build_generation
@@ -129,6 +129,11 @@ def _build(settings: Settings, args: argparse.Namespace) -> Backtest | int:
         print(f"backtest: {usage}", file=sys.stderr)
         return EXIT_USAGE
     step, source, names = usage
+    try:
+        check_period([s for s in settings.slos if s.name in names], start, end, step)
+    except BacktestError as err:
+        print(f"backtest: {err}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         return asyncio.run(_replay(settings, args, names, (start, end), (step, source)))
     except ConfigError as exc:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from exporter.domain import backtest as findings
 from exporter.domain import report as figures
 from exporter.domain.durations import format_duration
+from exporter.domain.model import SLO
 from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.counts import window_events
 from exporter.pipeline.steps import StepReader
@@ -66,6 +67,20 @@ def evaluation_times(start: int, end: int, step: int) -> Grid:
             f"{format_duration(step)} steps: choose --from/--to or --step to fit"
         )
     return Grid(start + step, end, step)
+
+
+def check_period(slos: Sequence[SLO], start: int, end: int, step: int) -> None:
+    """Refuse a period that is no whole number of steps, or of an SLO's shortest alerting
+    window (the report's incident step), with one line (BacktestError)."""
+    evaluation_times(start, end, step)
+    for slo in slos:
+        window = figures.alerting_window(slo)
+        if (end - start) % window or end - start < window:
+            raise BacktestError(
+                f"the period {rfc3339(start)} to {rfc3339(end)} is not a whole number of "
+                f"SLO {slo.name!r}'s {format_duration(window)} alerting windows: choose "
+                "--from/--to on such boundaries (or use --period / --last)"
+            )
 
 
 async def _budget_spent(gate: QueryGate, slo: CompiledSLO, at: int) -> float | None:
