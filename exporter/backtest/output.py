@@ -74,13 +74,18 @@ def _ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _pair(alert: Alert) -> str:
     return f"{format_duration(alert.long_window)}/{format_duration(alert.short_window)}"
 
 
 def _slo_lines(slo: SLOBacktest) -> list[str]:
     lines = [
-        f"{slo.name}: {len(slo.alerts)} alerts, {len(slo.incidents)} incidents spending "
+        f"{slo.name}: {_count(len(slo.alerts), 'alert')}, "
+        f"{_count(len(slo.incidents), 'incident')} spending "
         f">= {slo.min_incident_budget:.1%} of a period's budget ({slo.smaller_incidents} "
         f"smaller left out), precision {_ratio(slo.precision)}, recall {_ratio(slo.recall)}"
     ]
