@@ -35,6 +35,7 @@ from exporter.config.schema import config_schema
 from exporter.connections import fitting_cap, open_file_limit
 from exporter.counters import Counters
 from exporter.dashboards import command as dashboard_command
+from exporter.discover import command as discover_command
 from exporter.errors import ConfigError
 from exporter.eval_output import to_json, to_table
 from exporter.http_server import ListenError, bind, serve
@@ -160,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     decide_command.register(sub, parse_time)
     report_command.register(sub, parse_time, CONFIG_HELP)
     backtest_command.register(sub, parse_time, CONFIG_HELP)
+    discover_command.register(sub, parse_time)
     return parser
 
 
@@ -308,6 +310,7 @@ _WITHOUT_CONFIG: dict[str, Callable[[argparse.Namespace], int]] = {
     "schema": cmd_schema,
     "show": cmd_show,
     "healthcheck": healthcheck.run,
+    "discover": discover_command.run,
 }
 """Commands that read no config, or read it their own way."""
 
