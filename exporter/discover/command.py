@@ -66,7 +66,7 @@ def _match(text: str) -> str:
     try:
         parse_selector(f"up{{{text}}}")
     except ValueError as err:
-        raise argparse.ArgumentTypeError(f"--match {text}: {err}") from None
+        raise argparse.ArgumentTypeError(f"--match {text!r}: {err}") from None
     return text
 
 
