@@ -347,7 +347,8 @@ def test_a_period_beyond_retention_is_one_line_and_exit_3(prometheus, config):
     )  # fmt: skip
     assert (code, out) == (3, "")
     assert err.startswith("backtest: the backend has no samples of any selected SLO's counters")
-    assert "nothing to backtest" in err and len(err.strip().splitlines()) == 1
+    assert "nothing to backtest" in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_an_unreachable_backend_is_one_line_and_exit_3(tmp_path):
@@ -356,5 +357,6 @@ def test_an_unreachable_backend_is_one_line_and_exit_3(tmp_path):
     path.write_text(CONFIG.format(url="http://127.0.0.1:9"))
     code, out, err = backtest(path, "--slo", "checkout-availability", "--last", "1d")
     assert (code, out) == (3, "")
-    assert err.startswith("backtest: ") and "cannot reach" in err, err
+    assert err.startswith("backtest: "), err
+    assert "cannot reach" in err
     assert len(err.strip().splitlines()) == 1
