@@ -21,9 +21,14 @@ from exporter.domain.report import StepSeries
 from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.counts import good_counts
 from exporter.promql.gate import QueryGate
-from exporter.samples import Grid
+from exporter.samples import MAX_STEPS, Grid
 
 Values = Mapping[int, float]
+
+WINDOW_POINTS = 1_000_000
+"""Window-steps one range query of :meth:`StepReader.window` covers at most (points x
+window / step): a 3-day window every minute is 4,320 steps per point, so 231 points a
+query, each as costly for the backend as one of a short window over a month."""
 
 
 class StepReader:
@@ -32,10 +37,10 @@ class StepReader:
     def __init__(self, gate: QueryGate) -> None:
         self._gate = gate
 
-    async def _values(self, query: str, ends: Grid) -> dict[int, float]:
+    async def _values(self, query: str, ends: Grid, max_steps: int) -> dict[int, float]:
         """The aggregate ``query`` at each end where it had a value (absent: no series)."""
         out: dict[int, float] = {}
-        for chunk in ends.chunks():
+        for chunk in ends.chunks(max_steps):
             if len(chunk) == 1:
                 answer = await self._gate.query(query, chunk.first)
                 if answer.series:
@@ -53,8 +58,9 @@ class StepReader:
         """Good and total events of ``window`` seconds ending at each end, and the indices
         of the ends the backend had a total for."""
         plan = slo.queries(window)
+        most = min(MAX_STEPS, max(1, WINDOW_POINTS * ends.step // window))
         numerator, total = await asyncio.gather(
-            self._values(plan.numerator, ends), self._values(plan.total, ends)
+            self._values(plan.numerator, ends, most), self._values(plan.total, ends, most)
         )
         points = ends.points
         counted = array("d", (total.get(t, 0.0) for t in points))
