@@ -78,6 +78,23 @@ def test_record_counters_make_a_data_pipeline_and_the_rest_is_listed():
     ]  # fmt: skip
 
 
+def test_a_service_name_the_config_refuses_is_listed_and_the_others_written():
+    """A ``service`` value with a space cannot name a ``services:`` entry: its series are
+    listed with the reason, and the other services are still found."""
+    found = classify(
+        [
+            _series("http_requests_total", service="web shop", code="200"),
+            _series("http_requests_total", service="shop", code="200"),
+        ],
+        set(),
+    )
+    assert [s.name for s in found.services] == ["shop"]
+    assert found.unknown == [
+        'http_requests_total{service="web shop"}: service "web shop" is no valid service '
+        "name (letters, digits, '_', '.', ':' and '-')"
+    ]
+
+
 def test_the_suggestion_ladder_is_the_tier_table():
     """The tiers the rule climbs are the config's tiers, strictest first."""
     assert dict(TIER_OBJECTIVES) == {name: tier.availability for name, tier in TIERS.items()}

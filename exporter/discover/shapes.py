@@ -27,6 +27,8 @@ GRPC_STATUS = "grpc_code"
 GRPC_ERRORS = "Unknown|DeadlineExceeded|Internal|Unavailable|DataLoss"
 """gRPC codes that say the server failed (the others are the client's doing)."""
 HISTOGRAM_PARTS = ("_bucket", "_count", "_sum")
+SERVICE_NAME = re.compile(r"[A-Za-z0-9_.:-]+")
+"""What a ``services:`` entry's name may hold (the config's rule for SLO names)."""
 
 
 @dataclass
@@ -150,13 +152,19 @@ def classify(series: Iterable[Mapping[str, str]], native: set[str]) -> Discovery
         owners.setdefault(owner, {}).setdefault(name, []).append(labels)
     services: list[ServiceShape] = []
     for (label, value), names in sorted(owners.items(), key=lambda item: item[0][::-1]):
+        where = f"{{{label}={json.dumps(value)}}}"
+        if not SERVICE_NAME.fullmatch(value):
+            unknown.extend(
+                f"{metric}{where}: {label} {json.dumps(value)} is no valid service name "
+                "(letters, digits, '_', '.', ':' and '-')"
+                for metric in sorted(names)
+            )
+            continue
         shape = _shape(label, value, names, native)
         if shape.template is not None:
             services.append(shape)
         used = _used(shape) if shape.template is not None else set()
-        for metric in sorted(set(names) - used):
-            where = f"{{{label}={json.dumps(value)}}}"
-            unknown.append(f"{metric}{where}: {_why(metric)}")
+        unknown.extend(f"{metric}{where}: {_why(metric)}" for metric in sorted(set(names) - used))
     return Discovery(services, sorted(set(unknown)))
 
 
