@@ -135,6 +135,26 @@ def test_availability_tier_follows_the_true_sli(
     assert f"would have left {left:.0%} of its budget" in _block(text, service)
 
 
+def test_each_quarter_of_the_span_shows_its_true_sli_and_budget(prometheus, written):
+    """The comments give the SLI of each quarter of the seven days (oldest first) and what
+    each would have left of the chosen tier's budget, from the true events."""
+    _, text = written
+    history, now, quarter = prometheus.history, prometheus.now, SPAN // 4
+    good = {"service": "checkout", "code": _not_5xx}
+    slis = [
+        history.increase("http_requests_total", good, end, quarter)
+        / history.increase("http_requests_total", {"service": "checkout"}, end, quarter)
+        for end in (now - 3 * quarter, now - 2 * quarter, now - quarter, now)
+    ]
+    tier, objective, _ = _tier(_ratio(history, "http_requests_total", good,
+                                      {"service": "checkout"}, now))  # fmt: skip
+    block = _block(text, "checkout")
+    shown = ", ".join(f"{x:.4%}" for x in slis)
+    left = ", ".join(f"{1 - (1 - x) / (1 - objective / 100):.0%}" for x in slis)
+    assert f"  #   by 4 equal parts of the span, oldest first: {shown}\n" in block + "\n"
+    assert f"  #   leaving of {tier}'s {objective:g} % budget: {left}" in block
+
+
 def test_completeness_tier_follows_the_true_sli(prometheus, written):
     """nightly-export's processed / expected records over seven days decide its tier."""
     _, text = written

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from exporter.discover.shapes import ServiceShape
-from exporter.domain.suggest import LATENCY_OBJECTIVE, SPARE, Suggestion
+from exporter.domain.suggest import LATENCY_OBJECTIVE, SPARE, Suggestion, remaining
 
 RULE = f"""\
 # Objectives: for each SLI, the strictest tier whose objective the span above would have
@@ -26,6 +26,8 @@ class Planned:
     latency: Suggestion | None = None
     threshold: float | None = None
     notes: list[str] = field(default_factory=list)
+    parts: dict[str, list[float | None]] = field(default_factory=dict)
+    """SLIs of the span's consecutive parts, oldest first: ``main`` and ``latency``."""
 
     def entry(self, tier: str) -> dict[str, Any]:
         """The ``services:`` entry (without the native histogram, which no template takes)."""
@@ -83,6 +85,17 @@ def _figures(label: str, suggestion: Suggestion | None, unit: str) -> str:
     )
 
 
+def _parts(slis: Sequence[float | None] | None, objective: float, tier: str) -> list[str]:
+    if not slis:
+        return []
+    shown = ", ".join("no events" if x is None else f"{x:.4%}" for x in slis)
+    left = ", ".join("-" if x is None else f"{remaining(x, objective):.0%}" for x in slis)
+    return [
+        f"  #   by {len(slis)} equal parts of the span, oldest first: {shown}",
+        f"  #   leaving of {tier}'s {objective:g} % budget: {left}",
+    ]
+
+
 def render(header: Sequence[str], planned: Sequence[Planned], unknown: Sequence[str]) -> str:
     """The whole config: ``header`` comment lines and the backend, then each service with
     its comments, then the unknown shapes as comments."""
@@ -95,12 +108,16 @@ def render(header: Sequence[str], planned: Sequence[Planned], unknown: Sequence[
         if plan.shape.requests is not None or plan.shape.records is not None:
             lines.append(_figures("availability" if plan.shape.requests else "completeness",
                                   plan.availability, "events"))  # fmt: skip
+            if plan.availability is not None:
+                objective = plan.availability.objective
+                lines.extend(_parts(plan.parts.get("main"), objective, tier))
         if plan.latency is not None and plan.threshold is not None:
             lines.append(
                 f"  # latency under {plan.threshold:g} s: achieved {plan.latency.sli:.4%}; the "
                 f"tiers' {LATENCY_OBJECTIVE:g} % would have left "
                 f"{plan.latency.remaining_ratio:.0%} of its budget"
             )
+            lines.extend(_parts(plan.parts.get("latency"), LATENCY_OBJECTIVE, tier))
         lines.extend(_item(plan.entry(tier)))
         native = plan.native_slo(tier)
         if native is not None:

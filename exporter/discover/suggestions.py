@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from exporter.config.loader import load_config
@@ -59,17 +59,41 @@ async def plan_services(
     settings = await asyncio.to_thread(load_text, render(header, planned, []))
     compiled = {slo.name: compile_slo(slo) for slo in settings.slos}
     names = sorted(compiled)
-    counted = await asyncio.gather(*(_events(gate, compiled[n], span, at) for n in names))
-    events = dict(zip(names, counted, strict=True))
+    part = span // PARTS
+    ends = [at - k * part for k in reversed(range(PARTS))]
+    counted = await asyncio.gather(
+        *(_events(gate, compiled[n], span, at) for n in names),
+        *(_events(gate, compiled[n], part, end) for n in names for end in ends),
+    )
+    events = dict(zip(names, counted[: len(names)], strict=True))
+    parts = {n: counted[len(names) + i * PARTS :][:PARTS] for i, n in enumerate(names)}
     for plan in planned:
-        name = plan.shape.name
-        main = events.get(f"{name}-availability") or events.get(f"{name}-completeness")
-        plan.availability = None if main is None else suggest.suggest_tier(main)
-        latency = events.get(f"{name}-latency")
-        sli = None if latency is None else budget.sli(budget.bounded(latency))
-        if sli is not None:
-            left = suggest.remaining(sli, suggest.LATENCY_OBJECTIVE)
-            tier = plan.availability.tier if plan.availability else "best_effort"
-            plan.latency = suggest.Suggestion(
-                tier, suggest.LATENCY_OBJECTIVE, sli, left, left >= suggest.SPARE
-            )
+        _suggest(plan, events, parts)
+
+
+PARTS = 4
+"""The span's parts whose SLIs the comments show too (weeks of the default 28 days)."""
+
+
+def _slis(events: Sequence[WindowEvents]) -> list[float | None]:
+    return [budget.sli(budget.bounded(e)) for e in events]
+
+
+def _suggest(
+    plan: Planned, events: Mapping[str, WindowEvents], parts: Mapping[str, Sequence[WindowEvents]]
+) -> None:
+    name = plan.shape.name
+    main = next((f"{name}-{k}" for k in ("availability", "completeness") if
+                 f"{name}-{k}" in events), None)  # fmt: skip
+    plan.availability = None if main is None else suggest.suggest_tier(events[main])
+    if main is not None:
+        plan.parts["main"] = _slis(parts[main])
+    latency = events.get(f"{name}-latency")
+    sli = None if latency is None else budget.sli(budget.bounded(latency))
+    if sli is not None:
+        left = suggest.remaining(sli, suggest.LATENCY_OBJECTIVE)
+        tier = plan.availability.tier if plan.availability else "best_effort"
+        plan.latency = suggest.Suggestion(
+            tier, suggest.LATENCY_OBJECTIVE, sli, left, left >= suggest.SPARE
+        )
+        plan.parts["latency"] = _slis(parts[f"{name}-latency"])
