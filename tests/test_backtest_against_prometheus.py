@@ -224,6 +224,33 @@ def test_the_outage_pages_within_minutes(prometheus, replayed):
     assert 0 < outage["detection_seconds"] <= 10 * MINUTE
 
 
+def test_the_table_says_the_same_as_the_json(prometheus, config):
+    """The table's lines for the outage's six hours: the step and its source, a summary per
+    SLO, one line per alert and per incident with what caught it and when."""
+    now, name = prometheus.now, "checkout-availability"
+    period = ("--from", rfc3339(now + AROUND_OUTAGE[0]), "--to", rfc3339(now + AROUND_OUTAGE[1]))
+    _, out, _ = backtest(config, "--slo", name, *period, "--format", "json")
+    (slo,) = json.loads(out)["slos"]
+    code, table, err = backtest(config, "--slo", name, *period)
+    assert code == 0, err
+    lines = table.splitlines()
+    assert lines[0].endswith(", evaluated every 1m (evaluation.interval)")
+    assert lines[1].startswith(f"{name}: {len(slo['alerts'])} alerts, 1 incident spending >= 2.0%")
+    for alert, line in zip(slo["alerts"], lines[2:], strict=False):
+        pair = f"{alert['long_window']}/{alert['short_window']}"
+        end = alert["end"] or "still firing"
+        assert line.startswith(
+            f"  alert    {alert['severity']:<8} {pair:<8} {alert['start']} -> {end}"
+        )
+    (incident,) = slo["incidents"]
+    caught = incident["caught_by"]
+    minutes = incident["detection_seconds"] // 60
+    assert lines[-1] == (
+        f"  incident {incident['start']} -> {incident['end']}  caught by {caught['severity']} "
+        f"{caught['long_window']}/{caught['short_window']} after {minutes}m"
+    )
+
+
 def report_incidents(config: Path, now: int, name: str) -> list[dict[str, Any]]:
     """The incidents ``slo-exporter report`` finds for ``name`` over the same three days."""
     out, err = io.StringIO(), io.StringIO()

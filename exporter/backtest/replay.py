@@ -116,6 +116,8 @@ async def _replay(
             strict=True,
         )
     )
+    # The objective now, at every time of the period, like the conditions (see the note in
+    # exporter.domain.backtest): an objective that changes over time changes these too.
     found = figures.find_incidents(
         steps, model.objective, steps.total_events().total, merge_gap=steps.step
     )
