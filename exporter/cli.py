@@ -28,12 +28,14 @@ import yaml
 
 from exporter import __version__, decide_command, healthcheck, logs
 from exporter.app import create_app
+from exporter.backtest import command as backtest_command
 from exporter.config import convert_command
 from exporter.config.loader import effective_config, load_config
 from exporter.config.schema import config_schema
 from exporter.connections import fitting_cap, open_file_limit
 from exporter.counters import Counters
 from exporter.dashboards import command as dashboard_command
+from exporter.discover import command as discover_command
 from exporter.errors import ConfigError
 from exporter.eval_output import to_json, to_table
 from exporter.http_server import ListenError, bind, serve
@@ -158,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     healthcheck.register(sub)
     decide_command.register(sub, parse_time)
     report_command.register(sub, parse_time, CONFIG_HELP)
+    backtest_command.register(sub, parse_time, CONFIG_HELP)
+    discover_command.register(sub, parse_time)
     return parser
 
 
@@ -308,6 +312,7 @@ _WITHOUT_CONFIG: dict[str, Callable[[argparse.Namespace], int]] = {
     "schema": cmd_schema,
     "show": cmd_show,
     "healthcheck": healthcheck.run,
+    "discover": discover_command.run,
 }
 """Commands that read no config, or read it their own way."""
 
@@ -316,6 +321,7 @@ _WITH_CONFIG: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "rules": rules_command.cmd_rules,
     "decide": decide_command.cmd_decide,
     "report": report_command.run,
+    "backtest": backtest_command.run,
     "eval": lambda settings, args: cmd_eval(settings, args.config, args.at, args.format),
     "run": lambda settings, args: cmd_run(
         settings,

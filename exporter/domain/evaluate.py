@@ -102,6 +102,40 @@ def _enough_events(result: WindowResult, slo: SLO) -> bool:
     return counted >= slo.min_events or (counted == 0 and slo.no_data is not NoData.SKIP)
 
 
+def slo_window(
+    slo: SLO, window: int, events: budget.WindowEvents, evaluated_at: float
+) -> WindowResult:
+    """One window of ``slo`` at ``evaluated_at``: its objective, no-data policy and budgeting."""
+    return window_result(
+        window,
+        events,
+        slo.objective,
+        slo.no_data,
+        slo.budgeting,
+        at=evaluated_at,
+        sliced=slo.sliced,
+    )
+
+
+def _alert_burns(slo: SLO, windows: Mapping[int, WindowResult]) -> dict[int, float | None]:
+    # Few events make noisy ratios, so such windows may not fire alerts; silence that a
+    # no-data policy gave a meaning to is a clear signal and stays eligible.
+    return {w: (r.burn_rate if _enough_events(r, slo) else None) for w, r in windows.items()}
+
+
+def alert_conditions(
+    slo: SLO, events: Mapping[int, budget.WindowEvents], evaluated_at: float
+) -> tuple[AlertCondition, ...]:
+    """Which of ``slo``'s burn-rate conditions hold at ``evaluated_at``: the alerts part of
+    :func:`evaluate_slo`, from the events of the alerting windows only (``backtest``
+    replays it at every evaluation time of a past period)."""
+    windows = {
+        w: slo_window(slo, w, events.get(w, budget.WindowEvents(0.0, 0.0)), evaluated_at)
+        for w in {w for rule in slo.alerts for w in (rule.long_window, rule.short_window)}
+    }
+    return evaluate_rules(slo.alerts, _alert_burns(slo, windows))
+
+
 def evaluate_slo(
     slo: SLO, events: Mapping[int, budget.WindowEvents], evaluated_at: float
 ) -> SLOResult:
@@ -116,15 +150,8 @@ def evaluate_slo(
         raise MissingWindowError(f"no events for windows {missing} of SLO {slo.name!r}")
 
     def result(window: int) -> WindowResult:
-        counted = events.get(window, budget.WindowEvents(0.0, 0.0))
-        return window_result(
-            window,
-            counted,
-            slo.objective,
-            slo.no_data,
-            slo.budgeting,
-            at=evaluated_at,
-            sliced=slo.sliced,
+        return slo_window(
+            slo, window, events.get(window, budget.WindowEvents(0.0, 0.0)), evaluated_at
         )
 
     windows = {w: result(w) for w in slo.windows}
@@ -134,9 +161,7 @@ def evaluate_slo(
 
     remaining = budget.remaining_ratio(period.burn_rate)
     burn_rates = {w: r.burn_rate for w, r in windows.items()}
-    # Few events make noisy ratios, so such windows may not fire alerts; silence that a
-    # no-data policy gave a meaning to is a clear signal and stays eligible.
-    alert_burns = {w: (r.burn_rate if _enough_events(r, slo) else None) for w, r in windows.items()}
+    alert_burns = _alert_burns(slo, windows)
     status_burn = burn_rates[slo.status.window]
     length = bounds.length
     if remaining is None:

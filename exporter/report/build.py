@@ -100,12 +100,15 @@ async def _previous(gate: QueryGate, slo: CompiledSLO, start: int, length: int) 
     return window_events(numerator.value, total.value, counts_bad=plan.counts_bad)
 
 
-def _check_coverage(series: Sequence[figures.StepSeries], start: int, end: int) -> None:
+def check_coverage(
+    series: Sequence[figures.StepSeries], start: int, end: int, command: str = "report"
+) -> None:
+    """Refuse a period the backend holds no samples for, or only the later part of."""
     firsts = [f for f in (s.first_data for s in series) if f is not None]
     if not firsts:
         raise ReportError(
             f"the backend has no samples of any selected SLO's counters between "
-            f"{rfc3339(start)} and {rfc3339(end)}: nothing to report "
+            f"{rfc3339(start)} and {rfc3339(end)}: nothing to {command} "
             "(is the period within the backend's retention?)"
         )
     earliest = min(firsts)
@@ -113,7 +116,7 @@ def _check_coverage(series: Sequence[figures.StepSeries], start: int, end: int) 
         raise ReportError(
             f"the backend has no samples of any selected SLO's counters before "
             f"{rfc3339(earliest)} but the period starts {rfc3339(start)}: it lies beyond "
-            "the backend's retention; report a later period (--from, --last or --period)"
+            f"the backend's retention; {command} a later period (--from, --last or --period)"
         )
 
 
@@ -142,7 +145,7 @@ async def build_report(
     ReportError); with ``store``, SLOs it covers are read from it."""
     grids = [grid_for(s, start, end) for s in slos]
     series = await _read(gate, store, slos, grids)
-    _check_coverage(series, start, end)
+    check_coverage(series, start, end)
     length = end - start
     priors = await asyncio.gather(*(_previous(gate, s, start, length) for s in slos))
     # Seconds of arithmetic for 1,000 SLOs: off the event loop, like rendering in `run`.
