@@ -110,10 +110,18 @@ def test_alerts_open_and_close_with_the_conditions(tmp_path: Path):
     assert [(a.start, a.end) for a in alerts] == [(120, 240), (360, None)]
 
 
+JOURNEY = """\
+  - name: journey
+    service: shop
+    objective: 99
+    composite: {method: events, objectives: [{slo: checkout-availability}]}
+"""
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     path = tmp_path / "slos.yaml"
-    path.write_text(one_slo_config("http://127.0.0.1:9", interval="60s"))
+    path.write_text(one_slo_config("http://127.0.0.1:9", interval="60s") + JOURNEY)
     return path
 
 
@@ -124,6 +132,8 @@ def config(tmp_path: Path) -> Path:
          "backtest: --step 30s is finer than evaluation.interval 1m: the exporter never "
          "evaluates more often"),
         (["--last", "1d", "--slo", "nope"], "backtest: --slo nope: no such SLO in"),
+        (["--last", "1d", "--slo", "journey"],
+         "backtest: --slo journey: backtest does not replay grouped or composite SLOs yet"),
         (["--last", "1d", "--from", "0", "--to", "3600"],
          "backtest: --last and --from/--to both choose the period: give one"),
         (["--from", "2026-11-01T00:00:00Z", "--to", "2026-11-01T01:00:30Z"],

@@ -94,10 +94,15 @@ def _usage(settings: Settings, args: argparse.Namespace) -> tuple[int, str, list
             f"{format_duration(interval)}: the exporter never evaluates more often"
         )
     known = [s.name for s in settings.slos]
+    shaped = {s.name for s in settings.slos if s.grouping is not None or s.sli_is_composite}
     for name in args.slo:
         if name not in known:
             return f"--slo {name}: no such SLO in {args.config}"
-    names = [n for n in known if not args.slo or n in args.slo]
+        if name in shaped:
+            return f"--slo {name}: backtest does not replay grouped or composite SLOs yet"
+    names = [n for n in known if (not args.slo or n in args.slo) and n not in shaped]
+    if not names:
+        return f"{args.config}: no SLO to replay (grouped and composite SLOs are not replayed yet)"
     if args.step is None:
         return interval, "evaluation.interval", names
     return args.step, "--step", names
