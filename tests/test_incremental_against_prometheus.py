@@ -214,11 +214,14 @@ async def test_a_restart_after_days_refills_both_tiers(prometheus, harness):
 
 
 async def test_the_store_stays_small(prometheus, harness):
-    """Once compacted, a selector holds its fine tier plus about 2000 coarse buckets."""
+    """Once compacted, a selector holds fine buckets for the windows up to 1d, 2-minute ones
+    for 3d (whose edge may cut one of 1/2160 of it) and about 2000 coarse buckets: 2,940
+    buckets besides the coarse ones instead of 4,380 with fine edges for 3d too."""
     await harness.cycle(offset(prometheus, 0))
     stats = harness.store.stats()
-    fine = (3 * DAY + HOUR) // MINUTE  # the longest short window is 3d
-    assert stats.buckets <= SELECTORS * (fine + 2200)
+    fine = (DAY + HOUR) // MINUTE  # the longest window with fine edges is 1d
+    middle = 2 * DAY // (2 * MINUTE)  # 3d + 1h back, in 2-minute buckets
+    assert stats.buckets <= SELECTORS * (fine + middle + 2200)
     assert stats.series == 21
 
 
