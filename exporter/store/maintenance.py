@@ -123,6 +123,7 @@ class Maintenance:
             lo = None if before is None else before[k][1] - width
             if lo is None or lo + width < cutoff:
                 _compact(conn, sid, lo, cutoff, width)
+                self._catalog.merged(sid, cutoff)
         self._set_mark(conn, sid, until)
 
     def _set_mark(self, conn: sqlite3.Connection, sid: int, until: int) -> None:
