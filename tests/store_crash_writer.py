@@ -8,8 +8,8 @@ tier. So in any consistent state of a selector: its buckets add up to
 ``known_until / 60`` events, lie within (known_from, known_until] without
 overlapping, and its series' last value is ``known_until / 60``, read at
 ``known_until``. Compaction merges into a middle tier of 5 minutes and a coarse
-one of 15, so every tier's merge can be cut short. ``test_store_file.py`` kills this with SIGKILL at random
-moments and checks exactly that.
+one of 15, so every tier's merge can be cut short. ``test_store_file.py`` kills
+this with SIGKILL at random moments and checks exactly that.
 """
 
 from __future__ import annotations
