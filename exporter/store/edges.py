@@ -6,8 +6,10 @@ or after T - W. Each cycle moves that edge forward by one interval, so the
 next cycles need the rows right after it: one lookup fetches
 :data:`EDGE_ROWS` consecutive rows from the edge on, and the following cycles
 find their edge among them until it passes the last one. That is one index
-lookup per edge every 16 fine buckets instead of one per edge per cycle, for
-about 600 bytes per edge.
+lookup per edge every 8 fine buckets instead of one per edge per cycle, for
+about 460 bytes per edge (8 edges per selector with the default windows: 75 MB
+at 10,000 SLOs of two selectors each). 16 rows took 720 bytes and summed no
+faster on average in ``benchmarks/store_cycle.py``.
 
 Rows are remembered as consecutive rows of the file from the first one ending
 at or after ``t0``: any later edge's bucket is the first of them ending at or
@@ -23,7 +25,7 @@ from collections.abc import Sequence
 
 from exporter.store.resolution import level_at
 
-EDGE_ROWS = 16
+EDGE_ROWS = 8
 """Rows fetched from an edge on, for this and the next cycles."""
 
 
