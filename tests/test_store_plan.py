@@ -239,17 +239,17 @@ def test_a_gap_reaching_into_the_middle_tier_is_read_by_tier():
 @pytest.mark.parametrize(
     ("interval", "fine_span", "tiers", "coarse"),
     [
-        (30, D + H, ((120, 3 * D + H),), 1200),
-        (60, D + H, ((120, 3 * D + H),), 1200),
+        (30, D + H, ((60, 3 * D + H),), 1200),
+        (60, 3 * D + H, (), 1200),
         (300, 3 * D + H, (), 1200),
     ],
 )
 def test_the_default_windows_need_fine_edges_up_to_a_day(
     interval, fine_span, tiers, coarse, tmp_path
 ):
-    """The default windows (5m to 3d) of a 30-day SLO: fine buckets for those up to 1d,
-    2-minute ones for 3d (1/2160 of it), 20-minute ones for the period; at a 5-minute
-    interval no middle width fits between the interval and 3d/2000, so 3d stays fine."""
+    """The default windows (5m to 3d) of a 30-day SLO at a 30 s interval: fine buckets for
+    those up to 1d, 1-minute ones for 3d, 20-minute ones for the period; at 60 s or 5 min
+    no middle width fits between the interval and 3d/2000, so 3d stays fine."""
     path = tmp_path / "slos.yaml"
     path.write_text(one_slo_config("http://127.0.0.1:9", interval=f"{interval}s"))
     got = needs(load_config(path).slos, AT, interval)
@@ -259,10 +259,11 @@ def test_the_default_windows_need_fine_edges_up_to_a_day(
 
 @pytest.mark.parametrize(
     ("window", "interval", "width"),
-    [(6 * H, 30, 30), (D, 30, 30), (3 * D, 30, 120), (3 * D, 60, 120), (7 * D, 60, 300)],
+    [(6 * H, 30, 30), (D, 30, 30), (3 * D, 30, 60), (3 * D, 60, 60), (7 * D, 60, 300)],
 )
 def test_a_window_edge_cuts_buckets_at_most_one_2000th_of_it(window, interval, width):
     """The widest bucket a window's oldest edge may cut: fine unless a tier width above
-    the interval is at most window/2000."""
+    the interval is at most window/2000 (1 or 5 minutes, ... : on the minute grid and
+    inside a report's 5-minute steps)."""
     assert edge_width(window, interval) == width
     assert width == interval or width * EDGE_BUCKETS <= window

@@ -22,14 +22,17 @@ directly.
 **Middle tiers.** Only short windows need fine edges. A window W other than
 the period reads its oldest edge from buckets of :func:`edge_width`: the
 widest of :data:`TIER_WIDTHS` that is wider than the evaluation interval and
-at most ``W / EDGE_BUCKETS`` (none: fine buckets). At a 30 s interval the
-default windows up to 1d stay fine, 3d reads 2-minute buckets and the 30-day
-period 20-minute ones, so a selector holds about
-``(1d + 1h) / 30 s + 2d / 2 min + 27d / 20 min`` ≈ 6,300 buckets instead of
-11,000 with fine buckets for every short window, and a cold start reads raw
-values for a day instead of three. Each such width is a tier reaching back
-the longest window that uses it, plus an hour; older buckets merge into the
-next tier's slots the same way.
+at most ``W / EDGE_BUCKETS`` (none: fine buckets). The widths are whole
+minutes that divide 5 minutes or are multiples of it, and divide an hour, so
+buckets stay on the minute grid of the samples (a windowed ``increase()``
+over them is exact) and inside the 5-minute steps of a report. At a 30 s
+interval the default windows up to 1d stay fine, 3d reads 1-minute buckets
+and the 30-day period 20-minute ones: a cold start reads raw values for a day
+instead of three, and 1d + 1h to 3d + 1h holds half the buckets. At a 60 s
+interval no width fits between the interval and 3d/2000, so 3d stays fine.
+Each such width is a tier reaching back the longest window that uses it, plus
+an hour; older buckets merge into the next tier's slots the same way.
+
 **Window boundaries.** A window (lo, T] counts the cumulative level at T
 minus the level at lo, and inside a bucket the level rises linearly
 (:func:`level_at`). So a bucket (s, e] that the window only partly covers
@@ -59,8 +62,9 @@ COARSE_PER_PERIOD = 2000
 EDGE_BUCKETS = 2000
 """A window other than the period reads its oldest edge from buckets at most this many
 times narrower than itself (or from fine buckets)."""
-TIER_WIDTHS = (60, 120, 180, 240, 300, 600, 900, 1200, 1800, 3600)
-"""Middle tier widths to choose from: each divides an hour."""
+TIER_WIDTHS = (60, 300, 600, 900, 1200, 1800, 3600)
+"""Middle tier widths to choose from: whole minutes that divide 5 minutes or are multiples
+of it, and divide an hour."""
 
 
 def floor_to(t: int, width: int) -> int:
