@@ -205,6 +205,19 @@ def test_middle_tiers_merge_by_age_and_keep_every_event(store):
     assert dict(widths) == {60: 30, 300: 12, 900: 10}
 
 
+def test_a_maintenance_pass_that_moves_no_cut_writes_nothing(store):
+    """Maintenance runs every 5 minutes per selector; when no tier's cut moved since the
+    last merge (cuts move by whole tier widths) it neither merges nor rewrites the mark."""
+    _fill(store, [Bucket(t, t + 60, 1.0) for t in range(0, 7200, 60)])
+    store.maintain({"s": FIVE_MIN}, 7200)
+    _fill(store, [Bucket(7200, 7260, 1.0)])
+    store.maintain({"s": FIVE_MIN}, 7260)  # floor(7260 - 1800, 300) == floor(7200 - 1800, 300)
+    assert _rows(store.path.parent, "SELECT until FROM compaction") == [(7200,)]
+    _fill(store, [Bucket(t, t + 60, 1.0) for t in range(7260, 7500, 60)])
+    store.maintain({"s": FIVE_MIN}, 7500)
+    assert _rows(store.path.parent, "SELECT until FROM compaction") == [(7500,)]
+
+
 def test_a_merge_mark_of_an_older_release_merges_everything_it_must(tmp_path: Path):
     """An older release kept in the mark where its merge stopped (a time before the
     history's end); read as the end of the last merge it makes the next merge look further

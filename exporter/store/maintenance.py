@@ -119,6 +119,8 @@ class Maintenance:
             if since is None
             else tier_cuts(since, policy.fine_span, policy.tiers, policy.coarse)
         )
+        if before == now:
+            return  # no tier's cut moved: nothing to merge, and the old mark still says so
         for k, (width, cutoff) in enumerate(now):
             lo = None if before is None else before[k][1] - width
             if lo is None or lo + width < cutoff:
