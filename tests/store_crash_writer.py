@@ -7,8 +7,9 @@ equals the events so far, and every 7th cycle compacts with a short fine
 tier. So in any consistent state of a selector: its buckets add up to
 ``known_until / 60`` events, lie within (known_from, known_until] without
 overlapping, and its series' last value is ``known_until / 60``, read at
-``known_until``. ``test_store_file.py`` kills this with SIGKILL at random
-moments and checks exactly that.
+``known_until``. Compaction merges into a middle tier of 5 minutes and a coarse
+one of 15, so every tier's merge can be cut short. ``test_store_file.py`` kills
+this with SIGKILL at random moments and checks exactly that.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from exporter.store.plan import StreamState
 SELECTORS = ("a", "b")
 STEP = 60
 SERIES = '[["__name__","a_total"]]'
-POLICY = Retention(fine_span=600, retention=10**9, coarse=300)
+POLICY = Retention(fine_span=600, retention=10**9, coarse=900, tiers=((300, 1800),))
 
 
 def main(data_dir: Path) -> None:

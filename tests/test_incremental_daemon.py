@@ -19,7 +19,7 @@ import pytest
 from fake_backend import FakeBackend
 from history import History
 from history_values import HistoryValues
-from incremental_truth import DIRECT, SELECTORS, mismatches, write_store_config
+from incremental_truth import DIRECT, SELECTORS, mismatches, wide_edge, write_store_config
 from metrics_text import one, parse, pick
 from pipelines import pipeline, stored
 from store_files import damage_store
@@ -55,7 +55,7 @@ def check_samples(history: History, samples) -> list[str]:
         for labels, total_seen in pick(samples, "slo_window_events", slo=name).items():
             label = dict(labels)["window"]
             window = parse_duration(label)
-            rel = 1e-3 if window == truth.period else 1e-12
+            rel = 1e-3 if window == truth.period or wide_edge(window) else 1e-12
             good_seen = one(samples, "slo_window_good_events", slo=name, window=label)
             for seen, true in (
                 (total_seen, truth.total(history, at, window)),

@@ -162,7 +162,7 @@ def test_merging_resumes_where_it_stopped_across_a_restart(tmp_path: Path):
     for opened in (control, store):
         _fill(opened, minute[:120])
         opened.maintain({"s": FIVE_MIN}, 7200)
-    assert _rows(tmp_path / "restarted", "SELECT until FROM compaction") == [(5400,)]
+    assert _rows(tmp_path / "restarted", "SELECT until FROM compaction") == [(7200,)]
     store.close()
     store = HistoryStore.open(tmp_path / "restarted")
     for opened in (control, store):
@@ -171,7 +171,7 @@ def test_merging_resumes_where_it_stopped_across_a_restart(tmp_path: Path):
     windows = [60, 1800, 3600, 7200, 14400]
     assert store.window_sums("s", 14400, windows) == control.window_sums("s", 14400, windows)
     assert store.stats().buckets == control.stats().buckets == 30 + 12600 // 300
-    assert _rows(tmp_path / "restarted", "SELECT until FROM compaction") == [(12600,)]
+    assert _rows(tmp_path / "restarted", "SELECT until FROM compaction") == [(14400,)]
     store.close()
     control.close()
 
@@ -189,6 +189,51 @@ def test_a_store_from_before_the_merge_marks_opens_and_merges(tmp_path: Path):
     assert store.stats().buckets == 30 + 5400 // 300
     assert store.window_sums("s", 7200, [7200]) == {7200: 120.0}
     store.close()
+
+
+def test_middle_tiers_merge_by_age_and_keep_every_event(store):
+    """With a middle tier, buckets past the fine span merge into its width and those past
+    its span into the coarse width; every whole-window sum stays, the recent ones exact."""
+    _fill(store, [Bucket(t, t + 60, float(1 + t % 7)) for t in range(0, 14400, 60)])
+    windows = [60, 1800, 3600, 7200, 14400]
+    before = store.window_sums("s", 14400, windows)
+    policy = Retention(fine_span=1800, retention=86400, coarse=900, tiers=((300, 5400),))
+    store.maintain({"s": policy}, 14400)
+    assert store.window_sums("s", 14400, windows) == before
+    widths = _rows(store.path.parent, "SELECT end - start, count(*) FROM buckets GROUP BY 1")
+    # fine after 12600, 5-minute buckets over (9000, 12600], 15-minute ones before 9000
+    assert dict(widths) == {60: 30, 300: 12, 900: 10}
+
+
+def test_a_maintenance_pass_that_moves_no_cut_writes_nothing(store):
+    """Maintenance runs every 5 minutes per selector; when no tier's cut moved since the
+    last merge (cuts move by whole tier widths) it neither merges nor rewrites the mark."""
+    _fill(store, [Bucket(t, t + 60, 1.0) for t in range(0, 7200, 60)])
+    store.maintain({"s": FIVE_MIN}, 7200)
+    _fill(store, [Bucket(7200, 7260, 1.0)])
+    store.maintain({"s": FIVE_MIN}, 7260)  # floor(7260 - 1800, 300) == floor(7200 - 1800, 300)
+    assert _rows(store.path.parent, "SELECT until FROM compaction") == [(7200,)]
+    _fill(store, [Bucket(t, t + 60, 1.0) for t in range(7260, 7500, 60)])
+    store.maintain({"s": FIVE_MIN}, 7500)
+    assert _rows(store.path.parent, "SELECT until FROM compaction") == [(7500,)]
+
+
+def test_a_merge_mark_of_an_older_release_merges_everything_it_must(tmp_path: Path):
+    """An older release kept in the mark where its merge stopped (a time before the
+    history's end); read as the end of the last merge it makes the next merge look further
+    back, never less far: the result is the same as a store merged only now."""
+    minute = [Bucket(t, t + 60, 1.0) for t in range(0, 14400, 60)]
+    old = HistoryStore.open(tmp_path / "old")
+    new = HistoryStore.open(tmp_path / "new")
+    _fill(old, minute)
+    _fill(new, minute)
+    old.mark_compacted("s", 600)  # what an older release wrote after merging up to 600
+    for opened in (old, new):
+        opened.maintain({"s": FIVE_MIN}, 14400)
+    assert old.stats().buckets == new.stats().buckets == 30 + 12600 // 300
+    assert old.window_sums("s", 14400, [14400]) == {14400: 240.0}
+    old.close()
+    new.close()
 
 
 def test_a_failed_write_in_a_batch_keeps_the_others(store):

@@ -9,11 +9,14 @@ deltas; the share of a bucket a window covers.
 from __future__ import annotations
 
 import pytest
+from one_slo import one_slo_config
 
+from exporter.config.loader import load_config
 from exporter.samples import Grid, single
 from exporter.store.deltas import counter_deltas
 from exporter.store.plan import Needs, Raw, StreamState, Windowed, coarse, plan_fill
-from exporter.store.resolution import coarse_width, grid_after, level_at
+from exporter.store.resolution import EDGE_BUCKETS, coarse_width, edge_width, grid_after, level_at
+from exporter.store.streams import needs
 
 H = 3600
 D = 86400
@@ -23,7 +26,7 @@ NEEDS = Needs(horizon=30 * D, fine_span=3 * D + H, retention=30 * D + H, coarse=
 
 def test_cold_start_is_coarse_history_then_raw_values_on_the_evaluation_grid():
     """A new selector: 20-minute increases back to the period's start, raw values for 3d+1h;
-    the coarse part is written aligned, so it never needs merging."""
+    the coarse part is written aligned, as merging at T would leave it: nothing to merge."""
     plan = plan_fill(None, AT, NEEDS, 60, raw=True)
     fine_start = AT - 3 * D - H
     assert plan.steps == (
@@ -33,7 +36,7 @@ def test_cold_start_is_coarse_history_then_raw_values_on_the_evaluation_grid():
     assert plan.known_from == AT - 30 * D
     assert plan.seconds == 30 * D
     assert not plan.steady
-    assert plan.compacted_until == fine_start
+    assert plan.compacted_until == AT
     assert (
         plan_fill(StreamState(AT - D, AT - 60, AT - 60), AT, NEEDS, 60, raw=True).compacted_until
         is None
@@ -200,3 +203,67 @@ def test_a_cut_bucket_counts_with_its_share(bucket, window, fraction):
     lo, hi = window
     counted = level_at(hi, *bucket, events, cumulative) - level_at(lo, *bucket, events, cumulative)
     assert counted == fraction * events
+
+
+TIERED = Needs(
+    horizon=30 * D, fine_span=D + H, retention=30 * D + H, coarse=1200, tiers=((120, 3 * D + H),)
+)
+
+
+def test_a_cold_start_reads_raw_values_only_for_the_windows_that_need_fine_edges():
+    """With a 2-minute middle tier for 3d, the cold start reads 20-minute increases back to
+    the period's start, 2-minute ones over the third to the second day, and raw values for
+    1d+1h only (a third of what fine edges for 3d read)."""
+    plan = plan_fill(None, AT, TIERED, 30, raw=True)
+    fine_start, middle_start = AT - D - H, AT - 3 * D - H
+    assert plan.steps == (
+        Windowed(Grid(AT - 30 * D + 1200, middle_start, 1200), 1200),
+        Windowed(Grid(middle_start + 120, fine_start, 120), 120),
+        Raw(fine_start, Grid(fine_start + 30, AT, 30)),
+    )
+    assert plan.seconds == 30 * D
+    assert plan.compacted_until == AT
+
+
+def test_a_gap_reaching_into_the_middle_tier_is_read_by_tier():
+    """A restart after 2 days reads the part older than the fine span in the middle tier's
+    width, then raw values."""
+    until = AT - 2 * D - 240
+    plan = plan_fill(StreamState(AT - 30 * D, until, until), AT, TIERED, 30, raw=True)
+    assert plan.steps == (
+        Windowed(Grid(until + 120, AT - D - H, 120), 120),
+        Raw(AT - D - H, Grid(AT - D - H + 30, AT, 30)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("interval", "fine_span", "tiers", "coarse"),
+    [
+        (30, D + H, ((60, 3 * D + H),), 1200),
+        (60, 3 * D + H, (), 1200),
+        (300, 3 * D + H, (), 1200),
+    ],
+)
+def test_the_default_windows_need_fine_edges_up_to_a_day(
+    interval, fine_span, tiers, coarse, tmp_path
+):
+    """The default windows (5m to 3d) of a 30-day SLO at a 30 s interval: fine buckets for
+    those up to 1d, 1-minute ones for 3d, 20-minute ones for the period; at 60 s or 5 min
+    no middle width fits between the interval and 3d/2000, so 3d stays fine."""
+    path = tmp_path / "slos.yaml"
+    path.write_text(one_slo_config("http://127.0.0.1:9", interval=f"{interval}s"))
+    got = needs(load_config(path).slos, AT, interval)
+    assert (got.fine_span, got.tiers, got.coarse) == (fine_span, tiers, coarse)
+    assert got.horizon == 30 * D
+
+
+@pytest.mark.parametrize(
+    ("window", "interval", "width"),
+    [(6 * H, 30, 30), (D, 30, 30), (3 * D, 30, 60), (3 * D, 60, 60), (7 * D, 60, 300)],
+)
+def test_a_window_edge_cuts_buckets_at_most_one_2000th_of_it(window, interval, width):
+    """The widest bucket a window's oldest edge may cut: fine unless a tier width above
+    the interval is at most window/2000 (1 or 5 minutes, ... : on the minute grid and
+    inside a report's 5-minute steps)."""
+    assert edge_width(window, interval) == width
+    assert width == interval or width * EDGE_BUCKETS <= window

@@ -41,7 +41,9 @@ class Upkeep:
             cycles = max(COARSE_WIDTHS[0] // interval, 1)
             self._share = max(-(-len(self._due) // cycles), MAINTAIN_BATCH)
         now, self._due = self._due[: self._share], self._due[self._share :]
-        policies = {key: Retention(n.fine_span, n.retention, n.coarse) for key, n in wants.items()}
+        policies = {
+            key: Retention(n.fine_span, n.retention, n.coarse, n.tiers) for key, n in wants.items()
+        }
         pause = Pauser()
         try:
             for chunk in chunks(now, MAINTAIN_BATCH):

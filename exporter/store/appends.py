@@ -118,6 +118,7 @@ class Appender:
             self._catalog.set_top(sid, buckets[-1].end, level)
         else:
             rows = _preceding(conn, sid, buckets)
+            self._catalog.prepended(sid)
         conn.executemany(
             "INSERT INTO buckets (selector_id, start, end, events, cumulative)"
             " VALUES (?, ?, ?, ?, ?)",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from exporter.store.file_format import StoreError
 from exporter.store.remembered import Catalog
-from exporter.store.resolution import HOUR, floor_to
+from exporter.store.resolution import HOUR, floor_to, tier_cuts
 from exporter.store.transactions import Transactions
 
 UNUSED_GRACE = 7 * 86400
@@ -30,12 +30,14 @@ MaintenanceRow = tuple[int, str, int]
 
 @dataclass(frozen=True)
 class Retention:
-    """How one selector's buckets age: fine for ``fine_span``, then merged into
-    buckets of ``coarse`` seconds, kept for ``retention``."""
+    """How one selector's buckets age: fine for ``fine_span``, then merged into each
+    middle tier's ``(width, span)`` of ``tiers`` and at last into buckets of ``coarse``
+    seconds, kept for ``retention``."""
 
     fine_span: int
     retention: int
     coarse: int = HOUR
+    tiers: tuple[tuple[int, int], ...] = ()
 
 
 class Maintenance:
@@ -104,14 +106,27 @@ class Maintenance:
         self._catalog.dropped(selector, sid)
 
     def _merge(self, conn: sqlite3.Connection, sid: int, until: int, policy: Retention) -> None:
-        """Merge the buckets that aged out of the fine span since the last merge."""
-        width = policy.coarse
-        cutoff = floor_to(until - policy.fine_span, width)
+        """Merge the buckets that aged out of each tier since the last merge.
+
+        The mark is the ``known_until`` of the last merge (of a version-1 file: an older
+        time, so the first merge looks at more than it needs, never at less)."""
         since = self._catalog.marks().get(sid)
-        if since is None or since < cutoff:
-            lo = None if since is None else since - width
-            _compact(conn, sid, lo, cutoff, width)
-            self._set_mark(conn, sid, cutoff)
+        if since is not None and since >= until:
+            return
+        now = tier_cuts(until, policy.fine_span, policy.tiers, policy.coarse)
+        before = (
+            None
+            if since is None
+            else tier_cuts(since, policy.fine_span, policy.tiers, policy.coarse)
+        )
+        if before == now:
+            return  # no tier's cut moved: nothing to merge, and the old mark still says so
+        for k, (width, cutoff) in enumerate(now):
+            lo = None if before is None else before[k][1] - width
+            if lo is None or lo + width < cutoff:
+                _compact(conn, sid, lo, cutoff, width)
+                self._catalog.merged(sid, cutoff)
+        self._set_mark(conn, sid, until)
 
     def _set_mark(self, conn: sqlite3.Connection, sid: int, until: int) -> None:
         conn.execute(

@@ -13,12 +13,14 @@ can answer exactly:
   increments of the samples in each bucket.
 
 Cold start: coarse buckets from the horizon (the longest window, period
-included) to ``T - fine_span``, both floored to the coarse width, then the
-fine tier on the evaluation grid up to T (raw values for a counter). Later:
-only the gap since ``known_until`` (a steady cycle's gap is one point at T:
-a single instant query), with the coarse part only when the gap reaches
-further back than the fine tier. History that a longer period now needs is
-prepended with coarse buckets.
+included), each middle tier's buckets over its stretch (see
+:mod:`~exporter.store.resolution`), then the fine tier on the evaluation grid
+from ``T - fine_span`` up to T (raw values for a counter); every cut between
+tiers is floored to the coarser tier's width. Later: only the gap since
+``known_until`` (a steady cycle's gap is one point at T: a single instant
+query), read by tier the same way when it reaches further back than the fine
+tier. History that a longer period now needs is prepended with coarse
+buckets.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from exporter.samples import Grid, single
-from exporter.store.resolution import HOUR, ceil_to, floor_to, grid_after
+from exporter.store.resolution import HOUR, ceil_to, floor_to, grid_after, tier_cuts
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,13 @@ class Needs:
     """Buckets older than this (the longest the period can get, plus margin) are dropped."""
     coarse: int = HOUR
     """Width of the coarse buckets (see :func:`~exporter.store.resolution.coarse_width`)."""
+    tiers: tuple[tuple[int, int], ...] = ()
+    """Middle tiers between fine and coarse as ``(width, span)``, narrowest first: buckets
+    within ``span`` of ``known_until`` are at most ``width`` wide."""
+
+    def cuts(self, until: int) -> list[tuple[int, int]]:
+        """Where the tiers meet with the history up to ``until`` (see :func:`tier_cuts`)."""
+        return tier_cuts(until, self.fine_span, self.tiers, self.coarse)
 
 
 @dataclass(frozen=True)
@@ -91,7 +100,8 @@ class FillPlan:
     """The steps fill (start, at]: ``known_until`` before them, the horizon when cold."""
     at: int
     compacted_until: int | None = None
-    """A cold fill writes the coarse tier aligned up to here: nothing there to merge."""
+    """A cold fill writes every tier aligned as merging at ``known_until`` = this would:
+    nothing there to merge."""
 
     @property
     def seconds(self) -> int:
@@ -144,6 +154,19 @@ def fine(lo: int, at: int, interval: int, *, raw: bool, baseline: int | None) ->
     return out
 
 
+def tiered(lo: int, hi: int, cuts: list[tuple[int, int]]) -> list[Windowed]:
+    """Windowed steps covering (lo, hi], each stretch in its tier's width (``cuts`` of
+    :meth:`Needs.cuts`; ``hi`` is at or before the first cut), oldest first."""
+    out: list[Windowed] = []
+    for k in reversed(range(len(cuts))):
+        width, top = cuts[k]
+        bottom = max(cuts[k + 1][1] if k + 1 < len(cuts) else lo, lo)
+        top = min(top, hi)
+        if top > bottom:
+            out += coarse(bottom, top, width)
+    return out
+
+
 def plan_fill(
     state: StreamState | None, at: int, needs: Needs, interval: int, *, raw: bool
 ) -> FillPlan:
@@ -154,14 +177,15 @@ def plan_fill(
     """
     width = needs.coarse
     horizon_start = floor_to(at - needs.horizon, width)
-    fine_start = floor_to(at - needs.fine_span, width)
+    cuts = needs.cuts(at)
+    fine_start = cuts[0][1]
     if state is None:
         fine_start = min(max(fine_start, horizon_start), at - 1)
         steps: list[Step] = []
         if fine_start > horizon_start:
-            steps += coarse(horizon_start, fine_start, width)
+            steps += tiered(horizon_start, fine_start, cuts)
         steps += fine(fine_start, at, interval, raw=raw, baseline=fine_start)
-        merged = fine_start if fine_start > horizon_start else None
+        merged = at if fine_start > horizon_start else None
         return FillPlan((), tuple(steps), horizon_start, horizon_start, at, merged)
     prepend: tuple[Windowed, ...] = ()
     if horizon_start < state.known_from:
@@ -172,7 +196,7 @@ def plan_fill(
         return FillPlan(prepend, (), known_from, until, at)
     if until < fine_start:
         steps = [
-            *coarse(until, fine_start, width),
+            *tiered(until, fine_start, cuts),
             *fine(fine_start, at, interval, raw=raw, baseline=fine_start),
         ]
     else:

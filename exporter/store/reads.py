@@ -1,8 +1,11 @@
 """Reading a selector's history: window sums, and the series' last values.
 
 A window (at - w, at] is the cumulative level at ``at`` minus the level at
-``at - w``, each one index lookup; inside a bucket the level rises linearly
-(:func:`~exporter.store.resolution.level_at`).
+``at - w``; inside a bucket the level rises linearly
+(:func:`~exporter.store.resolution.level_at`). The level at ``at`` is the
+newest bucket's, which the catalog remembers; the level at an edge comes from
+the rows remembered there (:mod:`~exporter.store.edges`), one index lookup
+when they do not hold it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
+from exporter.store.edges import EDGE_ROWS
 from exporter.store.remembered import Catalog
 from exporter.store.resolution import level_at
 
@@ -60,8 +64,26 @@ class Reads:
         sid = self._catalog.id(selector)
         if sid is None:
             return dict.fromkeys(windows, 0.0)
-        top = self._level(sid, at)
-        return {w: top - self._level(sid, at - w) for w in windows}
+        newest = self._catalog.top(sid)
+        top = float(newest[1]) if newest is not None and at >= newest[0] else self._level(sid, at)
+        return {w: top - self._edge(sid, w, at - w) for w in windows}
+
+    def _edge(self, sid: int, window: int, t: int) -> float:
+        """The level at ``t``, the oldest edge of ``window``: from the remembered rows, or
+        one lookup that remembers the next :data:`~exporter.store.edges.EDGE_ROWS`."""
+        edges = self._catalog.edges
+        level = edges.level(sid, window, t)
+        if level is not None:
+            return level
+        rows = self._conn.execute(
+            "SELECT start, end, events, cumulative FROM buckets"
+            " WHERE selector_id = ? AND end >= ? ORDER BY end LIMIT ?",
+            (sid, t, EDGE_ROWS),
+        ).fetchall()
+        if not rows:
+            return self._level(sid, t)
+        edges.remember(sid, window, t, rows)
+        return level_at(t, *rows[0])
 
     def levels(self, selector: str, points: Sequence[int]) -> list[float]:
         """Cumulative events of ``selector`` at each of ``points`` (0 for an unknown one).

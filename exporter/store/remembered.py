@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import sqlite3
 
+from exporter.store.edges import Edges
 from exporter.store.plan import StreamState
 
 
 class Catalog:
-    """Each selector's id and state, its newest bucket and how far it is merged."""
+    """Each selector's id and state, its newest bucket, how far it is merged, and the
+    rows at its windows' edges (:mod:`~exporter.store.edges`)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -23,6 +25,7 @@ class Catalog:
         self._states: dict[str, StreamState | None] = {}
         self._tops: dict[int, tuple[int, float]] = {}
         self._marks: dict[int, int] | None = None
+        self.edges = Edges()
 
     def id(self, selector: str) -> int | None:
         """The selector's row id, or None when the file does not hold it."""
@@ -72,10 +75,19 @@ class Catalog:
         if self._marks is not None:
             self._marks[sid] = until
 
+    def merged(self, sid: int, until: int) -> None:
+        """Buckets of the selector ending at or before ``until`` were merged."""
+        self.edges.changed_until(sid, until)
+
+    def prepended(self, sid: int) -> None:
+        """Buckets older than the selector's others were added."""
+        self.edges.drop(sid)
+
     def pruned(self, selector: str, sid: int) -> None:
         """Old buckets of the selector were dropped: its state moved on."""
         self._states.pop(selector, None)
         self._tops.pop(sid, None)
+        self.edges.drop(sid)
 
     def dropped(self, selector: str, sid: int) -> None:
         """The selector is no longer in the file."""
@@ -90,3 +102,4 @@ class Catalog:
         self._states.clear()
         self._tops.clear()
         self._marks = None
+        self.edges.clear()

@@ -36,7 +36,7 @@ from exporter.domain.model import (
 )
 from exporter.promql.sli_queries import ParsedSelectors, increase, over_time
 from exporter.store.plan import Needs
-from exporter.store.resolution import HOUR, coarse_width
+from exporter.store.resolution import HOUR, coarse_width, edge_width
 
 _LONGEST_CALENDAR = {
     CalendarUnit.WEEK: 7 * 86400,
@@ -179,14 +179,24 @@ def _short_windows(slo: SLO) -> Iterable[int]:
 
 
 def needs(slos: Iterable[SLO], at: int, interval: int) -> Needs:
-    """What the SLOs sharing a stream need at ``at``."""
+    """What the SLOs sharing a stream need at ``at``: fine buckets back the longest short
+    window that needs fine edges, a middle tier for each wider edge width the other
+    short windows allow (:func:`~exporter.store.resolution.edge_width`), then coarse."""
     listed = list(slos)
     horizon = max(max(slo.windows_at(at)) for slo in listed)
-    short = max((w for slo in listed for w in _short_windows(slo)), default=interval)
     longest = [max(_longest_period(slo), *slo.windows) for slo in listed]
+    width = min(coarse_width(period, interval) for period in longest)
+    spans: dict[int, int] = {interval: interval}
+    for window in (w for slo in listed for w in _short_windows(slo)):
+        edge = edge_width(window, interval)
+        if edge < width:
+            spans[edge] = max(spans.get(edge, 0), window)
+    fine = max(span for edge, span in spans.items() if edge <= interval)
+    tiers = tuple((edge, span + HOUR) for edge, span in sorted(spans.items()) if interval < edge)
     return Needs(
         horizon=horizon,
-        fine_span=short + HOUR,
+        fine_span=fine + HOUR,
         retention=max(longest) + HOUR,
-        coarse=min(coarse_width(period, interval) for period in longest),
+        coarse=width,
+        tiers=tiers,
     )
