@@ -82,7 +82,7 @@ def summary(entry: Served, failed: Mapping[str, str]) -> JSON:
         "name": slo.name,
         "service": slo.service,
         "labels": dict(slo.labels),
-        "objective_ratio": slo.objective / 100.0,
+        "objective_ratio": entry.in_force.objective / 100.0,
         "status": status.value,
         "evaluation": evaluation_state(entry, failed),
         "evaluated_at": None if result is None else result.evaluated_at,

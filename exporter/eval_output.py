@@ -9,6 +9,7 @@ from typing import Any
 
 from exporter.domain.durations import format_duration
 from exporter.domain.model import SLO, Status
+from exporter.domain.phases import Phase
 from exporter.domain.status import reported_status
 from exporter.pipeline.cycle import EvaluationRun
 
@@ -22,9 +23,17 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
+def phase_json(phase: Phase) -> dict[str, Any]:
+    """A phase of a progressive objective: its name, objective and end."""
+    return {"name": phase.name, "objective": phase.objective, "until": rfc3339(phase.until)}
+
+
 def slo_json(slo: SLO, run: EvaluationRun) -> dict[str, Any]:
     """One SLO's entry; ratios are null where there was no traffic. An SLO whose
-    evaluation failed has status ``unknown`` and its ``error``."""
+    evaluation failed has status ``unknown`` and its ``error``. The objective is the
+    one in force at T; a phased SLO also gives the phase (null after the last)."""
+    phased = bool(slo.phases)
+    slo = slo.in_force(run.at)
     entry: dict[str, Any] = {
         "name": slo.name,
         "service": slo.service,
@@ -32,6 +41,9 @@ def slo_json(slo: SLO, run: EvaluationRun) -> dict[str, Any]:
         "objective": slo.objective,
         "period": format_duration(slo.period) if slo.calendar is None else slo.calendar.unit.value,
     }
+    if phased:
+        phase = slo.phase
+        entry["phase"] = None if phase is None else phase_json(phase)
     result = run.results.get(slo.name)
     if result is None:
         error = run.failures.get(slo.name)
@@ -116,7 +128,8 @@ def to_table(slos: tuple[SLO, ...], run: EvaluationRun, colour: bool = False) ->
     for slo in slos:
         result = run.results.get(slo.name)
         period = format_duration(slo.period) if slo.calendar is None else slo.calendar.unit.value
-        row = [slo.name, slo.service, f"{slo.objective:g}%", period]
+        objective = slo.in_force(run.at).objective
+        row = [slo.name, slo.service, f"{objective:g}%", period]
         if result is None:
             status = reported_status(None)
             row += ["-", "-"] + ["-" for _ in windows] + ["query failed", status.value]

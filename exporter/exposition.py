@@ -11,6 +11,7 @@ here too, so that a scrape of thousands of SLOs formats nothing per SLO.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -70,6 +71,14 @@ class Served:
     succeeded_at: float | None = None
     """Wall-clock time of the last successful evaluation (None: never)."""
 
+    @property
+    def in_force(self) -> SLO:
+        """The SLO as its latest result saw it (a phased SLO: that phase's objective);
+        before any result, as it stands now."""
+        if self.result is not None:
+            return self.result.slo
+        return self.slo.in_force(time.time())
+
 
 LabelKey = tuple[str, str] | BurnRateRule | None | Literal["name"]
 """Which of an SLO's label sets a sample has: None for the SLO's own labels,
@@ -103,7 +112,7 @@ def samples(entry: Served) -> Iterator[Sample]:
     """Every sample of one SLO: family name, label set, value (possibly not finite)."""
     slo, result = entry.slo, entry.result
     current = result if entry.fresh else None
-    yield from _definition_samples(slo, result)
+    yield from _definition_samples(entry.in_force, result)
     yield "slo_data_ok", None, 1.0 if current is not None and current.data_ok else 0.0
     yield from _status_samples(reported_status(None if current is None else current.status))
     if result is not None:

@@ -56,7 +56,8 @@ class ServedSLOs:
         """Take a cycle's results; an SLO that failed keeps its last numbers, marked stale."""
         for name, result in run.results.items():
             entry = self._served.get(name)
-            if entry is not None and entry.slo == result.slo:
+            # a phased SLO's result holds the SLO as it stood at T (its phase's objective)
+            if entry is not None and entry.slo.in_force(result.evaluated_at) == result.slo:
                 self._served[name] = Served(entry.slo, result, fresh=True, succeeded_at=now)
         self.last_run, self.last_run_at = run, now
         self.failed = {name: _one_line(str(error)) for name, error in run.failures.items()}

@@ -24,6 +24,7 @@ from exporter.domain.budgeting import Budgeting, Method, NoData
 from exporter.domain.calendar import CalendarPeriod, CalendarUnit
 from exporter.domain.durations import parse_duration
 from exporter.domain.model import SLO, BurnRateRule, StatusPolicy
+from exporter.domain.phases import Phase
 from exporter.yaml_lines import YamlPath
 
 DEFAULT_STATUS = StatusPolicy(window=3600, critical=2.0, warning=1.5, attention=1.0)
@@ -63,6 +64,9 @@ def slo(config: SLOConfig, defaults: DefaultsConfig, index: int, problems: list[
         no_data=NoData(config.no_data or defaults.no_data or "skip"),
         min_events=min_events or 0.0,
         description=config.description or "",
+        phases=tuple(
+            Phase(phase.objective, phase.until, phase.name or "") for phase in config.phases or ()
+        ),
     )
 
 

@@ -108,8 +108,11 @@ def evaluate_slo(
     """Compute windows, budget, alerts and status of ``slo`` at ``evaluated_at``.
 
     ``events`` maps every window of ``slo.windows_at(evaluated_at)`` (seconds)
-    to the good and total events counted in (T - window, T].
+    to the good and total events counted in (T - window, T]. The objective is
+    the one in force at ``evaluated_at`` (:meth:`SLO.in_force`); the result's
+    ``slo`` is the SLO as it stood then.
     """
+    slo = slo.in_force(evaluated_at)
     needed = slo.windows_at(evaluated_at)
     missing = [w for w in needed if w not in events]
     if missing:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from exporter.domain.budgeting import Budgeting, NoData
 from exporter.domain.calendar import CalendarPeriod, PeriodBounds, period_bounds
+from exporter.domain.phases import Phase, phase_at
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,9 @@ class SLO:
     when it is rolling. ``min_events`` is the traffic an alert window needs
     before its burn rate may fire an alert. ``runbook_url`` and
     ``dashboard_url`` (empty when not configured) go into its alerts.
+    ``phases`` are earlier objectives in force until given times (see
+    :meth:`in_force`); ``phase`` is the phase an :meth:`in_force` copy took
+    its objective from (None: the SLO's own objective).
     """
 
     name: str
@@ -179,6 +183,17 @@ class SLO:
     description: str = ""
     runbook_url: str = ""
     dashboard_url: str = ""
+    phases: tuple[Phase, ...] = ()
+    phase: Phase | None = None
+
+    def in_force(self, at: float) -> SLO:
+        """The SLO as it stands at ``at``: the objective of the phase in force then."""
+        if not self.phases:
+            return self
+        phase = phase_at(self.phases, at)
+        if phase is None:
+            return replace(self, phases=())
+        return replace(self, objective=phase.objective, phases=(), phase=phase)
 
     @property
     def error_budget(self) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from exporter.domain import report as figures
@@ -139,7 +139,9 @@ async def build_report(
     store: StoreSteps | None = None,
 ) -> Report:
     """Read and compute the report of ``slos`` over ``[start, end)`` (raises BackendError,
-    ReportError); with ``store``, SLOs it covers are read from it."""
+    ReportError); with ``store``, SLOs it covers are read from it. A phased SLO is
+    reported with the objective in force at ``end``."""
+    slos = [replace(s, slo=s.slo.in_force(end)) for s in slos]
     grids = [grid_for(s, start, end) for s in slos]
     series = await _read(gate, store, slos, grids)
     _check_coverage(series, start, end)

@@ -14,6 +14,7 @@ from exporter.domain.decision import Decision
 from exporter.domain.durations import format_duration
 from exporter.domain.report import Incident, PeriodFigures
 from exporter.report.build import Report, SLOReport, rfc3339
+from exporter.report.notes import phase_json, phase_text
 
 JSON = dict[str, Any]
 
@@ -47,6 +48,7 @@ def _slo(r: SLOReport) -> JSON:
         "name": slo.name,
         "service": slo.service,
         "objective": slo.objective,
+        "phase": phase_json(slo),
         "sli": r.current.sli,
         "met": r.current.met,
         "events": {"good": r.current.events.good, "total": r.current.events.total},
@@ -131,7 +133,7 @@ def _slo_markdown(r: SLOReport) -> list[str]:
         "",
         "| | this period | previous period |",
         "|---|---|---|",
-        f"| objective | {slo.objective:g} % | {slo.objective:g} % |",
+        f"| objective | {slo.objective:g} % {phase_text(slo)} | {slo.objective:g} % |",
         f"| SLI | {_sli(cur.sli)} | {_sli(prev.sli)} |",
         f"| result | {_met(cur.met)} | {_met(prev.met)} |",
         f"| budget consumed | {pct(cur.consumed_ratio)} | {pct(prev.consumed_ratio)} |",
