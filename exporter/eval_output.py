@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from exporter.domain.durations import format_duration
+from exporter.domain.evaluate import SLOResult
 from exporter.domain.model import SLO, Status
 from exporter.domain.phases import Phase
 from exporter.domain.status import reported_status
@@ -85,7 +86,17 @@ def slo_json(slo: SLO, run: EvaluationRun) -> dict[str, Any]:
         ],
         data_ok=result.data_ok,
     )
+    if slo.adjustments:
+        entry["budget_adjustments"] = adjustments_json(result)
     return entry
+
+
+def adjustments_json(result: SLOResult) -> dict[str, Any]:
+    """The budget adjustments in force at T and the seconds of the period they take out."""
+    return {
+        "active": list(result.adjustments.active),
+        "excluded_seconds": result.adjustments.excluded_seconds,
+    }
 
 
 def to_json(slos: tuple[SLO, ...], run: EvaluationRun) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from exporter.config.backend_settings import backend_settings
+from exporter.config.build_adjustments import attach_adjustments
 from exporter.config.build_policy import build_policy
 from exporter.config.build_slo import DEFAULT_STATUS, check_status, slo, with_links
 from exporter.config.problems import Problem
@@ -57,6 +58,7 @@ def validate_and_build(
         with_links(slo(entry, config.defaults, index, problems), entry, config.alerting)
         for index, entry in enumerate(config.slos)
     )
+    slos = attach_adjustments(config.budget_adjustments, slos, problems)
     _check_stale_after(config, problems)
     scrape = None
     if config.source is not None:

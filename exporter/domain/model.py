@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
+from exporter.domain.adjustments import Adjustment
 from exporter.domain.budgeting import Budgeting, NoData
 from exporter.domain.calendar import CalendarPeriod, PeriodBounds, period_bounds
 from exporter.domain.phases import Phase, phase_at
@@ -164,7 +165,8 @@ class SLO:
     ``dashboard_url`` (empty when not configured) go into its alerts.
     ``phases`` are earlier objectives in force until given times (see
     :meth:`in_force`); ``phase`` is the phase an :meth:`in_force` copy took
-    its objective from (None: the SLO's own objective).
+    its objective from (None: the SLO's own objective). Events inside
+    ``adjustments`` do not count (:mod:`exporter.domain.adjustments`).
     """
 
     name: str
@@ -185,6 +187,7 @@ class SLO:
     dashboard_url: str = ""
     phases: tuple[Phase, ...] = ()
     phase: Phase | None = None
+    adjustments: tuple[Adjustment, ...] = ()
 
     def in_force(self, at: float) -> SLO:
         """The SLO as it stands at ``at``: the objective of the phase in force then."""

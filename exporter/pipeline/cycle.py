@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from exporter.domain.evaluate import SLOResult, evaluate_slo
 from exporter.errors import BackendError, QueryError
+from exporter.pipeline.adjusting import take_out_adjustments
 from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.counts import Counted, EventCounter
 from exporter.pipeline.pause import Pauser
@@ -89,6 +90,7 @@ class Pipeline:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
+        await take_out_adjustments(busy, counts, at)
         for counter, slos in self.routes:
             run.paths[counter.path] = PathRun(slos=len(slos))
         for (counter, _), counted in zip(busy, counts, strict=True):

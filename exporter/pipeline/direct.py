@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from exporter.domain.adjustments import Span
+from exporter.domain.budget import WindowEvents
 from exporter.errors import BackendError
 from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.counts import Counted, WindowCounts, check_threshold_bucket, window_events
@@ -71,6 +73,23 @@ class DirectCounter:
     def can_count(self, slo: CompiledSLO) -> bool:
         """Any SLO: a backend answers every window query."""
         return True
+
+    async def count_spans(
+        self, slo: CompiledSLO, spans: Sequence[Span], tally: QueryTally
+    ) -> dict[Span, WindowEvents]:
+        """Each span ``(start, end]`` as a window of its length, queried at its end."""
+        gate = self._gate.counting(tally)
+
+        async def one(span: Span) -> WindowEvents:
+            start, end = span
+            plan = slo.queries(max(round(end - start), 1))
+            numerator, total = await asyncio.gather(
+                gate.query(plan.numerator, end), gate.query(plan.total, end)
+            )
+            return window_events(numerator.value, total.value, counts_bad=plan.counts_bad)
+
+        counted = await asyncio.gather(*(one(span) for span in spans))
+        return dict(zip(spans, counted, strict=True))
 
     async def count(self, slos: Sequence[CompiledSLO], at: float) -> Counted:
         """Every window of every SLO at ``at``; an SLO whose queries fail is a failure."""
