@@ -52,6 +52,12 @@ _FAMILIES: dict[str, str] = {
     "slo_alert_condition": "1 while the multiwindow burn-rate condition holds.",
     "slo_alert_burn_rate_threshold": "Burn rate both windows must exceed for the condition.",
     "slo_data_ok": "1 when the last evaluation succeeded and the period had traffic.",
+    "slo_budget_adjustments_active": (
+        "Budget adjustments in force at the evaluation time (SLOs with adjustments only)."
+    ),
+    "slo_budget_adjusted_seconds": (
+        "Seconds of the current period whose events budget adjustments take out."
+    ),
     "slo_evaluation_timestamp_seconds": "Evaluation time T the SLO's numbers describe.",
     LAST_SUCCESS: "Wall-clock time of the SLO's last successful evaluation.",
 }
@@ -119,6 +125,7 @@ def samples(entry: Served) -> Iterator[Sample]:
         yield from _period_samples(slo, result)
         yield from _window_samples(result)
         yield from _budget_samples(result)
+        yield from _adjustment_samples(entry.slo, result)
         yield from _condition_samples(result)
     if entry.succeeded_at is not None:
         yield LAST_SUCCESS, "name", entry.succeeded_at
@@ -171,6 +178,13 @@ def _budget_samples(result: SLOResult) -> Iterator[Sample]:
     for name, value in budget_fields:
         if value is not None:
             yield name, None, value
+
+
+def _adjustment_samples(slo: SLO, result: SLOResult) -> Iterator[Sample]:
+    """For an SLO with budget adjustments: how many are in force, how much they take out."""
+    if slo.adjustments:
+        yield "slo_budget_adjustments_active", None, float(len(result.adjustments.active))
+        yield "slo_budget_adjusted_seconds", None, result.adjustments.excluded_seconds
 
 
 def _status_samples(current: Status) -> Iterator[Sample]:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from exporter.config.loader import load_config
 from exporter.config.recurrence import occurrences
+from exporter.domain.adjusted_steps import cut_pieces, without_spans
 from exporter.domain.adjustments import (
     Adjustment,
     active,
@@ -21,6 +22,7 @@ from exporter.domain.adjustments import (
     window_spans,
 )
 from exporter.domain.budget import WindowEvents
+from exporter.domain.report import StepSeries
 from exporter.errors import ConfigError
 
 HOUR, DAY = 3600, 86400
@@ -240,3 +242,25 @@ def test_any_rrule_or_start_loads_or_is_one_line(tmp_path_factory, rule, start):
 def json_quote(text: str) -> str:
     """``text`` as a YAML double-quoted scalar (JSON escapes are valid YAML ones)."""
     return json.dumps(text)
+
+
+@pytest.mark.parametrize(
+    ("span", "good", "total", "pieces"),
+    [
+        ((0, 600), [0, 0, 90, 90], [0, 0, 100, 100], []),
+        ((150, 450), [45, 45, 90, 90], [50, 50, 100, 100], [(150, 300), (300, 450)]),
+        ((450, 1200), [90, 45, 0, 0], [100, 50, 0, 0], [(450, 600)]),
+    ],
+    ids=["whole-steps", "cut-both-edges", "past-the-end"],
+)
+def test_report_steps_lose_the_events_inside_an_adjustment(span, good, total, pieces):
+    """Steps wholly inside an adjustment count nothing; a step its edge cuts loses the
+    events of the part inside (counted separately: here half of the step's)."""
+    steps = StepSeries.of(300, [300, 600, 900, 1200], [WindowEvents(90, 100)] * 4)
+    spans = excluded([Adjustment("x", span[0], span[1] - span[0])], 0, 1200)
+    cut = cut_pieces(steps, spans)
+    assert cut == pieces
+    halves = {piece: WindowEvents(45, 50) for piece in cut}
+    out = without_spans(steps, spans, halves)
+    assert list(out.good) == good
+    assert list(out.total) == total

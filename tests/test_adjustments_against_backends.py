@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
@@ -24,9 +25,13 @@ from adjustment_truth import (
     outage_span,
     write_adjusted_config,
 )
+from metrics_text import one, parse, pick
 from pipelines import pipeline, stored
+from test_daemon_against_backends import wait_ready
+from test_metrics_promtool import promtool_check
 from truth import DAY, TRUTH
 
+from exporter.app import create_app
 from exporter.cli import main
 from exporter.config.loader import load_config
 from exporter.domain.durations import parse_duration
@@ -127,3 +132,102 @@ async def test_store_mode_counts_the_same_as_the_truth(prometheus, tmp_path, shi
             rel = 1e-3 if window == period else 1e-9
             assert got.events.total == pytest.approx(total, rel=rel, abs=1e-9), (name, window)
             assert got.events.good == pytest.approx(good, rel=rel, abs=1e-9), (name, window)
+
+
+@pytest.fixture(params=["query", "store"])
+async def daemon_metrics(request, prometheus, tmp_path, aiohttp_client) -> dict:
+    """A scrape of ``run`` (query mode, or store mode with a data directory) on the
+    adjusted config, after its first cycle; the text checked by promtool."""
+    settings = load_config(write_adjusted_config(tmp_path, prometheus.now, prometheus.url))
+    options = {"store": HistoryStore.open(tmp_path / "data")} if request.param == "store" else {}
+    client = await aiohttp_client(create_app(settings, **options))
+    await wait_ready(client)
+    text = await (await client.get("/metrics")).text()
+    checked = promtool_check(text)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    return parse(text)
+
+
+async def test_the_daemon_serves_the_adjusted_numbers_in_both_modes(prometheus, daemon_metrics):
+    """``run``'s /metrics (promtool-valid) in query and store mode: each window of the
+    adjusted SLOs without the excluded events (the period within 0.1 % in store mode), the
+    adjustments in force and the seconds of the period they take out."""
+    samples, now = daemon_metrics, prometheus.now
+    for name in ADJUSTED:
+        at = one(samples, "slo_evaluation_timestamp_seconds", slo=name)
+        for labels, seen in pick(samples, "slo_window_events", slo=name).items():
+            window = parse_duration(dict(labels)["window"])
+            good, total = expected(TRUTH[name], prometheus.history, now, at, window)
+            rel = 1e-3 if window >= 7 * DAY else 1e-9
+            assert seen == pytest.approx(total, rel=rel, abs=1e-9), (name, window)
+            label = dict(labels)["window"]
+            good_seen = one(samples, "slo_window_good_events", slo=name, window=label)
+            assert good_seen == pytest.approx(good, rel=rel, abs=1e-9), (name, window)
+        assert one(samples, "slo_budget_adjustments_active", slo=name) == 0
+    start, end = outage_span(now)
+    adjusted = one(samples, "slo_budget_adjusted_seconds", slo="checkout-availability")
+    assert adjusted == end - start
+    nightly = one(samples, "slo_budget_adjusted_seconds", slo="search-availability")
+    assert nightly == pytest.approx(7 * HOUR, abs=HOUR)  # a 7-day period: 7 nightly hours
+    assert pick(samples, "slo_budget_adjustments_active", slo="quiet-availability") == {}
+
+
+def _report(config: Path, start: int, end: int, fmt: str = "json") -> str:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["--log-format", "json", "report", "-c", str(config), "--from", str(start),
+                     "--to", str(end), "--format", fmt])  # fmt: skip
+    assert code == 0, err.getvalue()
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def three_days(backend, config_path) -> dict[str, dict]:
+    """``report`` over the last three days (the outage and nine nightly hours inside)."""
+    now = backend.now
+    document = json.loads(_report(config_path, now - 3 * DAY, now))
+    return {slo["name"]: slo for slo in document["slos"]}
+
+
+@pytest.mark.parametrize("name", ADJUSTED)
+def test_report_figures_leave_the_adjusted_events_out(backend, three_days, name):
+    """The report's period events and SLI equal the truth without the excluded events (the
+    nightly hours start mid-step for no SLO: all spans fall on the 5m grid)."""
+    now = backend.now
+    good, total = expected(TRUTH[name], backend.history, now, now, 3 * DAY)
+    slo = three_days[name]
+    assert slo["events"] == pytest.approx({"good": good, "total": total}, rel=1e-12)
+    assert slo["sli"] == pytest.approx(good / total, rel=1e-12)
+    previous_good, previous_total = expected(
+        TRUTH[name], backend.history, now, now - 3 * DAY, 3 * DAY
+    )
+    assert slo["previous"]["events"] == pytest.approx(
+        {"good": previous_good, "total": previous_total}, rel=1e-12
+    )
+
+
+def test_the_report_lists_the_adjustment_and_drops_the_forgiven_incident(backend, three_days):
+    """The forgiven outage is no incident any more, and the report says what it left out."""
+    now = backend.now
+    slo = three_days["checkout-availability"]
+    start, end = outage_span(now)
+    assert not [i for i in slo["incidents"] if start <= _seconds(i["start"]) < end]
+    (listed,) = slo["budget_adjustments"]
+    assert listed["name"] == "outage-forgiven"
+    assert listed["reason"].startswith("the load balancer's fault")
+    assert listed["excluded_seconds"] == end - start
+    nightly = three_days["search-availability"]["budget_adjustments"][0]
+    assert nightly["rrule"] == "FREQ=DAILY"
+    assert len(nightly["spans"]) in {3, 4}
+
+
+def test_markdown_and_html_reports_name_the_adjustment(backend, config_path):
+    """The Markdown and HTML reports show the adjustment with its reason."""
+    now = backend.now
+    for fmt in ("md", "html"):
+        text = _report(config_path, now - 3 * DAY, now, fmt)
+        assert "outage-forgiven (the load balancer" in text.replace("&#x27;", "'"), fmt
+
+
+def _seconds(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
