@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -231,3 +232,31 @@ def test_markdown_and_html_reports_name_the_adjustment(backend, config_path):
 
 def _seconds(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+async def test_status_page_and_api_show_the_adjustments(prometheus, tmp_path, aiohttp_client):
+    """``/slo/{name}`` has a table of the SLO's adjustments (reason, repeats, in force or
+    not, seconds of the period left out) from the same document ``/api/v1/slos/{name}``
+    serves."""
+    settings = load_config(write_adjusted_config(tmp_path, prometheus.now, prometheus.url))
+    client = await aiohttp_client(create_app(settings))
+    await wait_ready(client)
+    document = (await (await client.get("/api/v1/slos/checkout-availability")).json())["slo"]
+    start, end = outage_span(prometheus.now)
+    assert document["budget_adjustments"] == [
+        {
+            "name": "outage-forgiven",
+            "reason": "the load balancer's fault, not checkout's (postmortem PM-17)",
+            "rrule": None,
+            "active": False,
+            "excluded_seconds": end - start,
+        }
+    ]
+    html = await (await client.get("/slo/search-availability")).text()
+    table = re.search(r'<table id="adjustments">.*?</table>', html)
+    assert table is not None
+    assert "nightly-reindex" in table.group(0)
+    assert "FREQ=DAILY" in table.group(0)
+    assert "not in force" in table.group(0)
+    quiet = await (await client.get("/slo/quiet-availability")).text()
+    assert 'id="adjustments"' not in quiet
