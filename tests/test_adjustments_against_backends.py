@@ -10,6 +10,7 @@ increments of each window less those of each excluded span inside it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 import re
@@ -24,6 +25,7 @@ from adjustment_truth import (
     OUTAGE_SLOS,
     expected,
     outage_span,
+    spans,
     write_adjusted_config,
 )
 from metrics_text import one, parse, pick
@@ -260,3 +262,35 @@ async def test_status_page_and_api_show_the_adjustments(prometheus, tmp_path, ai
     assert "not in force" in table.group(0)
     quiet = await (await client.get("/slo/quiet-availability")).text()
     assert 'id="adjustments"' not in quiet
+
+
+async def test_settled_spans_are_counted_once_across_cycles(prometheus, tmp_path):
+    """Query mode counts a span that ended 5 minutes before T once and keeps it while the
+    next cycles ask for it: the first cycle sends two queries per span, the
+    next ones only for a span a window edge cuts anew; every cycle's events still equal
+    the truth."""
+    now = prometheus.now
+    settings = load_config(write_adjusted_config(tmp_path, now, prometheus.url))
+    plain = [dataclasses.replace(slo, adjustments=()) for slo in settings.slos]
+    async with aiohttp.ClientSession() as session:
+        gate = QueryGate(PromQLClient(session, settings.backend), 8)
+        base = (await pipeline(plain, [DirectCounter(gate)]).evaluate(now)).queries
+        adjusted = pipeline(settings.slos, [DirectCounter(gate)])
+        runs = [await adjusted.evaluate(now + 60 * k) for k in range(3)]
+    extra = [run.queries - base for run in runs]
+    spans = sum(len(spans_of(name, now, now)) for name in ADJUSTED)
+    assert extra[0] >= 2 * spans
+    assert max(extra[1:]) <= 4, extra  # a span or two that an edge cut, or that settled
+    for run in runs:
+        for name in ADJUSTED:
+            result = run.results[name]
+            for window, got in result.windows.items():
+                good, total = expected(TRUTH[name], prometheus.history, now, run.at, window)
+                assert got.events.total == pytest.approx(total, rel=1e-9, abs=1e-9)
+                assert got.events.good == pytest.approx(good, rel=1e-9, abs=1e-9)
+
+
+def spans_of(name: str, now: int, at: int) -> list[tuple[int, int]]:
+    """The spans of ``name`` inside its period at ``at``."""
+    period = TRUTH[name].period
+    return [(s, e) for s, e in spans(name, now) if e > at - period and s < at]

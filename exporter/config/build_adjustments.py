@@ -93,8 +93,12 @@ def _check_overlaps(
 ) -> None:
     """Two adjustments of one SLO must not overlap; each pair is reported once."""
     reported: set[tuple[int, int]] = set()
+    known: dict[tuple[int, ...], list[tuple[int, int]]] = {}  # many SLOs share a selection
     for slo, indices in chosen.items():
-        for pair in _overlapping(adjustments, tuple(indices)):
+        key = tuple(indices)
+        if key not in known:
+            known[key] = _overlapping(adjustments, key)
+        for pair in known[key]:
             if pair in reported:
                 continue
             reported.add(pair)

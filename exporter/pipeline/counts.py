@@ -51,12 +51,12 @@ class EventCounter(Protocol):
         ...
 
     async def count_spans(
-        self, slo: CompiledSLO, spans: Sequence[Span], tally: QueryTally
+        self, slo: CompiledSLO, spans: Sequence[Span], at: float, tally: QueryTally
     ) -> dict[Span, WindowEvents]:
         """Events of ``slo`` inside each span (a budget adjustment); raises BackendError.
 
-        Called after :meth:`count` at a T the spans end at or before; requests it
-        sends are counted in ``tally``.
+        Called after :meth:`count` at ``at``, which every span ends at or before;
+        requests it sends are counted in ``tally``.
         """
         ...
 

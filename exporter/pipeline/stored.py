@@ -132,7 +132,7 @@ class StoreCounter:
         return counted
 
     async def count_spans(
-        self, slo: CompiledSLO, spans: Sequence[Span], tally: QueryTally
+        self, slo: CompiledSLO, spans: Sequence[Span], at: float, tally: QueryTally
     ) -> dict[Span, WindowEvents]:
         """Each span ``(start, end]`` summed from the store, like a window ending at ``end``."""
         assert slo.stored is not None, "the router gives a store counter only SLOs it can count"

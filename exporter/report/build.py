@@ -120,7 +120,7 @@ async def _previous(gate: QueryGate, slo: CompiledSLO, start: int, length: int) 
     spans = window_spans(slo.slo.adjustments, [length], start)
     if not spans:
         return events
-    inside = await DirectCounter(gate).count_spans(slo, spans[length], QueryTally())
+    inside = await DirectCounter(gate).count_spans(slo, spans[length], start, QueryTally())
     return adjusted({length: events}, spans, inside)[length]
 
 
@@ -133,7 +133,8 @@ async def _adjusted(
         return steps
     spans = excluded(slo.slo.adjustments, steps.ends[0] - steps.step, steps.ends[-1])
     pieces = cut_pieces(steps, spans)
-    cut = await DirectCounter(gate).count_spans(slo, pieces, QueryTally()) if pieces else {}
+    end = steps.ends[-1]
+    cut = await DirectCounter(gate).count_spans(slo, pieces, end, QueryTally()) if pieces else {}
     return without_spans(steps, spans, cut)
 
 
