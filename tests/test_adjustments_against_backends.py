@@ -294,3 +294,20 @@ def spans_of(name: str, now: int, at: int) -> list[tuple[int, int]]:
     """The spans of ``name`` inside its period at ``at``."""
     period = TRUTH[name].period
     return [(s, e) for s, e in spans(name, now) if e > at - period and s < at]
+
+
+@pytest.mark.parametrize("when", ["now", "in-outage"])
+def test_decide_judges_the_same_budget_as_eval(backend, config_path, evaluations, when):
+    """``decide --at T`` sees each checkout SLO's remaining budget and burn rate as ``eval
+    --at T`` does, adjustments taken out (its exit code is the verdict, so not 0 here)."""
+    at = backend.now + OFFSETS[when]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["--log-format", "json", "decide", "-c", str(config_path), "--service",
+              "checkout", "--risk", "medium", "--at", str(at), "--format", "json"])  # fmt: skip
+    for entry in json.loads(out.getvalue())["slos"]:
+        evaluated = evaluations[when][entry["slo"]]
+        remaining = evaluated["error_budget_remaining_ratio"]
+        assert entry["budget_remaining_ratio"] == pytest.approx(remaining, rel=1e-12)
+        burn = evaluated["burn_rates"][entry["burn_window"]]
+        assert entry["burn_rate"] == (None if burn is None else pytest.approx(burn, rel=1e-12))

@@ -69,3 +69,26 @@ def test_eval_uses_the_objective_in_force_on_each_side_of_a_boundary(
     good, total = truth.good(history, at, 30 * DAY), truth.total(history, at, 30 * DAY)
     consumed = (1 - good / total) / budget
     assert slo["error_budget_remaining_ratio"] == pytest.approx(1 - consumed, rel=1e-6)
+
+
+def test_the_report_uses_and_names_the_phase_in_force_at_its_end(prometheus, tmp_path):
+    """A report ending before the first boundary is judged by the first phase's objective
+    and names it; one ending now by the SLO's own objective, with no phase."""
+    config = phased_config(tmp_path, prometheus.url, prometheus.now)
+    for end, objective, phase in (
+        (prometheus.now - DAY - 3600, 99.0, "baseline"),
+        (prometheus.now, 99.9, None),
+    ):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = main(["--log-format", "json", "report", "-c", str(config), "--slo", NAME,
+                         "--from", str(end - DAY), "--to", str(end),
+                         "--format", "json"])  # fmt: skip
+        assert code == 0
+        (slo,) = json.loads(out.getvalue())["slos"]
+        assert slo["objective"] == objective
+        assert (None if slo["phase"] is None else slo["phase"]["name"]) == phase
+        truth, history = TRUTH[NAME], prometheus.history
+        good, total = truth.good(history, end, DAY), truth.total(history, end, DAY)
+        consumed = (1 - good / total) / (1 - objective / 100)
+        assert slo["budget"]["consumed_ratio"] == pytest.approx(consumed, rel=1e-9)
