@@ -89,6 +89,10 @@ def test_adjustments_attach_to_the_slos_they_select():
             "(invalid 'FREQ': SOMETIMES); e.g. FREQ=WEEKLY;BYDAY=SU",
         ),
         (
+            ONE_OFF + "    rrule: FREQ=DAILY;COUNT=3;UNTIL=20270101T000000Z\n",
+            "c.yaml:25: budget_adjustments[0].rrule: give COUNT or UNTIL, not both (RFC 5545)",
+        ),
+        (
             ONE_OFF + "    rrule: FREQ=HOURLY\n",
             "c.yaml:25: budget_adjustments[0].rrule: FREQ must be one of YEARLY, MONTHLY, "
             "WEEKLY, DAILY: an adjustment recurs at most daily",
@@ -134,9 +138,9 @@ def test_adjustments_attach_to_the_slos_they_select():
         ),
     ],
     ids=[
-        "unknown-slo", "to-before-from", "bad-rrule", "too-often", "too-dense", "never",
-        "never-searched-for-long", "recurs-into-itself", "overlap", "match-nothing",
-        "to-and-duration", "no-selection", "date-only",
+        "unknown-slo", "to-before-from", "bad-rrule", "count-and-until", "too-often",
+        "too-dense", "never", "never-searched-for-long", "recurs-into-itself", "overlap",
+        "match-nothing", "to-and-duration", "no-selection", "date-only",
     ],
 )  # fmt: skip
 def test_bad_adjustments_are_one_line_naming_file_line_and_field(adjustments, expected):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import warnings
 from datetime import UTC, datetime, timedelta
 
 from dateutil.rrule import DAILY, rrule, rrulestr
@@ -65,15 +66,19 @@ def occurrences(text: str, start: float, length: float) -> tuple[float, ...]:
 
 def _parse(text: str, start: float) -> rrule:
     try:
-        rule = rrulestr(
-            text.strip().removeprefix("RRULE:"), dtstart=datetime.fromtimestamp(start, UTC)
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # COUNT with UNTIL: see below
+            rule = rrulestr(
+                text.strip().removeprefix("RRULE:"), dtstart=datetime.fromtimestamp(start, UTC)
+            )
     except (ValueError, TypeError, OverflowError, IndexError) as error:
         raise ValueError(
             f"not an RFC 5545 recurrence rule ({_first_line(error)}); e.g. FREQ=WEEKLY;BYDAY=SU"
         ) from None
     if not isinstance(rule, rrule):
         raise ValueError("give one RRULE such as FREQ=WEEKLY;BYDAY=SU")
+    if getattr(rule, "_count", None) is not None and getattr(rule, "_until", None) is not None:
+        raise ValueError("give COUNT or UNTIL, not both (RFC 5545)")
     if getattr(rule, "_freq", FINEST) > FINEST:
         raise ValueError(
             f"FREQ must be one of {', '.join(_FREQUENCIES)}: an adjustment recurs at most daily"
