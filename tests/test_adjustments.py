@@ -268,3 +268,26 @@ def test_report_steps_lose_the_events_inside_an_adjustment(span, good, total, pi
     out = without_spans(steps, spans, halves)
     assert list(out.good) == good
     assert list(out.total) == total
+
+
+@pytest.mark.parametrize(
+    ("rule", "first", "dates"),
+    [
+        ("FREQ=MONTHLY;BYDAY=-1SU", "2026-01-25T02:00:00Z",
+         ["2026-01-25", "2026-02-22", "2026-03-29", "2026-04-26"]),
+        ("FREQ=WEEKLY;INTERVAL=2;BYDAY=SA,SU", "2026-01-03T02:00:00Z",
+         ["2026-01-03", "2026-01-04", "2026-01-17", "2026-01-18"]),
+        ("FREQ=MONTHLY;BYMONTHDAY=1;COUNT=3", "2026-01-01T02:00:00Z",
+         ["2026-01-01", "2026-02-01", "2026-03-01"]),
+        ("FREQ=DAILY;UNTIL=20260103T020000Z", "2026-01-01T02:00:00Z",
+         ["2026-01-01", "2026-01-02", "2026-01-03"]),
+    ],
+    ids=["last-sunday-monthly", "every-other-weekend", "count", "until"],
+)  # fmt: skip
+def test_rrules_expand_to_the_rfc_5545_occurrences(rule, first, dates):
+    """Ordinal weekdays, intervals, COUNT and UNTIL expand to the dates RFC 5545 gives
+    (written out by hand), each at the time of day of ``from``."""
+    start = datetime.fromisoformat(first.replace("Z", "+00:00")).timestamp()
+    starts = occurrences(rule, start, 2 * HOUR)
+    shown = [datetime.fromtimestamp(s, UTC).strftime("%Y-%m-%d %H:%M") for s in starts[:4]]
+    assert shown == [f"{d} 02:00" for d in dates]
