@@ -15,6 +15,7 @@ from typing import Any
 from exporter import __version__
 from exporter.api_daily import Daily
 from exporter.daemon import Daemon
+from exporter.domain.adjustments import excluded_seconds
 from exporter.domain.durations import format_duration
 from exporter.domain.evaluate import SLOResult, WindowResult
 from exporter.domain.model import Status
@@ -83,7 +84,7 @@ def summary(entry: Served, failed: Mapping[str, str]) -> JSON:
         "name": slo.name,
         "service": slo.service,
         "labels": {**slo.labels, **slo.group},
-        "objective_ratio": slo.objective / 100.0,
+        "objective_ratio": entry.in_force.objective / 100.0,
         "status": status.value,
         "evaluation": evaluation_state(entry, failed),
         "evaluated_at": None if result is None else result.evaluated_at,
@@ -153,7 +154,31 @@ def detail(entry: Served, failed: Mapping[str, str], days: Daily) -> JSON:
         "alerts": _alerts(entry),
         "daily": days.days,
         "daily_unavailable": days.unavailable,
+        "budget_adjustments": _adjustments(entry),
     }
+
+
+def _adjustments(entry: Served) -> list[JSON]:
+    """The SLO's budget adjustments: in force at the last cycle's T, and the seconds of
+    the period each takes out (null before the first result)."""
+    result = entry.result
+    out = []
+    for adjustment in entry.slo.adjustments:
+        active, seconds = False, None
+        if result is not None:
+            at = result.evaluated_at
+            active = any(s < at <= e for s, e in adjustment.spans(at - 1, at))
+            seconds = excluded_seconds([adjustment], result.bounds.start, at)
+        out.append(
+            {
+                "name": adjustment.name,
+                "reason": adjustment.reason,
+                "rrule": adjustment.recurrence or None,
+                "active": active,
+                "excluded_seconds": seconds,
+            }
+        )
+    return out
 
 
 def parse_filters(query: Mapping[str, str], labels: Sequence[str], statuses: Sequence[str]) -> JSON:

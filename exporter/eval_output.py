@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from exporter.domain.durations import format_duration
+from exporter.domain.evaluate import SLOResult
 from exporter.domain.model import SLO, Status
+from exporter.domain.phases import Phase
 from exporter.domain.status import reported_status
 from exporter.pipeline.cycle import EvaluationRun, listed
 
@@ -22,10 +24,16 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def slo_json(slo: SLO, run: EvaluationRun) -> dict[str, Any]:
-    """One SLO's entry; ratios are null where there was no traffic. An SLO whose
-    evaluation failed has status ``unknown`` and its ``error``. A group of a grouped SLO
-    names that SLO (``group_of``) and its label values (``group``)."""
+def phase_json(phase: Phase) -> dict[str, Any]:
+    """A phase of a progressive objective: its name, objective and end."""
+    return {"name": phase.name, "objective": phase.objective, "until": rfc3339(phase.until)}
+
+
+def _identity(slo: SLO, at: float) -> dict[str, Any]:
+    """Name, service, labels (a group's too), the objective in force at ``at`` and its
+    phase (for a phased SLO) and the period."""
+    phased = bool(slo.phases)
+    slo = slo.in_force(at)
     entry: dict[str, Any] = {
         "name": slo.name,
         "service": slo.service,
@@ -34,6 +42,18 @@ def slo_json(slo: SLO, run: EvaluationRun) -> dict[str, Any]:
         "objective": slo.objective,
         "period": format_duration(slo.period) if slo.calendar is None else slo.calendar.unit.value,
     }
+    if phased:
+        entry["phase"] = None if slo.phase is None else phase_json(slo.phase)
+    return entry
+
+
+def slo_json(slo: SLO, run: EvaluationRun) -> dict[str, Any]:
+    """One SLO's entry; ratios are null where there was no traffic. An SLO whose
+    evaluation failed has status ``unknown`` and its ``error``. A group of a grouped SLO
+    names that SLO (``group_of``) and its label values (``group``). The objective is the
+    one in force at T; a phased SLO also gives the phase (null after the last)."""
+    entry = _identity(slo, run.at)
+    slo = slo.in_force(run.at)
     result = run.results.get(slo.name)
     if result is None:
         error = run.failures.get(slo.name)
@@ -75,7 +95,17 @@ def slo_json(slo: SLO, run: EvaluationRun) -> dict[str, Any]:
         ],
         data_ok=result.data_ok,
     )
+    if slo.adjustments:
+        entry["budget_adjustments"] = adjustments_json(result)
     return entry
+
+
+def adjustments_json(result: SLOResult) -> dict[str, Any]:
+    """The budget adjustments in force at T and the seconds of the period they take out."""
+    return {
+        "active": list(result.adjustments.active),
+        "excluded_seconds": result.adjustments.excluded_seconds,
+    }
 
 
 def to_json(slos: tuple[SLO, ...], run: EvaluationRun) -> str:
@@ -120,7 +150,8 @@ def to_table(slos: tuple[SLO, ...], run: EvaluationRun, colour: bool = False) ->
     for slo in slos:
         result = run.results.get(slo.name)
         period = format_duration(slo.period) if slo.calendar is None else slo.calendar.unit.value
-        row = [slo.name, slo.service, f"{slo.objective:g}%", period]
+        objective = slo.in_force(run.at).objective
+        row = [slo.name, slo.service, f"{objective:g}%", period]
         if result is None:
             status = reported_status(None)
             row += ["-", "-"] + ["-" for _ in windows] + ["query failed", status.value]

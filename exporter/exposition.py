@@ -11,6 +11,7 @@ here too, so that a scrape of thousands of SLOs formats nothing per SLO.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -52,6 +53,12 @@ _FAMILIES: dict[str, str] = {
     "slo_alert_condition": "1 while the multiwindow burn-rate condition holds.",
     "slo_alert_burn_rate_threshold": "Burn rate both windows must exceed for the condition.",
     "slo_data_ok": "1 when the last evaluation succeeded and the period had traffic.",
+    "slo_budget_adjustments_active": (
+        "Budget adjustments in force at the evaluation time (SLOs with adjustments only)."
+    ),
+    "slo_budget_adjusted_seconds": (
+        "Seconds of the current period whose events budget adjustments take out."
+    ),
     "slo_evaluation_timestamp_seconds": "Evaluation time T the SLO's numbers describe.",
     LAST_SUCCESS: "Wall-clock time of the SLO's last successful evaluation.",
 }
@@ -70,6 +77,14 @@ class Served:
     fresh: bool
     succeeded_at: float | None = None
     """Wall-clock time of the last successful evaluation (None: never)."""
+
+    @property
+    def in_force(self) -> SLO:
+        """The SLO as its latest result saw it (a phased SLO: that phase's objective);
+        before any result, as it stands now."""
+        if self.result is not None:
+            return self.result.slo
+        return self.slo.in_force(time.time())
 
 
 LabelKey = tuple[str, str] | BurnRateRule | None | Literal["name"]
@@ -105,13 +120,14 @@ def samples(entry: Served) -> Iterator[Sample]:
     """Every sample of one SLO: family name, label set, value (possibly not finite)."""
     slo, result = entry.slo, entry.result
     current = result if entry.fresh else None
-    yield from _definition_samples(slo, result)
+    yield from _definition_samples(entry.in_force, result)
     yield "slo_data_ok", None, 1.0 if current is not None and current.data_ok else 0.0
     yield from _status_samples(reported_status(None if current is None else current.status))
     if result is not None:
         yield from _period_samples(slo, result)
         yield from _window_samples(result)
         yield from _budget_samples(result)
+        yield from _adjustment_samples(entry.slo, result)
         yield from _condition_samples(result)
     if entry.succeeded_at is not None:
         yield LAST_SUCCESS, "name", entry.succeeded_at
@@ -164,6 +180,13 @@ def _budget_samples(result: SLOResult) -> Iterator[Sample]:
     for name, value in budget_fields:
         if value is not None:
             yield name, None, value
+
+
+def _adjustment_samples(slo: SLO, result: SLOResult) -> Iterator[Sample]:
+    """For an SLO with budget adjustments: how many are in force, how much they take out."""
+    if slo.adjustments:
+        yield "slo_budget_adjustments_active", None, float(len(result.adjustments.active))
+        yield "slo_budget_adjusted_seconds", None, result.adjustments.excluded_seconds
 
 
 def _status_samples(current: Status) -> Iterator[Sample]:

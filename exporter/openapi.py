@@ -80,6 +80,15 @@ ALERT = _object(
         "firing": _nullable("boolean"),
     }
 )
+ADJUSTMENT = _object(
+    {
+        "name": {"type": "string"},
+        "reason": {"type": "string"},
+        "rrule": STRING,
+        "active": {"type": "boolean"},
+        "excluded_seconds": NUMBER,
+    }
+)
 DAY = _object({"date": {"type": "string"}, "sli": NUMBER, "budget_remaining_ratio": NUMBER})
 DETAIL = _object(
     {
@@ -100,6 +109,7 @@ DETAIL = _object(
         "alerts": {"type": "array", "items": ALERT},
         "daily": {"type": ["array", "null"], "items": DAY},
         "daily_unavailable": STRING,
+        "budget_adjustments": {"type": "array", "items": ADJUSTMENT},
     }
 )
 STATUS_DOCUMENT = _object(

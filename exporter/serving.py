@@ -75,7 +75,12 @@ class ServedSLOs:
             slo = result.slo
             entries = self._groups.get(slo.group_of) if slo.group_of else self._served
             entry = None if entries is None else entries.get(name)
-            if entries is not None and entry is not None and entry.slo == slo:
+            # a phased SLO's result holds the SLO as it stood at T (its phase's objective)
+            if (
+                entries is not None
+                and entry is not None
+                and (entry.slo.in_force(result.evaluated_at) == slo)
+            ):
                 entries[name] = Served(entry.slo, result, fresh=True, succeeded_at=now)
         self.last_run, self.last_run_at = run, now
         self.failed = {name: _one_line(str(error)) for name, error in run.failures.items()}

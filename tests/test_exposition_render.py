@@ -60,7 +60,7 @@ def oracle(entries: list[Served]) -> bytes:
 
 def slos() -> list[SLO]:
     out: list[SLO] = []
-    for name in ("example.yaml", "periods.yaml", "sli-kinds.yaml"):
+    for name in ("example.yaml", "periods.yaml", "sli-kinds.yaml", "budget-adjustments.yaml"):
         out.extend(load_config(CONFIGS / name).slos)
     return out
 

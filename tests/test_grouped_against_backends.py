@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -168,3 +169,49 @@ def test_decide_judges_each_group(backend, tmp_path):
     names = {item["slo"] for item in document["slos"]}
     expected = {route_truth(r).name for r in _routes_with_traffic(backend, backend.now)}
     assert names == expected
+
+
+GROUP_ADJUSTMENT = """\
+budget_adjustments:
+  - name: api-maintenance
+    reason: announced maintenance of the API gateway
+    from: {start}
+    to: {end}
+    slos: [api-availability]
+"""
+
+
+def _inside(truth, history, window_end: int, window: int, span: tuple[int, int]) -> tuple:
+    """Good and total events of ``truth`` in (window_end - window, window_end] ∩ span."""
+    lo, hi = max(window_end - window, span[0]), min(window_end, span[1])
+    if hi <= lo:
+        return 0.0, 0.0
+    return truth.good(history, hi, hi - lo), truth.total(history, hi, hi - lo)
+
+
+@pytest.mark.parametrize("route", ["/cart", "/pay"])
+def test_a_budget_adjustment_takes_each_groups_events_out(backend, tmp_path, route):
+    """An adjustment selecting a grouped SLO takes the events inside it out of every
+    group's windows: each group's events equal its route's truth less the truth inside
+    the adjustment (two hours ending three hours ago, so short windows miss it)."""
+    config = write_grouped_config(tmp_path, backend.url)
+    now = backend.now
+    span = (now // 3600 * 3600 - 5 * 3600, now // 3600 * 3600 - 3 * 3600)
+    config.write_text(
+        config.read_text() + GROUP_ADJUSTMENT.format(start=_rfc3339(span[0]), end=_rfc3339(span[1]))
+    )
+    truth, history = route_truth(route), backend.history
+    slo = {s["name"]: s for s in eval_json(config, now)["slos"]}[truth.name]
+    cut = 0
+    for label, counted in slo["events"].items():
+        window = parse_duration(label)
+        good_in, total_in = _inside(truth, history, now, window, span)
+        cut += total_in > 0
+        good = truth.good(history, now, window) - good_in
+        total = truth.total(history, now, window) - total_in
+        assert counted == {"good": pytest.approx(good), "total": pytest.approx(total)}, label
+    assert cut > 0, "the adjustment overlaps some window"
+
+
+def _rfc3339(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

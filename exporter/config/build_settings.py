@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from exporter.config.backend_settings import backend_settings
+from exporter.config.build_adjustments import attach_adjustments
 from exporter.config.build_composite import resolve_composites
 from exporter.config.build_policy import build_policy
 from exporter.config.build_slo import DEFAULT_STATUS, check_status, slo, with_links
@@ -59,6 +60,7 @@ def validate_and_build(
         for index, entry in enumerate(config.slos)
     )
     slos = resolve_composites(config.slos, slos, problems)
+    slos = attach_adjustments(config.budget_adjustments, slos, problems)
     _check_stale_after(config, problems)
     scrape = None
     if config.source is not None:

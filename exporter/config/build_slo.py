@@ -26,6 +26,7 @@ from exporter.domain.calendar import CalendarPeriod, CalendarUnit
 from exporter.domain.composite import Component, CompositeMethod
 from exporter.domain.durations import parse_duration
 from exporter.domain.model import SLI, SLO, BurnRateRule, CompositeSLI, StatusPolicy
+from exporter.domain.phases import Phase
 from exporter.yaml_lines import YamlPath
 
 DEFAULT_STATUS = StatusPolicy(window=3600, critical=2.0, warning=1.5, attention=1.0)
@@ -68,6 +69,9 @@ def slo(config: SLOConfig, defaults: DefaultsConfig, index: int, problems: list[
         description=config.description or "",
         alert_name=config.alert_name or "",
         grouping=grouping(config, index, problems),
+        phases=tuple(
+            Phase(phase.objective, phase.until, phase.name or "") for phase in config.phases or ()
+        ),
     )
 
 

@@ -25,6 +25,7 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from exporter.config.schema_adjustments import BudgetAdjustments
 from exporter.config.schema_backend import BackendConfig
 from exporter.config.schema_base import ConfigModel, at_most, empty_as
 from exporter.config.schema_policy import PolicyConfig
@@ -130,6 +131,8 @@ class ConfigFile(ConfigModel):
         default_factory=list
     )
     """Template entries; :mod:`exporter.config.templates` checks and expands them."""
+    budget_adjustments: BudgetAdjustments = Field(default_factory=list)
+    """Time the selected SLOs' budgets do not count (:mod:`exporter.config.schema_adjustments`)."""
     policy: Annotated[PolicyConfig, empty_as({})] = Field(default_factory=PolicyConfig)
     """The release gate's error-budget policy (:mod:`exporter.config.schema_policy`)."""
 

@@ -13,6 +13,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from exporter.config.schema_base import ConfigModel, at_most, empty_as, not_null, only_one
 from exporter.config.schema_composite import CompositeConfig, check_sli_or_composite
 from exporter.config.schema_grouping import GroupCount, GroupLabels, check_grouping_fields
+from exporter.config.schema_phases import Phases
 from exporter.config.schema_sli import TEMPLATE_SLIS, SLIConfig
 from exporter.config.schema_values import (
     AlertName,
@@ -114,6 +115,8 @@ class SLOConfig(ConfigModel):
     description: str | None = None
     tier: TierName | None = None
     objective: Percent | None = None
+    phases: Phases | None = None
+    """Earlier objectives, each in force until a time (:mod:`exporter.config.schema_phases`)."""
     period: Duration | None = None
     calendar: Literal["week", "month", "quarter"] | None = None
     timezone: TimeZone | None = None

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from exporter.domain import budget
+from exporter.domain.adjustments import active, excluded_seconds
 from exporter.domain.alerts import AlertCondition, evaluate_rules
 from exporter.domain.budgeting import Budgeting, NoData, fill_empty_slices, silent_sli
 from exporter.domain.calendar import PeriodBounds
@@ -48,6 +49,7 @@ class SLOResult:
     exhaustion_seconds: float | None
     status: Status
     alerts: tuple[AlertCondition, ...]
+    adjustments: Adjustments = field(default_factory=lambda: Adjustments((), 0.0))
 
     @property
     def data_ok(self) -> bool:
@@ -65,6 +67,22 @@ class SLOResult:
     def elapsed_ratio(self) -> float:
         """Share of the period gone by: 1 for a rolling period, less within a calendar one."""
         return self.bounds.elapsed_ratio(self.evaluated_at)
+
+
+@dataclass(frozen=True)
+class Adjustments:
+    """The budget adjustments of an SLO at T: those in force, and the seconds of the
+    period they take out (their events were taken out before evaluation)."""
+
+    active: tuple[str, ...]
+    excluded_seconds: float
+
+
+def _adjustments(slo: SLO, bounds: PeriodBounds, at: float) -> Adjustments:
+    if not slo.adjustments:
+        return Adjustments((), 0.0)
+    names = tuple(a.name for a in active(slo.adjustments, at))
+    return Adjustments(names, excluded_seconds(slo.adjustments, bounds.start, at))
 
 
 class MissingWindowError(KeyError):
@@ -128,7 +146,8 @@ def alert_conditions(
 ) -> tuple[AlertCondition, ...]:
     """Which of ``slo``'s burn-rate conditions hold at ``evaluated_at``: the alerts part of
     :func:`evaluate_slo`, from the events of the alerting windows only (``backtest``
-    replays it at every evaluation time of a past period)."""
+    replays it at every evaluation time of a past period), with the objective in force then."""
+    slo = slo.in_force(evaluated_at)
     windows = {
         w: slo_window(slo, w, events.get(w, budget.WindowEvents(0.0, 0.0)), evaluated_at)
         for w in {w for rule in slo.alerts for w in (rule.long_window, rule.short_window)}
@@ -142,8 +161,11 @@ def evaluate_slo(
     """Compute windows, budget, alerts and status of ``slo`` at ``evaluated_at``.
 
     ``events`` maps every window of ``slo.windows_at(evaluated_at)`` (seconds)
-    to the good and total events counted in (T - window, T].
+    to the good and total events counted in (T - window, T] (budget adjustments
+    already taken out). The objective is the one in force at T: the result's
+    ``slo`` is ``slo.in_force(evaluated_at)``.
     """
+    slo = slo.in_force(evaluated_at)
     needed = slo.windows_at(evaluated_at)
     missing = [w for w in needed if w not in events]
     if missing:
@@ -183,4 +205,5 @@ def evaluate_slo(
         exhaustion_seconds=exhaustion,
         status=status_of(remaining, status_burn, slo.status),
         alerts=evaluate_rules(slo.alerts, alert_burns),
+        adjustments=_adjustments(slo, bounds, evaluated_at),
     )

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
+from exporter.domain.adjustments import Adjustment
 from exporter.domain.budgeting import Budgeting, NoData
 from exporter.domain.calendar import CalendarPeriod, PeriodBounds, period_bounds
 from exporter.domain.composite import Component, CompositeMethod
 from exporter.domain.grouping import Grouping
+from exporter.domain.phases import Phase, phase_at
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,10 @@ class SLO:
     when it is rolling. ``min_events`` is the traffic an alert window needs
     before its burn rate may fire an alert. ``runbook_url`` and
     ``dashboard_url`` (empty when not configured) go into its alerts.
+    ``phases`` are earlier objectives in force until given times (see
+    :meth:`in_force`); ``phase`` is the phase an :meth:`in_force` copy took
+    its objective from (None: the SLO's own objective). Events inside
+    ``adjustments`` do not count (:mod:`exporter.domain.adjustments`).
     """
 
     name: str
@@ -208,6 +214,9 @@ class SLO:
     """One group's label values (empty unless this SLO is a group of a grouped one)."""
     group_of: str = ""
     """The grouped SLO this is one group of (``slo`` label of its series); else empty."""
+    phases: tuple[Phase, ...] = ()
+    phase: Phase | None = None
+    adjustments: tuple[Adjustment, ...] = ()
 
     @property
     def sli_is_composite(self) -> bool:
@@ -218,6 +227,15 @@ class SLO:
     def family(self) -> str:
         """The name its series carry as ``slo``: the grouped SLO's for a group, else its own."""
         return self.group_of or self.name
+
+    def in_force(self, at: float) -> SLO:
+        """The SLO as it stands at ``at``: the objective of the phase in force then."""
+        if not self.phases:
+            return self
+        phase = phase_at(self.phases, at)
+        if phase is None:
+            return replace(self, phases=())
+        return replace(self, objective=phase.objective, phases=(), phase=phase)
 
     @property
     def error_budget(self) -> float:

@@ -76,6 +76,25 @@ def _decisions(decisions: Sequence[Decision], service: str) -> str:
     )
 
 
+def _adjustments(slo: dict[str, Any]) -> str:
+    if not slo["budget_adjustments"]:
+        return ""
+    rows = "".join(
+        f"<tr><td>{esc(a['name'])}</td><td>{esc(a['reason'])}</td>"
+        f"<td>{esc(a['rrule'] or 'once')}</td>"
+        f"<td>{'<strong>in force</strong>' if a['active'] else 'not in force'}</td>"
+        f"<td>{num(a['excluded_seconds'])}</td></tr>"
+        for a in slo["budget_adjustments"]
+    )
+    head = "<tr><th>Adjustment</th><th>Reason</th><th>Repeats</th><th>Now</th>"
+    return (
+        "<h2>Budget adjustments</h2><p>Events inside these are left out of every window "
+        "and the period.</p>"
+        f'<table id="adjustments"><thead>{head}<th>Seconds of the period left out</th></tr>'
+        f"</thead><tbody>{rows}</tbody></table>"
+    )
+
+
 def render(view: Detail) -> str:
     """The whole page of one SLO."""
     slo = view.slo
@@ -95,6 +114,7 @@ def render(view: Detail) -> str:
         + "<h2>Budget over the period</h2>" + _burn_down(slo)
         + "<h2>Windows</h2>" + _windows(slo)
         + "<h2>Alert conditions</h2>" + _alerts(slo)
+        + _adjustments(slo)
         + "<h2>Release decision</h2>" + _decisions(view.decisions, slo["service"])
     )  # fmt: skip
     return layout(f"SLO {slo['name']}", body)

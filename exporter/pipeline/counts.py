@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from exporter.domain.adjustments import Span
 from exporter.domain.budget import WindowEvents, events_from_bad
 from exporter.domain.model import SLO, LatencySLI
 from exporter.errors import BackendError, QueryError
@@ -47,6 +48,16 @@ class EventCounter(Protocol):
 
     async def count(self, slos: Sequence[CompiledSLO], at: float) -> Counted:
         """Events of every window of every SLO at ``at`` (``slo.windows_at(at)``)."""
+        ...
+
+    async def count_spans(
+        self, slo: CompiledSLO, spans: Sequence[Span], at: float, tally: QueryTally
+    ) -> dict[Span, WindowEvents]:
+        """Events of ``slo`` inside each span (a budget adjustment); raises BackendError.
+
+        Called after :meth:`count` at ``at``, which every span ends at or before;
+        requests it sends are counted in ``tally``.
+        """
         ...
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from exporter.domain.evaluate import SLOResult, evaluate_slo
 from exporter.domain.model import SLO, CompositeSLI
 from exporter.errors import BackendError, QueryError
+from exporter.pipeline.adjusting import take_out_adjustments
 from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.composites import composite_events, copy_name, counted_copies
 from exporter.pipeline.counts import Counted, EventCounter
@@ -153,6 +154,7 @@ class Pipeline:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
+        await take_out_adjustments(busy, counts, at)
         for counter, slos in routes:
             run.paths[counter.path] = PathRun(slos=len(slos))
         for (counter, _), counted in zip(busy, counts, strict=True):

@@ -16,11 +16,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 
+from exporter.domain.adjustments import Span
 from exporter.domain.budget import WindowEvents
 from exporter.domain.model import SLO
 from exporter.errors import BackendError
 from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.counts import Counted, check_threshold_bucket, window_events
+from exporter.pipeline.direct import span_events
 from exporter.pipeline.pause import Pauser
 from exporter.promql.answers import Labels
 from exporter.promql.gate import QueryGate
@@ -48,6 +50,14 @@ class GroupedCounter:
     def can_count(self, slo: CompiledSLO) -> bool:
         """A group of one of the config's grouped SLOs, counting occurrences."""
         return slo.slo.group_of in self._grouped and not slo.slo.sliced
+
+    async def count_spans(
+        self, slo: CompiledSLO, spans: Sequence[Span], at: float, tally: QueryTally
+    ) -> dict[Span, WindowEvents]:
+        """A group's events inside each budget adjustment: its own query pair per span."""
+        gate = self._gate.counting(tally)
+        counted = await asyncio.gather(*(span_events(gate, slo, span) for span in spans))
+        return dict(zip(spans, counted, strict=True))
 
     async def count(self, slos: Sequence[CompiledSLO], at: float) -> Counted:
         """Every window of every group at ``at``; a failed query fails its SLO's groups."""

@@ -21,6 +21,8 @@ from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from exporter.domain.adjustments import Span
+from exporter.domain.budget import WindowEvents
 from exporter.errors import BackendError
 from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.counts import Counted, WindowCounts, check_threshold_bucket, window_events
@@ -63,6 +65,14 @@ def _streams_of(slos: Sequence[CompiledSLO]) -> _Streams:
             out.streams[stream.key] = stream
             out.users.setdefault(stream.key, []).append(slo)
     return out
+
+
+def _span_events(store: HistoryStore, stored: StoredSLI, span: Span) -> WindowEvents:
+    start, end = round(span[0]), round(span[1])
+    length = max(end - start, 1)
+    numerator = store.window_sums(stored.numerator.key, end, [length])[length]
+    total = store.window_sums(stored.total.key, end, [length])[length]
+    return window_events(numerator, total, counts_bad=stored.counts_bad)
 
 
 class StoreCounter:
@@ -120,6 +130,13 @@ class StoreCounter:
             await pause.maybe()
         counted.tally = self._tally.since(before)
         return counted
+
+    async def count_spans(
+        self, slo: CompiledSLO, spans: Sequence[Span], at: float, tally: QueryTally
+    ) -> dict[Span, WindowEvents]:
+        """Each span ``(start, end]`` summed from the store, like a window ending at ``end``."""
+        assert slo.stored is not None, "the router gives a store counter only SLOs it can count"
+        return {span: _span_events(self.keeper.store, slo.stored, span) for span in spans}
 
     def _sort(self, slos: Sequence[CompiledSLO]) -> _Streams:
         """The streams of ``slos``, kept while the router passes the same SLOs."""

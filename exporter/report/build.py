@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from exporter.domain import report as figures
 from exporter.domain import review
+from exporter.domain.adjusted_steps import cut_pieces, without_spans
+from exporter.domain.adjustments import Adjustment, Span, adjusted, excluded, window_spans
 from exporter.domain.budget import WindowEvents
 from exporter.domain.decision import Decision, Risk, Standing, decide, default_policy
 from exporter.domain.durations import format_duration
@@ -23,14 +25,28 @@ from exporter.domain.status import status_of
 from exporter.errors import SLOExporterError
 from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.counts import window_events
+from exporter.pipeline.direct import DirectCounter
 from exporter.pipeline.steps import StepReader
 from exporter.pipeline.store_steps import StoreSteps
 from exporter.promql.gate import QueryGate
-from exporter.samples import Grid
+from exporter.samples import Grid, QueryTally
 
 
 class ReportError(SLOExporterError):
     """The period cannot be reported (one line: what is missing or wrong)."""
+
+
+@dataclass(frozen=True)
+class ReportedAdjustment:
+    """A budget adjustment of an SLO and its spans within the period."""
+
+    adjustment: Adjustment
+    spans: tuple[Span, ...]
+
+    @property
+    def seconds(self) -> float:
+        """How long it took out of the period."""
+        return sum(end - start for start, end in self.spans)
 
 
 @dataclass(frozen=True)
@@ -46,6 +62,8 @@ class SLOReport:
     data_from: int | None
     """When its data starts, if after the period's start (an SLO added mid-period)."""
     series: figures.StepSeries
+    adjustments: tuple[ReportedAdjustment, ...] = ()
+    """The budget adjustments whose events the figures leave out, with their spans."""
 
 
 @dataclass(frozen=True)
@@ -92,12 +110,41 @@ def grid_for(slo: CompiledSLO, start: int, end: int) -> Grid:
 
 
 async def _previous(gate: QueryGate, slo: CompiledSLO, start: int, length: int) -> WindowEvents:
-    """Events of the period-long window ending at ``start``: ``eval --at start``'s count."""
+    """Events of the period-long window ending at ``start``: ``eval --at start``'s count
+    (budget adjustments taken out)."""
     plan = slo.queries(length)
     numerator, total = await asyncio.gather(
         gate.query(plan.numerator, start), gate.query(plan.total, start)
     )
-    return window_events(numerator.value, total.value, counts_bad=plan.counts_bad)
+    events = window_events(numerator.value, total.value, counts_bad=plan.counts_bad)
+    spans = window_spans(slo.slo.adjustments, [length], start)
+    if not spans:
+        return events
+    inside = await DirectCounter(gate).count_spans(slo, spans[length], start, QueryTally())
+    return adjusted({length: events}, spans, inside)[length]
+
+
+async def _adjusted(
+    gate: QueryGate, slo: CompiledSLO, steps: figures.StepSeries
+) -> figures.StepSeries:
+    """``steps`` without the events inside the SLO's budget adjustments; the parts of
+    steps an adjustment's edge cuts are counted with direct queries."""
+    if not slo.slo.adjustments or not len(steps):
+        return steps
+    spans = excluded(slo.slo.adjustments, steps.ends[0] - steps.step, steps.ends[-1])
+    pieces = cut_pieces(steps, spans)
+    end = steps.ends[-1]
+    cut = await DirectCounter(gate).count_spans(slo, pieces, end, QueryTally()) if pieces else {}
+    return without_spans(steps, spans, cut)
+
+
+def _reported(slo: CompiledSLO, start: int, end: int) -> tuple[ReportedAdjustment, ...]:
+    out = []
+    for adjustment in slo.slo.adjustments:
+        spans = excluded([adjustment], start, end)
+        if spans:
+            out.append(ReportedAdjustment(adjustment, tuple(spans)))
+    return tuple(out)
 
 
 def check_coverage(
@@ -142,10 +189,14 @@ async def build_report(
     store: StoreSteps | None = None,
 ) -> Report:
     """Read and compute the report of ``slos`` over ``[start, end)`` (raises BackendError,
-    ReportError); with ``store``, SLOs it covers are read from it."""
+    ReportError); with ``store``, SLOs it covers are read from it. A phased SLO is
+    reported with the objective in force at ``end``."""
+    slos = [replace(s, slo=s.slo.in_force(end)) for s in slos]
     grids = [grid_for(s, start, end) for s in slos]
     series = await _read(gate, store, slos, grids)
     check_coverage(series, start, end)
+    pairs = zip(slos, series, strict=True)
+    series = list(await asyncio.gather(*(_adjusted(gate, slo, steps) for slo, steps in pairs)))
     length = end - start
     priors = await asyncio.gather(*(_previous(gate, s, start, length) for s in slos))
     # Seconds of arithmetic for 1,000 SLOs: off the event loop, like rendering in `run`.
@@ -166,6 +217,7 @@ async def build_report(
             recommendations=advice[slo.name],
             data_from=_late_start(steps, start),
             series=steps,
+            adjustments=_reported(slo, start, end),
         )
         for slo, (p, days), steps in zip(slos, parts, series, strict=True)
     ]

@@ -14,6 +14,7 @@ from exporter.domain.decision import Decision
 from exporter.domain.durations import format_duration
 from exporter.domain.report import Incident, PeriodFigures
 from exporter.report.build import Report, SLOReport, rfc3339
+from exporter.report.notes import adjustment_text, adjustments_json, phase_json, phase_text
 
 JSON = dict[str, Any]
 
@@ -47,6 +48,7 @@ def _slo(r: SLOReport) -> JSON:
         "name": slo.name,
         "service": slo.service,
         "objective": slo.objective,
+        "phase": phase_json(slo),
         "sli": r.current.sli,
         "met": r.current.met,
         "events": {"good": r.current.events.good, "total": r.current.events.total},
@@ -69,6 +71,7 @@ def _slo(r: SLOReport) -> JSON:
         "recommendations": [{"rule": x.rule, "text": x.text} for x in r.recommendations],
         "alerting_window": format_duration(r.series.step),
         "source": r.series.source,
+        "budget_adjustments": adjustments_json(r),
     }
     if r.data_from is not None:
         out["data_from"] = rfc3339(r.data_from)
@@ -131,7 +134,7 @@ def _slo_markdown(r: SLOReport) -> list[str]:
         "",
         "| | this period | previous period |",
         "|---|---|---|",
-        f"| objective | {slo.objective:g} % | {slo.objective:g} % |",
+        f"| objective | {slo.objective:g} % {phase_text(slo)} | {slo.objective:g} % |",
         f"| SLI | {_sli(cur.sli)} | {_sli(prev.sli)} |",
         f"| result | {_met(cur.met)} | {_met(prev.met)} |",
         f"| budget consumed | {pct(cur.consumed_ratio)} | {pct(prev.consumed_ratio)} |",
@@ -147,6 +150,10 @@ def _slo_markdown(r: SLOReport) -> list[str]:
         ]
     if r.data_from is not None:
         lines += [f"Data from {rfc3339(r.data_from)} only (added during the period).", ""]
+    if r.adjustments:
+        lines += ["**Budget adjustments** (their events are left out):", ""]
+        lines += [f"- {_cell(adjustment_text(a))}" for a in r.adjustments]
+        lines.append("")
     lines += _incidents_markdown(r) + _daily_markdown(r)
     if r.recommendations:
         lines += ["**Recommendations**", ""]

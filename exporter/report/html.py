@@ -6,9 +6,11 @@ from __future__ import annotations
 from html import escape
 
 from exporter.domain.durations import format_duration
+from exporter.domain.model import SLO
 from exporter.report import charts
 from exporter.report.build import Report, ServiceReview, SLOReport, rfc3339
 from exporter.report.documents import pct
+from exporter.report.notes import adjustment_text, phase_text
 
 STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1d2330;
@@ -96,6 +98,18 @@ def _incidents(r: SLOReport) -> str:
     )
 
 
+def _adjustments(r: SLOReport) -> str:
+    if not r.adjustments:
+        return ""
+    items = "".join(f"<li>{escape(adjustment_text(a))}</li>" for a in r.adjustments)
+    return f"<p>Budget adjustments (their events are left out):</p><ul>{items}</ul>"
+
+
+def _phase(slo: SLO) -> str:
+    text = phase_text(slo)
+    return f", {escape(text)}" if text else ""
+
+
 def _slo(r: SLOReport, report: Report) -> str:
     slo = r.compiled.slo
     window = format_duration(r.series.step)
@@ -105,7 +119,8 @@ def _slo(r: SLOReport, report: Report) -> str:
     late = f"<p>Data from {rfc3339(r.data_from)} only.</p>" if r.data_from is not None else ""
     return (
         f'<section class="slo"><h2>{escape(slo.name)} <small>({escape(slo.service)}, '
-        f"objective {slo.objective:g} %)</small></h2>{late}{_figures(r)}"
+        f"objective {slo.objective:g} %{_phase(slo)})</small></h2>{late}{_adjustments(r)}"
+        f"{_figures(r)}"
         f"<h4>Budget burn-down</h4>{charts.burn_down(r.days)}"
         f"<h4>Daily SLI</h4>{charts.daily_sli(r.days, slo.objective)}"
         f"<h4>Incidents (burn rate over {window} above 1)</h4>"

@@ -20,6 +20,9 @@ import os
 import re
 import sys
 import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +158,21 @@ def _header(
     return lines
 
 
+def _phase_lines(phased: list[SLO]) -> list[str]:
+    """For SLOs with progressive objectives: the phase these rules use, and when it ends."""
+    lines = []
+    for slo in phased:
+        phase = slo.phase
+        if phase is None:
+            continue
+        end = datetime.fromtimestamp(phase.until, tz=UTC).isoformat().replace("+00:00", "Z")
+        lines.append(
+            f"SLO {slo.name}: objective {slo.objective:g} % until {end}; "
+            "regenerate these rules then"
+        )
+    return lines
+
+
 def _mode_for(path: Path) -> int:
     """The file mode to give ``path``: the one it has, else what the umask allows."""
     try:
@@ -180,7 +198,13 @@ def _write(path: Path, text: str) -> None:
 
 
 def cmd_rules(settings: Settings, args: argparse.Namespace) -> int:
-    """Write the rules for ``settings`` as ``args`` ask; return the exit code."""
+    """Write the rules for ``settings`` as ``args`` ask; return the exit code.
+
+    A phased SLO's rules use the objective in force now; the header says until when.
+    """
+    now = time.time()
+    phased = [slo.in_force(now) for slo in settings.slos if slo.phases]
+    settings = replace(settings, slos=tuple(slo.in_force(now) for slo in settings.slos))
     groups, left_out = rule_groups(settings, args.mode)
     if left_out and not args.skip_unsupported:
         for name, why in left_out:
@@ -192,7 +216,8 @@ def cmd_rules(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_FAILED
     for name, why in left_out:
         print(f"{args.config}: SLO {name!r} left out: {why}", file=sys.stderr)
-    text = to_yaml(document(groups, args), _header(settings, args, left_out))
+    header = _header(settings, args, left_out) + _phase_lines(phased)
+    text = to_yaml(document(groups, args), header)
     outputs = [(args.output, text)] if args.output is not None else []
     if args.inhibit_rules is not None:
         source = settings.source.name if settings.source is not None else "the config"
