@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,33 @@ def test_components_keep_their_own_numbers(backend, evaluations):
     assert "30d" in slo["events"]
     good, total = summed(backend.history, ["pay-availability"], backend.now, 30 * DAY)
     assert slo["events"]["30d"] == {"good": pytest.approx(good), "total": pytest.approx(total)}
+
+
+def test_a_budget_adjustment_of_a_composite_takes_its_components_events_out(backend, tmp_path):
+    """An adjustment selecting the composite removes the events inside it from every
+    component it sums: each window equals the leaves' truth less the truth inside."""
+    config = write_composite_config(tmp_path, backend.url)
+    now, history = backend.now, backend.history
+    span = (now // 3600 * 3600 - 5 * 3600, now // 3600 * 3600 - 3 * 3600)
+    config.write_text(
+        config.read_text()
+        + "budget_adjustments:\n  - name: gateway-maintenance\n    reason: announced\n"
+        + f"    from: {_rfc3339(span[0])}\n    to: {_rfc3339(span[1])}\n"
+        + "    slos: [checkout-journey]\n"
+    )
+    slo = {s["name"]: s for s in eval_json(config, now)["slos"]}["checkout-journey"]
+    cut = 0
+    for label, counted in slo["events"].items():
+        window = parse_duration(label)
+        good, total = summed(history, LEAVES["checkout-journey"], now, window)
+        lo, hi = max(now - window, span[0]), min(now, span[1])
+        if hi > lo:
+            cut += 1
+            good_in, total_in = summed(history, LEAVES["checkout-journey"], hi, hi - lo)
+            good, total = good - good_in, total - total_in
+        assert counted == {"good": pytest.approx(good), "total": pytest.approx(total)}, label
+    assert cut > 0, "the adjustment overlaps some window"
+
+
+def _rfc3339(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

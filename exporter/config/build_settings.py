@@ -59,8 +59,9 @@ def validate_and_build(
         with_links(slo(entry, config.defaults, index, problems), entry, config.alerting)
         for index, entry in enumerate(config.slos)
     )
-    slos = resolve_composites(config.slos, slos, problems)
+    # adjustments first: a composite's components carry theirs into it
     slos = attach_adjustments(config.budget_adjustments, slos, problems)
+    slos = resolve_composites(config.slos, slos, problems)
     _check_stale_after(config, problems)
     scrape = None
     if config.source is not None:

@@ -33,7 +33,8 @@ def copy_name(composite: str, leaf: str) -> str:
 
 
 def counted_copies(composite: SLO) -> tuple[CompiledSLO, ...]:
-    """The leaves of ``composite``, each over the composite's windows and period."""
+    """The leaves of ``composite``, each over the composite's windows and period, with
+    its own budget adjustments and the composite's."""
     sli = composite.sli
     assert isinstance(sli, CompositeSLI)
     return tuple(
@@ -45,6 +46,9 @@ def counted_copies(composite: SLO) -> tuple[CompiledSLO, ...]:
                 period=composite.period,
                 calendar=composite.calendar,
                 alerts=(),
+                # a component's adjustments hold inside the composite, and the
+                # composite's own hold for every component (overlaps are merged)
+                adjustments=(*leaf.adjustments, *composite.adjustments),
             )
         )
         for leaf in sli.leaves()
