@@ -80,17 +80,19 @@ def test_the_written_config_passes_validate_unchanged(written, capsys):
     """``validate`` accepts the file as written: four SLOs from three services."""
     path, _ = written
     assert main(["validate", "-c", str(path)]) == 0
-    assert capsys.readouterr().out == f"{path}: OK, 4 SLOs\n"
+    assert capsys.readouterr().out == f"{path}: OK, 5 SLOs\n"
 
 
 def test_services_and_templates_are_the_instrumentation_the_generator_wrote(written):
-    """checkout: HTTP requests with code and a classic histogram (api); quiet: requests
-    only (api); nightly-export: record counters (data_pipeline)."""
+    """checkout: HTTP requests with code and a classic histogram (api); api and quiet:
+    requests only (api); nightly-export: record counters (data_pipeline)."""
     _, text = written
     data = yaml.safe_load(text)
     assert [(s["name"], s["template"]) for s in data["services"]] == [
-        ("checkout", "api"), ("nightly-export", "data_pipeline"), ("quiet", "api"),
+        ("api", "api"), ("checkout", "api"), ("nightly-export", "data_pipeline"),
+        ("quiet", "api"),
     ]  # fmt: skip
+    assert _service(text, "api")["requests"] == 'api_requests_total{service="api"}'
     checkout = _service(text, "checkout")
     assert checkout["requests"] == 'http_requests_total{service="checkout"}'
     assert checkout["errors"] == {"code": "5.."}
