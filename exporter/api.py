@@ -107,6 +107,6 @@ def _register_slos(app: web.Application, daemon_key: web.AppKey[Daemon]) -> None
 
     app.router.add_get("/api/v1/slos", slos)
     # ".+": a group's name may hold a "/" (api-availability{route="/pay"}), sent as %2F
-    app.router.add_get("/api/v1/slos/{name:.+}", slo)
+    app.router.add_get(r"/api/v1/slos/{name:[\s\S]+}", slo)
     app.router.add_get("/api/v1/status", status)
     app.router.add_get("/api/v1/openapi.json", document)

@@ -132,4 +132,4 @@ def register(app: web.Application, daemon_key: web.AppKey[Daemon]) -> None:
         return _html(text)
 
     app.router.add_get("/", index)
-    app.router.add_get("/slo/{name:.+}", slo)  # a group's name may hold a "/"
+    app.router.add_get(r"/slo/{name:[\s\S]+}", slo)  # a group's name may hold a "/"

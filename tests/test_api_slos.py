@@ -126,6 +126,8 @@ async def test_slos_carry_the_budget_of_the_cycle(aiohttp_client, config_file):
         ("/api/v1/slos?sort=up", 400, "parameter 'sort' must be one of name, budget, -budget"),
         ("/api/v1/slos?servce=checkout", 400, "unknown parameter 'servce'"),
         ("/api/v1/slos/nope", 404, "no SLO of the config is named 'nope'"),
+        ("/api/v1/slos/a%0Ab", 404, "no SLO of the config is named 'a\\nb'"),
+        ("/api/v1/slos/a%2Fb%0A", 404, "no SLO of the config is named 'a/b\\n'"),
     ],
 )
 async def test_api_refuses_bad_requests_in_one_line(

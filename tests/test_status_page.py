@@ -148,6 +148,7 @@ async def test_overview_filters_as_a_plain_get_form(aiohttp_client, config_file,
         ("/?page=0", 400, "parameter 'page' must be a whole number from 1; got '0'"),
         ("/?servce=x", 400, "unknown parameter 'servce'"),
         ("/slo/nope", 404, "no SLO of the config is named 'nope'"),
+        ("/slo/a%0Ab", 404, "no SLO of the config is named"),
     ],
 )
 async def test_page_refuses_bad_requests_in_one_line(
