@@ -24,7 +24,9 @@ VOLUME /var/lib/slo-exporter
 USER 10001
 ENV SLO_EXPORTER_LISTEN_ADDRESS=:9099
 EXPOSE 9099
-# `slo-exporter healthcheck` with nothing but the standard library imported.
+# `slo-exporter healthcheck`: the standard library only, unless SLO_EXPORTER_WEB_CONFIG_FILE
+# names a web config (then it reads it with PyYAML and speaks TLS / basic auth as `run` does;
+# the user and password come from SLO_EXPORTER_HEALTHCHECK_USER and _PASSWORD(_FILE)).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["python", "-m", "exporter.healthcheck"]
 ENTRYPOINT ["slo-exporter", "--log-format", "json"]
