@@ -1,7 +1,8 @@
 """Which counters a config generation evaluates with, and the scrape source's lifetime.
 
 With a PromQL backend: the store counter first (with ``--data-dir``), then
-the direct counter for every SLO the store cannot count. With
+the direct counter for every SLO the store cannot count, and, while the
+store fills an SLO's history behind the cycles, for that SLO too. With
 ``source: scrape``: the store counter alone, reading the scraped targets.
 A scrape source keeps running across reloads that leave ``source.scrape``
 unchanged; otherwise the old one stops and a new one starts.
@@ -73,7 +74,13 @@ class Counters:
             promql = PromQLSource(gate.counting(tally))
             counters.append(
                 StoreCounter(
-                    self.keeper, promql, promql, tally, interval=interval, concurrency=concurrency
+                    self.keeper,
+                    promql,
+                    promql,
+                    tally,
+                    interval=interval,
+                    concurrency=concurrency,
+                    behind=True,
                 )
             )
         counters.append(DirectCounter(gate))
@@ -107,6 +114,8 @@ class Counters:
             await self._scrape[1].start()
 
     async def close(self) -> None:
-        """Stop scraping."""
+        """Stop scraping and the store's fills."""
+        if self.keeper is not None:
+            await self.keeper.behind.close()
         if self._scrape is not None:
             await self._scrape[1].close()

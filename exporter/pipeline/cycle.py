@@ -3,6 +3,8 @@
 Every command runs this: ``run`` at each tick, ``eval`` once. Each SLO goes
 to the first counter that can count it; the counters run concurrently, and
 if one of them raises (a bug, a cancellation) the others are cancelled too.
+An SLO a counter cannot count *yet* (the store still filling its history) goes,
+for this cycle, to the next counter that can count it.
 The budget math itself is :func:`exporter.domain.evaluate.evaluate_slo`.
 """
 
@@ -43,7 +45,10 @@ class EvaluationRun:
     paths: dict[str, PathRun] = field(default_factory=dict)
     """Per counter (``store``, ``direct``): SLOs routed to it and requests it sent."""
     complete: bool = True
-    """False while a counter's own history is incomplete (the store's backfill)."""
+    """False while a counter's own history is incomplete (the store's backfill) and
+    another counter could not count its SLOs meanwhile either."""
+    filling: int = 0
+    """SLOs counted by another counter while the store fills their history."""
 
     @property
     def backend_reachable(self) -> bool:
@@ -80,8 +85,37 @@ class Pipeline:
         """Evaluate every SLO at ``at``; an SLO that could not be counted is a failure."""
         started = time.perf_counter()
         run = EvaluationRun(at=at)
-        busy = [(counter, slos) for counter, slos in self.routes if slos]
-        tasks = [asyncio.ensure_future(counter.count(slos, at)) for counter, slos in busy]
+        for counter, slos in self.routes:
+            run.paths[counter.path] = PathRun(slos=len(slos))
+        counts = await self._count(list(enumerate(s for _, s in self.routes)), at, run)
+        run.filling = sum(len(counted.later) for _, counted in counts)
+        handed, left = self._hand_over(counts)
+        for index, taken in handed:
+            run.paths[self.counters[index].path].slos += len(taken)
+        if handed:
+            counts += await self._count(handed, at, run)
+            # the store lacks their history and the other way failed too: not complete
+            names = (slo.name for _, slos in handed for slo in slos)
+            run.complete = run.complete and not any(name in run.failures for name in names)
+        await self._evaluate([counted for _, counted in counts], run, at)
+        for slo in self.uncounted:
+            run.failures[slo.name] = _uncounted(slo, at)
+        for slo in left:
+            run.failures[slo.name] = QueryError(
+                f"the history store is still filling SLO {slo.name!r}'s windows",
+                query=slo.name,
+                at=at,
+            )
+        run.complete = run.complete and not left
+        run.duration = time.perf_counter() - started
+        return run
+
+    async def _count(
+        self, jobs: Sequence[tuple[int, Sequence[CompiledSLO]]], at: float, run: EvaluationRun
+    ) -> list[tuple[int, Counted]]:
+        """The counters (by index) counting their SLOs concurrently, folded into ``run``."""
+        busy = [(index, slos) for index, slos in jobs if slos]
+        tasks = [asyncio.ensure_future(self.counters[i].count(slos, at)) for i, slos in busy]
         try:
             counts: list[Counted] = list(await asyncio.gather(*tasks))
         except BaseException:
@@ -89,19 +123,35 @@ class Pipeline:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
-        for counter, slos in self.routes:
-            run.paths[counter.path] = PathRun(slos=len(slos))
-        for (counter, _), counted in zip(busy, counts, strict=True):
-            run.paths[counter.path].tally = counted.tally
+        for (index, _), counted in zip(busy, counts, strict=True):
+            path = run.paths[self.counters[index].path]
+            path.tally = QueryTally(path.tally.sent + counted.tally.sent,
+                                    path.tally.errors + counted.tally.errors)  # fmt: skip
             run.queries += counted.tally.total
             run.errors.update(counted.tally.errors)
             run.complete = run.complete and counted.complete
             run.failures.update(counted.failures)
-        await self._evaluate(counts, run, at)
-        for slo in self.uncounted:
-            run.failures[slo.name] = _uncounted(slo, at)
-        run.duration = time.perf_counter() - started
-        return run
+        return [(index, counted) for (index, _), counted in zip(busy, counts, strict=True)]
+
+    def _hand_over(
+        self, counts: list[tuple[int, Counted]]
+    ) -> tuple[list[tuple[int, list[CompiledSLO]]], list[CompiledSLO]]:
+        """Each SLO a counter could not count yet, to the next counter that can count it
+        (by index); the SLOs no later counter can count."""
+        handed: dict[int, list[CompiledSLO]] = {}
+        left: list[CompiledSLO] = []
+        for index, counted in counts:
+            for slo in counted.later:
+                taker = next(
+                    (i for i in range(index + 1, len(self.counters))
+                     if self.counters[i].can_count(slo)),
+                    None,
+                )  # fmt: skip
+                if taker is None:
+                    left.append(slo)
+                else:
+                    handed.setdefault(taker, []).append(slo)
+        return list(handed.items()), left
 
     async def _evaluate(self, counts: list[Counted], run: EvaluationRun, at: float) -> None:
         by_name = {slo.name: slo for slo in self.slos}
