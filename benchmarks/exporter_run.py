@@ -245,6 +245,8 @@ def run_exporter(
             shutil.rmtree(store_dir, ignore_errors=True)
             stamp_path.write_text(data_stamp, encoding="utf-8")
         cmd += ["--data-dir", str(store_dir)]
+    else:
+        cmd += ["--no-store"]
     result: dict[str, Any] = {"mode": mode, "slos": slos, "command": " ".join(cmd)}
     result["store_reused"] = reused
     if kept and not reused:
