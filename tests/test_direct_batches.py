@@ -56,8 +56,8 @@ async def test_batched_windows_equal_one_query_each_and_the_truth(
             total = truth.total(backend.history, at, window)
             assert counted.total == pytest.approx(total, rel=1e-9, abs=1e-9), (name, window)
             assert counted.good == pytest.approx(good, rel=1e-9, abs=1e-9), (name, window)
-    # the query-template SLO keeps its own queries; the others share a batch per window
-    assert batched.queries * 3 < alone.queries, (batched.queries, alone.queries)
+    # the query-template SLO and the 7- and 30-day windows keep their own requests
+    assert batched.queries * 2 < alone.queries, (batched.queries, alone.queries)
 
 
 def _error_body(message: str) -> bytes:
@@ -90,3 +90,28 @@ async def test_a_batch_that_times_out_names_the_batch(fake_backend, tmp_path):
     batched = [e for e in run.failures.values() if "more queries in one batch" in str(e.query)]
     assert batched
     assert all(e.reason == "timeout" for e in batched)
+
+
+async def test_long_windows_go_alone_short_ones_together(fake_backend, tmp_path):
+    """A 30-day window's queries are sent one by one (reading a month of samples is the
+    backend's work, which a batch would put on one core), while the 5-minute windows of
+    every SLO share one request."""
+    settings = load_config(write_config(tmp_path, fake_backend.url))
+    run = await _evaluate(settings, 1_800_000_000)
+    assert not run.failures
+    sent = [q for q in fake_backend.queries if q is not None]
+    month = [q for q in sent if "[30d]" in q]
+    assert month
+    assert all(q.startswith("sum(increase(") for q in month)
+    five = [q for q in sent if "[5m]" in q and "search_" not in q]  # not the query template
+    assert len(five) == 1
+    assert five[0].count("label_replace(") > 2
+
+
+@pytest.mark.parametrize(
+    ("window", "size"),
+    [(300, 50), (6 * 3600, 50), (86400, 12), (3 * 86400, 4), (7 * 86400, 1), (30 * 86400, 1)],
+)
+def test_batch_sizes_shrink_as_windows_grow(window: int, size: int):
+    """At most 50 queries per batch, and no more window length in one than 50 times 6 h."""
+    assert direct_queries.batch_size(window) == size

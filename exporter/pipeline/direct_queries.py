@@ -5,7 +5,8 @@ Most window queries are one aggregate of at most one sample, such as
 One request per query costs a round trip, an HTTP answer and a JSON decode on both
 sides; at a cold start or in ``eval`` there are thousands. So the batchable queries of
 one window are sent together, tagged and joined with ``or`` the way the store reads its
-snapshots (:mod:`exporter.promql.batch`), and the answer is split back per query.
+snapshots (:mod:`exporter.promql.batch`), and the answer is split back per query; the
+longer the window, the fewer per batch (:func:`batch_size`).
 
 A refused batch (the backend's query error, or an answer too large to read) is asked
 again query by query, so the error an SLO fails with names its own query; any other
@@ -26,9 +27,20 @@ from exporter.promql.client import AnswerTooLarge
 from exporter.promql.gate import QueryGate
 
 BATCH_QUERIES = 50
-"""Window queries per batch: fewer than the store's 100 selectors, as a window's
-``increase()`` costs the backend more than a bare selector and batches of one window run
-concurrently (under ``evaluation.concurrency``)."""
+"""Window queries per batch at most: fewer than the store's 100 selectors, as a window's
+``increase()`` costs the backend more than a bare selector."""
+BATCH_WINDOW_SECONDS = 50 * 6 * 3600
+"""Window length summed over a batch at most: 50 queries of 6 h or less, 12 of 1 d, 4 of
+3 d, and a 30-day window alone. A query runs on one core of the backend, and a long
+window's cost is reading its samples, not the request: on the benchmark's Prometheus a
+30-day ``increase()`` of 4 series took 14 ms alone and 30 ms per query in a batch of 50
+(which ran on one core), while 5-minute to 1-day ones took 0.1-0.4 ms per query in a
+batch against 0.8 ms alone."""
+
+
+def batch_size(window: int) -> int:
+    """How many queries of ``window`` seconds go in one batch."""
+    return max(1, min(BATCH_QUERIES, BATCH_WINDOW_SECONDS // max(window, 1)))
 
 
 class DirectQueries:
@@ -56,8 +68,8 @@ class DirectQueries:
 
     def send(self) -> None:
         """Send the batches of the queries asked so far."""
-        for _, queries in sorted(self._batches.items()):
-            for part in batch.plan(queries, limit=BATCH_QUERIES):
+        for window, queries in sorted(self._batches.items()):
+            for part in batch.plan(queries, limit=batch_size(window)):
                 self._start(part, self._batch(part))
         self._batches.clear()
 
