@@ -4,7 +4,7 @@
 
 Uses ``run.py``'s synthetic TSDB (same ``--workdir``, made if missing) and SLOs. For each
 size it times, as processes (interpreter start, config load and all): ``slo-exporter eval
---format json`` on N SLOs × 8 windows (seven windows and the 30-day period), best of
+--format json`` on N SLOs x 8 windows (seven windows and the 30-day period), best of
 ``--rounds``; and one slo-generator round over the same N SLOs with an error budget policy
 of ``--generator-windows`` steps (1h, 6h, 3d, 30d by default: a typical 4-step policy).
 ``--baseline SRC`` also times the ``exporter`` package found in the folder SRC (an older
@@ -16,12 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import procstat
 import prom
 import run
 import slo_generator_run
@@ -31,13 +33,18 @@ HERE = Path(__file__).resolve().parent
 GENERATOR_WINDOWS = ("1h", "6h", "3d", "30d")
 
 
-def time_eval(python: str, config: Path, rounds: int, source: Path | None) -> dict[str, Any]:
-    """Best and every wall time of ``eval`` as a process, and its queries to Prometheus."""
+def time_eval(
+    python: str, config: Path, rounds: int, source: Path | None, server: prom.Prometheus
+) -> dict[str, Any]:
+    """Best and every wall time of ``eval`` as a process; its CPU and Prometheus' per round
+    (less moved by other load on the machine than wall time)."""
     env = dict(os.environ)
     if source is not None:
         env["PYTHONPATH"] = str(source)
     walls = []
     out = ""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    backend = procstat.usage(server.pid).cpu_seconds
     for _ in range(rounds):
         started = time.monotonic()
         proc = subprocess.run(
@@ -52,7 +59,17 @@ def time_eval(python: str, config: Path, rounds: int, source: Path | None) -> di
     document = json.loads(out)
     sli = {s["name"]: s["sli"] for s in document["slos"] if s.get("sli") is not None}
     failed = sum(1 for s in document["slos"] if "error" in s)
-    return {"best_seconds": min(walls), "walls": walls, "failed": failed, "sli": sli}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime) / rounds
+    backend = (procstat.usage(server.pid).cpu_seconds - backend) / rounds
+    return {
+        "best_seconds": min(walls),
+        "walls": walls,
+        "failed": failed,
+        "cpu_seconds": round(cpu, 3),
+        "prometheus_cpu_seconds": round(backend, 3),
+        "sli": sli,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,13 +96,19 @@ def main(argv: list[str] | None = None) -> int:
         run.check_data(server, spec)
         for n in (int(s) for s in args.sizes.split(",") if s):
             config = defaults.workdir / f"eval-slos-{n}.yaml"
-            config.write_text(json.dumps(synth.exporter_config(n, spec.services, "distinct", server.url)))
+            config.write_text(
+                json.dumps(synth.exporter_config(n, spec.services, "distinct", server.url))
+            )
             entry: dict[str, Any] = {"slos": n, "windows": 8, "generator_windows": len(windows)}
             queries = server.api_queries()
-            entry["eval"] = time_eval(args.python, config, args.rounds, None)
-            entry["eval"]["prometheus_queries_per_round"] = (server.api_queries() - queries) / args.rounds
+            entry["eval"] = time_eval(args.python, config, args.rounds, None, server)
+            entry["eval"]["prometheus_queries_per_round"] = (
+                server.api_queries() - queries
+            ) / args.rounds
             if args.baseline is not None:
-                entry["baseline"] = time_eval(args.python, config, args.rounds, args.baseline)
+                entry["baseline"] = time_eval(
+                    args.python, config, args.rounds, args.baseline, server
+                )
             ours = entry["eval"].pop("sli", None)
             entry.get("baseline", {}).pop("sli", None)
             entry["slo_generator"] = slo_generator_run.measure(
@@ -94,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
             )  # fmt: skip
             theirs = entry["slo_generator"].get("process_wall_seconds")
             if theirs and "best_seconds" in entry["eval"]:
-                entry["ratio_generator_over_eval"] = round(theirs / entry["eval"]["best_seconds"], 2)
+                entry["ratio_generator_over_eval"] = round(
+                    theirs / entry["eval"]["best_seconds"], 2
+                )
             results["sizes"].append(entry)
     finally:
         server.stop()
