@@ -105,15 +105,15 @@ class StoreCounter:
         """Bring every stream up to ``at`` (whole seconds), then sum its windows."""
         if at != int(at):
             raise ValueError(f"the store evaluates at whole seconds, not {at}")
-        t = int(at)
-        sorted_ = self._sort(slos)
+        t, sorted_ = int(at), self._sort(slos)
         pause = Pauser()
         wants: dict[str, Needs] = {}
         for key, users in sorted_.users.items():
             wants[key] = needs((u.slo for u in users), t, self._interval)
             await pause.maybe()
         failed, waiting = await self._update(sorted_.streams, wants, t)
-        await self.keeper.upkeep.run(wants, t, self._interval)
+        if not self.keeper.behind.filling:  # merging and pruning never race a fill's writes
+            await self.keeper.upkeep.run(wants, t, self._interval)
         counted = Counted(complete=not failed)
         for slo, stored in sorted_.slos:
             if stored.numerator.key in waiting or stored.total.key in waiting:
