@@ -71,7 +71,7 @@ class Counters:
         counters: list[EventCounter] = []
         if self.keeper is not None:
             tally = QueryTally()
-            promql = PromQLSource(gate.counting(tally))
+            promql = PromQLSource(gate.counting(tally, ahead=True))  # fills: not starved
             counters.append(
                 StoreCounter(
                     self.keeper,

@@ -23,6 +23,7 @@ from exporter.promql.client import PromQLClient
 from exporter.promql.gate import QueryGate
 from exporter.samples import QueryTally
 from exporter.selfmetrics import SelfMetrics
+from exporter.settings import BackendSettings
 from exporter.sources.promql import PromQLSource
 from exporter.store.history import HistoryStore
 
@@ -60,6 +61,23 @@ async def test_store_and_direct_queries_share_one_concurrency_limit(fake_backend
     finally:
         store.close()
     assert in_flight == 2
+
+
+async def test_the_stores_queries_go_ahead_of_queued_direct_ones(fake_backend):
+    """Under one shared limit, a query of the store (its fill) waiting behind a burst of
+    direct queries is sent next, not after the burst: a cold start's direct cycles must
+    not starve the fill that ends them."""
+    fake_backend.mode = "hang"
+    fake_backend.hang_seconds = 0.1
+    settings = BackendSettings(url=fake_backend.url)
+    async with aiohttp.ClientSession() as session:
+        gate = QueryGate(PromQLClient(session, settings), 1)
+        direct, store = gate.counting(QueryTally()), gate.counting(QueryTally(), ahead=True)
+        burst = [asyncio.ensure_future(direct.query(f"direct_{i}", 0)) for i in range(4)]
+        await asyncio.sleep(0.02)  # the first direct query holds the one slot
+        fill = asyncio.ensure_future(store.query("fill", 0))
+        await asyncio.gather(*burst, fill, return_exceptions=True)
+    assert fake_backend.queries == ["direct_0", "fill", "direct_1", "direct_2", "direct_3"]
 
 
 @pytest.mark.parametrize(
