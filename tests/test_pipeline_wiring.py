@@ -20,7 +20,7 @@ from exporter.config.loader import load_config
 from exporter.daemon import Daemon
 from exporter.pipeline.stored import HistoryKeeper
 from exporter.promql.client import PromQLClient
-from exporter.promql.gate import QueryGate
+from exporter.promql.gate import QueryGate, QueryLimit
 from exporter.samples import QueryTally
 from exporter.selfmetrics import SelfMetrics
 from exporter.settings import BackendSettings
@@ -178,3 +178,22 @@ async def test_a_threshold_that_is_no_bucket_bound_fails_on_every_path(prometheu
         error = run.failures["checkout-latency"]
         assert error.reason == "query"
         assert str(error).startswith("no bucket with le=0.123 in http_request_duration_seconds")
+
+
+async def test_a_waiter_cancelled_as_the_slot_frees_leaves_the_limit_whole():
+    """A query cancelled while it waits (a cycle cancelled at shutdown) just stops, even
+    when the slot frees in the same moment: the next waiter gets the slot and the limit
+    counts right afterwards (it raised ValueError from the queue, logged by asyncio as a
+    task exception nobody retrieved, hundreds of lines at one shutdown)."""
+    limit = QueryLimit(1)
+    await limit.acquire(ahead=False)
+    first = asyncio.ensure_future(limit.acquire(ahead=False))
+    second = asyncio.ensure_future(limit.acquire(ahead=False))
+    await asyncio.sleep(0)  # both wait
+    first.cancel()
+    limit.release()  # before the cancelled one runs again
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    await asyncio.wait_for(second, 1)
+    limit.release()
+    await asyncio.wait_for(limit.acquire(ahead=True), 1)

@@ -28,7 +28,7 @@ from exporter.samples import QueryTally
 T = TypeVar("T")
 
 
-class _Limit:
+class QueryLimit:
     """At most ``size`` holders; a waiter that goes ahead is let in before the others."""
 
     def __init__(self, size: int) -> None:
@@ -48,7 +48,7 @@ class _Limit:
         except asyncio.CancelledError:
             if turn.done() and not turn.cancelled():
                 self.release()  # handed the slot as it was cancelled: pass it on
-            else:
+            elif turn in queue:  # a release may have dropped it already
                 queue.remove(turn)
             raise
 
@@ -72,11 +72,11 @@ class QueryGate:
         tally: QueryTally | None = None,
         *,
         ahead: bool = False,
-        _limit: _Limit | None = None,
+        _limit: QueryLimit | None = None,
     ) -> None:
         self.client = client
         self.concurrency = concurrency
-        self._limit = _limit if _limit is not None else _Limit(concurrency)
+        self._limit = _limit if _limit is not None else QueryLimit(concurrency)
         self._ahead = ahead
         self.tally = tally if tally is not None else QueryTally()
 
