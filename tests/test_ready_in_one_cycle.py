@@ -9,6 +9,7 @@ by a reload goes through the same switch on its own.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 import aiohttp
@@ -112,3 +113,30 @@ async def test_a_cold_daemon_equals_a_warm_one_at_every_cycle_of_the_switch(prom
     # cycle 1: all direct; then the store; cycle 4 adds an SLO, direct once, then stored
     after = STORED + 1
     assert paths == [(0, STORED), (STORED, 0), (STORED, 0), (STORED, 1), (after, 0), (after, 0)]
+
+
+def _refused(message: str) -> bytes:
+    return json.dumps({"status": "error", "errorType": "bad_data", "error": message}).encode()
+
+
+async def test_an_slos_own_failure_does_not_hold_readiness(fake_backend, tmp_path):
+    """On an empty store, an SLO whose own query the backend refuses fails alone (as it
+    would from the store), and fills failing behind the cycle are not the cycle's
+    failures: the daemon is ready after its first cycle with the other SLOs' numbers."""
+    path = write_store_config(tmp_path, fake_backend.url)
+    culprit = 'sum(increase(http_requests_total{service="quiet"}[1h]))'
+    fake_backend.answers[culprit] = _refused("too many samples")
+    store = HistoryStore.open(tmp_path / "data")
+    try:
+        async with aiohttp.ClientSession() as session:
+            daemon = Daemon(load_config(path), session, SelfMetrics(), store=store)
+            try:
+                run = await daemon.evaluate_once(1_800_000_000)
+                await daemon.counters.keeper.behind.wait()  # the fake cannot fill it
+            finally:
+                await daemon.close()
+    finally:
+        store.close()
+    assert set(run.failures) == {"quiet-availability"}
+    assert run.filling == STORED
+    assert daemon.ready

@@ -94,9 +94,11 @@ class Pipeline:
             run.paths[self.counters[index].path].slos += len(taken)
         if handed:
             counts += await self._count(handed, at, run)
-            # the store lacks their history and the other way failed too: not complete
+            # the store lacks their history and the backend failed the other way too (not
+            # just an SLO's own query, which would fail from the store as well)
             names = (slo.name for _, slos in handed for slo in slos)
-            run.complete = run.complete and not any(name in run.failures for name in names)
+            errors = (run.failures.get(name) for name in names)
+            run.complete = run.complete and not any(e and e.reason != "query" for e in errors)
         await self._evaluate([counted for _, counted in counts], run, at)
         for slo in self.uncounted:
             run.failures[slo.name] = _uncounted(slo, at)

@@ -90,8 +90,7 @@ class StoreCounter:
         concurrency: int,
         behind: bool = False,
     ) -> None:
-        self.keeper = keeper
-        self._behind = behind
+        self.keeper, self._behind = keeper, behind
         self._source, self._history, self._tally = source, history, tally
         self._interval, self._concurrency = interval, concurrency
         self._sorted: tuple[Sequence[CompiledSLO], _Streams] | None = None
@@ -202,8 +201,9 @@ class StoreCounter:
             for k, p in plans.items()
             if k not in caught and not p.steady and (p.steps or p.prepend)
         ]
-        if filling and self._behind:
-            self.keeper.behind.start(filling, fills.all(streams, plans, filling, self._concurrency))
+        if filling and self._behind and self._history is not None:  # failures not this cycle's
+            alone = RangeFills(self.keeper.store, self._history, self.keeper.progress, {})
+            self.keeper.behind.start(filling, alone.all(streams, plans, filling, self._concurrency))
             waiting.update(filling)
         elif filling:
             jobs.append(fills.all(streams, plans, filling, self._concurrency))
