@@ -19,10 +19,12 @@ FROM python:3.11-slim
 COPY --from=build /install /usr/local
 RUN useradd --system --uid 10001 --no-create-home slo \
  && mkdir -p /var/lib/slo-exporter && chown 10001 /var/lib/slo-exporter
-# The incremental history store, when run with --data-dir /var/lib/slo-exporter.
+# The history store `run` keeps by default (SLO_EXPORTER_DATA_DIR; `run --no-store` keeps
+# none). Mount a volume here so a restart resumes from it instead of filling again.
 VOLUME /var/lib/slo-exporter
 USER 10001
 ENV SLO_EXPORTER_LISTEN_ADDRESS=:9099
+ENV SLO_EXPORTER_DATA_DIR=/var/lib/slo-exporter
 EXPOSE 9099
 # `slo-exporter healthcheck`: the standard library only, unless SLO_EXPORTER_WEB_CONFIG_FILE
 # names a web config (then it reads it with PyYAML and speaks TLS / basic auth as `run` does;

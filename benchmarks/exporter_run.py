@@ -2,12 +2,13 @@
 
 Phases, each bounded in time:
 
-1. cold start: spawn, poll ``/readyz`` until 200 (query mode: the first cycle finished;
-   store mode: a complete cycle, i.e. the history backfill done);
-2. steady state: skip ``warmup`` cycles after ready (store mode: the cycle that fills
-   the gap the backfill left), then measure ``cycles`` cycles from the JSON log's
-   ``evaluated`` events: wall time and queries of each, the exporter's CPU seconds
-   (/proc/PID/stat) and Prometheus' CPU seconds and answered queries over them;
+1. cold start: spawn, poll ``/readyz`` until 200 (the first cycle finished: in store
+   mode it counts the SLOs by direct queries while the store fills behind);
+2. steady state: in store mode wait for the backfill to finish (``store_filled_seconds``)
+   and skip the cycle after it (it reads the gap the backfill left), then measure
+   ``cycles`` cycles from the JSON log's ``evaluated`` events: wall time and queries of
+   each, the exporter's CPU seconds (/proc/PID/stat) and Prometheus' CPU seconds and
+   answered queries over them;
 3. ``/metrics`` latency: a second process scrapes back to back on 127.0.0.1 while cycles
    go on, once without and once with ``Accept-Encoding: gzip`` (what Prometheus sends);
 4. optionally a py-spy profile; then the self-metrics, store size and peak RSS.
@@ -124,6 +125,17 @@ def _wait_cycles(exporter: Exporter, count: int, deadline: float) -> list[dict[s
         if len(got) < count:
             time.sleep(0.05)
     return got[:count] if len(got) >= count else got
+
+
+def _wait_filled(exporter: Exporter, deadline: float) -> list[dict[str, Any]]:
+    """Wait for the first ``history_fill_done``; the ``evaluated`` events meanwhile."""
+    got: list[dict[str, Any]] = []
+    while not exporter.log.named("history_fill_done") and time.monotonic() < deadline:
+        if not exporter.alive():
+            break
+        got.extend(e for e in exporter.log.poll() if e.get("event") == "evaluated")
+        time.sleep(0.05)
+    return got
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -245,6 +257,8 @@ def run_exporter(
             shutil.rmtree(store_dir, ignore_errors=True)
             stamp_path.write_text(data_stamp, encoding="utf-8")
         cmd += ["--data-dir", str(store_dir)]
+    else:
+        cmd += ["--no-store"]
     result: dict[str, Any] = {"mode": mode, "slos": slos, "command": " ".join(cmd)}
     result["store_reused"] = reused
     if kept and not reused:
@@ -372,8 +386,14 @@ def _steady(
     if first and first[-1]["duration_seconds"] > LONG_CYCLE:
         wanted = 1  # every cycle is alike and long: one more is enough to measure
     if mode == "store":
-        # The cycle after the backfill fills the gap the backfill took: not steady yet.
-        result["warmup_cycles"] = [_cycle(e) for e in _wait_cycles(exporter, 1, deadline)]
+        # Ready after the first cycle, the store filling behind: the cycles until the fill
+        # is done count directly; the one after it reads the gap the fill took.
+        warmup = _wait_filled(exporter, deadline)
+        if exporter.log.named("history_fill_done"):
+            done = exporter.log.named("history_fill_done")[0]["_seen"]
+            result["store_filled_seconds"] = round(done - exporter.spawned, 2)
+        warmup += _wait_cycles(exporter, 1, deadline)
+        result["warmup_cycles"] = [_cycle(e) for e in warmup]
     cpu0, prom0 = procstat.usage(pid), procstat.usage(prometheus.pid)
     queries0, busy0 = prometheus.api_queries(), procstat.system_busy_seconds()
     cycles = _wait_cycles(exporter, wanted, deadline)

@@ -58,8 +58,11 @@ def measure(
     selectors: str,
     budget: float,
     ours_sli: dict[str, float] | None,
+    windows: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
-    shared, configs = synth.slo_generator_configs(slos, services, selectors, prometheus.url)
+    shared, configs = synth.slo_generator_configs(
+        slos, services, selectors, prometheus.url, windows
+    )
     shared_path = workdir / "slo-generator-shared.json"
     slos_path = workdir / f"slo-generator-slos-{slos}.json"
     out_path = workdir / f"slo-generator-result-{slos}.json"

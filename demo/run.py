@@ -61,7 +61,7 @@ def _run(prometheus_port: int, exporter_port: int) -> int:
     exporter_bin = Path(sys.executable).with_name("slo-exporter")
     exporter = subprocess.Popen(
         [str(exporter_bin), "--log-format", "console", "run", "-c", str(config),
-         "--listen", f"127.0.0.1:{exporter_port}"],
+         "--data-dir", str(WORKDIR / "history"), "--listen", f"127.0.0.1:{exporter_port}"],
     )  # fmt: skip
     try:
         subprocess.run(

@@ -253,7 +253,10 @@ def _backend(daemon: Daemon) -> JSON:
 def _store(daemon: Daemon) -> JSON:
     if daemon.store is None:
         return {"state": "none", "path": None}
-    state = "ready" if daemon.ready else ("filling" if daemon.cycles else "starting")
+    if not daemon.cycles:
+        state = "starting"
+    else:
+        state = "filling" if daemon.store_filling or not daemon.ready else "ready"
     return {"state": state, "path": str(daemon.store.path)}
 
 

@@ -92,7 +92,8 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready once the first evaluation cycle has finished (with a store: a complete one)."""
+    """Ready once the first evaluation cycle has finished (with a store: one that counted
+    every SLO, from the store or, while it fills, directly)."""
     daemon = request.app[DAEMON]
     if daemon.ready:
         return web.Response(text="ready\n")

@@ -4,7 +4,8 @@ Exit codes: 0 success; 1 the config is invalid; 2 bad command-line usage;
 3 ``eval`` could not evaluate at least one SLO (backend errors); 4 ``run``
 cannot use its ``--data-dir`` (history store damaged, foreign or in use);
 5 ``run`` cannot listen on its ``--web.listen-address`` (port taken, no such
-local address). ``healthcheck`` exits 0 when /healthz answers at that address, else 1.
+local address); 6 ``run`` cannot write its data directory. ``healthcheck`` exits 0
+when /healthz answers at that address, else 1.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from exporter.config.schema import config_schema
 from exporter.connections import fitting_cap, open_file_limit
 from exporter.counters import Counters
 from exporter.dashboards import command as dashboard_command
+from exporter.data_dir import DataDirError, check_writable, default_data_dir
 from exporter.discover import command as discover_command
 from exporter.errors import ConfigError
 from exporter.eval_output import to_json, to_table
@@ -56,6 +58,7 @@ EXIT_CONFIG = 1
 EXIT_EVAL_FAILED = 3
 EXIT_STORE = 4
 EXIT_LISTEN = 5
+EXIT_DATA_DIR = 6
 
 
 def parse_time(text: str) -> float:
@@ -104,9 +107,15 @@ def _add_run_parser(sub: Any) -> None:
         help="open HTTP connections at most; at the limit the longest idle one is closed "
         "(default 512, less when the open-file limit is low)",
     )  # fmt: skip
-    run.add_argument(
+    store = run.add_mutually_exclusive_group()
+    store.add_argument(
         "--data-dir", type=Path, default=None,
-        help="keep an incremental history store here (default: none, every window is a query)",
+        help="keep the history store here (default: $SLO_EXPORTER_DATA_DIR, else "
+        "$XDG_STATE_HOME/slo-exporter, else ~/.local/state/slo-exporter)",
+    )  # fmt: skip
+    store.add_argument(
+        "--no-store", action="store_true",
+        help="keep no history: every window of every SLO is a query, every cycle",
     )  # fmt: skip
     run.add_argument(
         "--web.config.file", dest="web_config", type=Path, default=default_web_config(),
@@ -190,7 +199,7 @@ def cmd_eval(settings: Settings, config: Path, at: float | None, fmt: str) -> in
     if settings.scrape is not None:
         print(
             f"{config}: source: scrape has no PromQL backend for eval to query; eval needs a "
-            "'backend:' config (run scrapes the targets with --data-dir)",
+            "'backend:' config (run scrapes the targets itself)",
             file=sys.stderr,
         )
         return EXIT_CONFIG
@@ -221,6 +230,21 @@ def _connection_cap(wanted: int | None) -> int:
     return cap
 
 
+def _store_problem(
+    settings: Settings, config: Path, data_dir: Path | None
+) -> tuple[str, int] | None:
+    """Why ``run`` cannot keep its store as asked (one line and the exit code), or None."""
+    if settings.scrape is not None and data_dir is None:
+        line = f"{config}: source: scrape keeps its history in a store: drop --no-store"
+        return line, EXIT_CONFIG
+    if data_dir is not None:
+        try:
+            check_writable(data_dir)
+        except DataDirError as err:
+            return str(err), EXIT_DATA_DIR
+    return None
+
+
 def cmd_run(
     settings: Settings,
     config: Path,
@@ -230,14 +254,13 @@ def cmd_run(
     max_connections: int | None = None,
     web_config: Path | None = None,
 ) -> int:
-    """Serve until SIGTERM or SIGINT; exit 5 when it cannot listen on ``listen``, 4 when
-    ``data_dir`` holds no usable store, 1 when ``web_config`` cannot be used."""
-    if settings.scrape is not None and data_dir is None:
-        print(
-            f"{config}: source: scrape keeps its history in a store: add --data-dir DIR",
-            file=sys.stderr,
-        )
-        return EXIT_CONFIG
+    """Serve until SIGTERM or SIGINT; exit 5 when it cannot listen on ``listen``, 6 when it
+    cannot write ``data_dir`` (None: no store), 4 when that holds no usable store, 1 when
+    ``web_config`` cannot be used."""
+    problem = _store_problem(settings, config, data_dir)
+    if problem is not None:
+        print(problem[0], file=sys.stderr)
+        return problem[1]
     security = None
     if web_config is not None:
         try:
@@ -327,7 +350,7 @@ _WITH_CONFIG: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
         settings,
         args.config,
         args.listen,
-        args.data_dir,
+        None if args.no_store else args.data_dir or default_data_dir(),
         args.shard,
         args.max_connections,
         args.web_config,

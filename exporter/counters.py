@@ -2,7 +2,8 @@
 
 With a PromQL backend: the store counter first (with ``--data-dir``), then
 the grouped counter for the groups of grouped SLOs (a query pair per window for
-all groups of one), then the direct counter for every SLO left. With
+all groups of one), then the direct counter for every SLO left, and, while the
+store fills an SLO's history behind the cycles, for that SLO too. With
 ``source: scrape``: the store counter alone, reading the scraped targets.
 A scrape source keeps running across reloads that leave ``source.scrape``
 unchanged; otherwise the old one stops and a new one starts.
@@ -73,10 +74,16 @@ class Counters:
         counters: list[EventCounter] = []
         if self.keeper is not None:
             tally = QueryTally()
-            promql = PromQLSource(gate.counting(tally))
+            promql = PromQLSource(gate.counting(tally, ahead=True))  # fills: not starved
             counters.append(
                 StoreCounter(
-                    self.keeper, promql, promql, tally, interval=interval, concurrency=concurrency
+                    self.keeper,
+                    promql,
+                    promql,
+                    tally,
+                    interval=interval,
+                    concurrency=concurrency,
+                    behind=True,
                 )
             )
         grouped = {c.name: c.slo for c in generation.slos if c.slo.grouping is not None}
@@ -120,6 +127,8 @@ class Counters:
             await self._scrape[1].start()
 
     async def close(self) -> None:
-        """Stop scraping."""
+        """Stop scraping and the store's fills."""
+        if self.keeper is not None:
+            await self.keeper.behind.close()
         if self._scrape is not None:
             await self._scrape[1].close()

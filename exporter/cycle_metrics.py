@@ -59,6 +59,7 @@ class StoreMetrics:
         self._counted_at = -math.inf
         self._filled = progress.filled
         self._resets = progress.resets
+        self._filling = False
         metrics.enable_store()
         metrics.backfill_remaining.set_function(lambda: progress.remaining)
 
@@ -72,8 +73,10 @@ class StoreMetrics:
         m.resets.inc(progress.resets - self._resets)
         self._filled, self._resets = progress.filled, progress.resets
         # Counting rows reads whole tables (tens of millions of buckets at 10,000 SLOs):
-        # every 5 minutes, like the store's maintenance, not every cycle.
-        if now - self._counted_at >= STORE_STATS_SECONDS:
+        # every 5 minutes, like the store's maintenance, not every cycle; and once the
+        # store took over from the direct queries (a fill behind the cycles done).
+        filled, self._filling = self._filling and not run.filling, run.filling > 0
+        if now - self._counted_at >= STORE_STATS_SECONDS or filled:
             stats = self._store.stats()
             m.store_size.set(stats.size_bytes)
             m.store_buckets.set(stats.buckets)

@@ -4,9 +4,10 @@ Scrapes never trigger work: they read what :class:`~exporter.serving.ServedSLOs`
 rendered after the last cycle. A cycle is :class:`~exporter.pipeline.cycle.Pipeline`
 over the current :class:`~exporter.pipeline.generation.ConfigGeneration`; a reload
 builds a new generation in a worker thread and swaps it whole. With a history
-store (``--data-dir``) the daemon is ready once a cycle found the store complete
-(the backfill done). With ``--shard I/N`` only this replica's share of the SLOs is
-evaluated and exposed.
+store (``--data-dir``) the daemon is ready once a cycle counted every SLO: while the
+store fills an SLO's history behind the cycles, the direct queries count it (so a
+cold start is ready after its first cycle); ``store_filling`` says so meanwhile.
+With ``--shard I/N`` only this replica's share of the SLOs is evaluated and exposed.
 """
 
 from __future__ import annotations
@@ -72,13 +73,12 @@ class Daemon:
         store: HistoryStore | None = None,
         shard: Shard | None = None,
     ) -> None:
-        self.metrics = metrics
-        self._session = session
-        self._clock = clock
+        self.metrics, self._session, self._clock = metrics, session, clock
         self._wake = asyncio.Event()
         self._reloading = asyncio.Lock()
         self.served = ServedSLOs()
-        self.ready = False
+        # store_filling: the last cycle counted SLOs directly while the store fills them
+        self.ready = self.store_filling = False
         self.cycles = 0
         self.shard = shard or Shard()
         self.store = store
@@ -144,6 +144,7 @@ class Daemon:
         if self._store_metrics is not None:
             self._store_metrics.record(run, now)
         self.ready = self.ready or run.complete
+        self.store_filling = run.filling > 0
         self.cycles += 1
 
     async def reload(self, path: Path) -> bool:

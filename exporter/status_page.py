@@ -38,7 +38,7 @@ def notes(daemon: Daemon) -> list[str]:
         )
     elif run is not None and run.failures:
         out.append(f"{len(run.failures)} SLOs failed to evaluate in the last cycle.")
-    if daemon.store is not None and daemon.cycles and not daemon.ready:
+    if daemon.store is not None and daemon.cycles and (daemon.store_filling or not daemon.ready):
         out.append(
             "The history store is still filling: daily series appear once it covers the period."
         )

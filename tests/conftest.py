@@ -61,6 +61,15 @@ def _unit_tests_stay_in_process(
         monkeypatch.setattr(subprocess.Popen, "__init__", _refuse_process)
 
 
+@pytest.fixture(autouse=True)
+def _default_store_per_test(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
+    """``run`` keeps a store by default under $XDG_STATE_HOME: each test (and every
+    process it starts) gets its own, so no test writes to the user's home or shares a
+    store with another test's daemon."""
+    monkeypatch.delenv("SLO_EXPORTER_DATA_DIR", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
 # --------------------------------------------------------------------------- Prometheus
 
 

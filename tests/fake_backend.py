@@ -25,7 +25,10 @@ tests may flip at any time:
 ===============  ===========================================================
 
 It does not evaluate PromQL: tests that need real answers use the real
-Prometheus fixture. Use it as ``async with FakeBackend() as backend:`` or
+Prometheus fixture. A batch of queries (``label_replace(q, "slo_exporter_batch", "0",
+"", "") or ...``, as the exporter sends many queries in one) is answered branch by
+branch from the same ``answers``, each branch's series tagged (bytes are still sent as
+the whole body, untagged). Use it as ``async with FakeBackend() as backend:`` or
 through the ``fake_backend`` pytest fixture defined here.
 """
 
@@ -34,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import re
 import ssl
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
@@ -256,11 +260,35 @@ class FakeBackend:
             return _success(vector(at=at))
         if mode == "nan":
             return _success(vector("NaN", at=at))
+        branches = _BRANCH.findall(form["query"])
+        if branches:
+            return self._batch_answer(branches, at)
         answer = self.answers.get(form["query"], self.default)
         value = answer(form["query"], at) if callable(answer) else answer
         if isinstance(value, bytes):
             return web.Response(body=value, content_type="application/json")
         return _success(value if isinstance(value, dict) else vector(value, at=at))
+
+    def _batch_answer(self, branches: list[tuple[str, str]], at: float) -> web.Response:
+        """A batch (exporter.promql.batch) answered branch by branch, each series tagged;
+        a branch answered by a scalar is refused, as Prometheus refuses it."""
+        result: list[Data] = []
+        for expression, tag in branches:
+            answer = self.answers.get(expression, self.default)
+            value = answer(expression, at) if callable(answer) else answer
+            if isinstance(value, bytes):
+                return web.Response(body=value, content_type="application/json")
+            data = value if isinstance(value, dict) else vector(value, at=at)
+            if data.get("resultType") != "vector":
+                message = "expected type instant vector in call to function label_replace"
+                return _error(400, "bad_data", message)
+            for sample in data["result"]:
+                result.append({**sample, "metric": {**sample["metric"], BATCH_TAG: tag}})
+        return _success({"resultType": "vector", "result": result})
+
+
+BATCH_TAG = "slo_exporter_batch"
+_BRANCH = re.compile(r'label_replace\((.+?), "' + BATCH_TAG + r'", "(\d+)", "", ""\)')
 
 
 def _not_http(request: web.Request) -> web.Response:

@@ -41,7 +41,7 @@ def _start(folder: Path, backend_url: str) -> tuple[subprocess.Popen[bytes], int
     port = free_port()
     with open(folder / "stderr.log", "wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "exporter", "run", "-c", str(config),
+            [sys.executable, "-m", "exporter", "run", "-c", str(config), "--no-store",
              "--listen", f"127.0.0.1:{port}"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
             preexec_fn=die_with_parent,  # noqa: PLW1509 - prctl only

@@ -145,7 +145,7 @@ def test_run_serves_and_stops_on_sigterm(prometheus, tmp_path: Path):
     path = write_config(tmp_path, prometheus.url)
     port = free_port()
     process = subprocess.Popen(
-        [*EXPORTER, "run", "-c", str(path), "--listen", f"127.0.0.1:{port}"],
+        [*EXPORTER, "run", "-c", str(path), "--no-store", "--listen", f"127.0.0.1:{port}"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

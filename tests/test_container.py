@@ -6,6 +6,7 @@ unprivileged user, dependencies from the lock file with their hashes."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import shlex
 import shutil
@@ -17,9 +18,11 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from exporter.data_dir import DATA_DIR_ENV
 from exporter.listen_address import LISTEN_ENV, parse_listen
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,6 +108,37 @@ def test_the_health_check_follows_the_listen_address():
     (entrypoint,) = final("ENTRYPOINT")
     flags = {"--listen", "--web.listen-address"}
     assert not flags.intersection(entrypoint.exec_form() + cmd.exec_form())
+
+
+def test_the_image_keeps_its_store_on_a_volume_its_user_owns():
+    """``run`` keeps its history store by default: the image points SLO_EXPORTER_DATA_DIR at
+    a directory it creates owned by the unprivileged user and declares as a VOLUME, and the
+    default command does not turn the store off."""
+    data_dir = env()[DATA_DIR_ENV]
+    volumes = [json.loads(v.arguments) if v.arguments.startswith("[") else [v.arguments]
+               for v in final("VOLUME")]  # fmt: skip
+    assert [data_dir] in volumes
+    user = final("USER")[-1].arguments
+    assert any(f"mkdir -p {data_dir}" in r.arguments and f"chown {user} {data_dir}" in r.arguments
+               for r in final("RUN"))  # fmt: skip
+    (cmd,) = final("CMD")
+    assert "--no-store" not in cmd.exec_form()
+
+
+def test_the_kubernetes_example_keeps_the_store_on_a_volume():
+    """deploy/kubernetes.yaml mounts a persistent volume where the image keeps its store,
+    runs as the image's user with the volume writable by it, and probes /readyz."""
+    documents = list(yaml.safe_load_all((ROOT / "deploy" / "kubernetes.yaml").read_text()))
+    (sts,) = [d for d in documents if d["kind"] == "StatefulSet"]
+    pod = sts["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    claims = {c["metadata"]["name"] for c in sts["spec"]["volumeClaimTemplates"]}
+    assert mounts[env()[DATA_DIR_ENV]] in claims
+    user = int(final("USER")[-1].arguments)
+    assert pod["securityContext"]["runAsUser"] == pod["securityContext"]["fsGroup"] == user
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert "--no-store" not in container["args"]
 
 
 def test_the_image_runs_as_an_unprivileged_user():

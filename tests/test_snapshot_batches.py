@@ -147,9 +147,15 @@ async def test_a_batch_answer_over_the_size_limit_is_read_selector_by_selector(
     assert source.tally.errors == {"malformed": 1}
 
 
+_UNTAGGED = {"metric": {"__name__": "a"}, "value": [1_000_000, "1"]}
+
+
 async def test_a_batch_answer_without_tags_is_a_malformed_answer(fake_backend):
     """A backend that answers the batch with untagged series gets a BackendResponseError
     (counted as malformed), not values filed under the wrong selector."""
+    fake_backend.default = json.dumps(
+        {"status": "success", "data": {"resultType": "vector", "result": [_UNTAGGED]}}
+    ).encode()
     async with aiohttp.ClientSession() as session:
         client = PromQLClient(session, BackendSettings(url=fake_backend.url))
         source = PromQLSource(QueryGate(client, 2))

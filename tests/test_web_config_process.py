@@ -27,7 +27,8 @@ def command(tmp_path: Path, web_file: Path, port: int) -> list[str]:
     config = tmp_path / "slos.yaml"
     config.write_text(one_slo_config(f"http://127.0.0.1:{free_port()}"))
     return [sys.executable, "-m", "exporter", "--log-format", "json", "run", "-c", str(config),
-            "--listen", f"127.0.0.1:{port}", "--web.config.file", str(web_file)]  # fmt: skip
+            "--no-store", "--listen", f"127.0.0.1:{port}",
+            "--web.config.file", str(web_file)]  # fmt: skip
 
 
 @pytest.mark.parametrize(

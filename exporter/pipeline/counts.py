@@ -34,6 +34,9 @@ class Counted:
     """The requests sent for this count."""
     complete: bool = True
     """False while the counter's own history is incomplete (the store's backfill)."""
+    later: list[CompiledSLO] = field(default_factory=list)
+    """SLOs it cannot count yet (the store still filling their history): the pipeline
+    gives them to the next counter that can count them, for this cycle."""
 
 
 class EventCounter(Protocol):

@@ -4,8 +4,11 @@ Every command runs this: ``run`` at each tick, ``eval`` once. Planning turns
 each grouped SLO into the groups found at T (:mod:`exporter.pipeline.groups`).
 Each SLO goes to the first counter that can count it (a fixed SLO once per
 generation, a group each cycle); the counters run concurrently, and if one of
-them raises (a bug, a cancellation) the others are cancelled too. A composite
-SLO is worked out from its components' events after counting
+them raises (a bug, a cancellation) the others are cancelled too. An SLO a
+counter cannot count *yet* (the store still filling its history) goes, for this
+cycle, to the next counter that can count it. Budget adjustments are taken out
+of each counter's events (:mod:`exporter.pipeline.adjusting`). A composite SLO
+is worked out from its components' events after counting
 (:mod:`exporter.pipeline.composites`).
 The budget math itself is :func:`exporter.domain.evaluate.evaluate_slo`.
 """
@@ -52,7 +55,10 @@ class EvaluationRun:
     paths: dict[str, PathRun] = field(default_factory=dict)
     """Per counter (``store``, ``direct``): SLOs routed to it and requests it sent."""
     complete: bool = True
-    """False while a counter's own history is incomplete (the store's backfill)."""
+    """False while a counter's own history is incomplete (the store's backfill) and
+    another counter could not count its SLOs meanwhile either."""
+    filling: int = 0
+    """SLOs counted by another counter while the store fills their history."""
     groups: dict[str, tuple[SLO, ...]] = field(default_factory=dict)
     """Per grouped SLO whose groups were found at ``at``: its groups, each an SLO."""
     groups_dropped: dict[str, int] = field(default_factory=dict)
@@ -77,6 +83,25 @@ def listed(slos: Sequence[SLO], run: EvaluationRun) -> tuple[SLO, ...]:
 
 
 Routes = tuple[tuple[EventCounter, tuple[CompiledSLO, ...]], ...]
+
+
+def hand_over(
+    counters: Sequence[EventCounter], counts: list[tuple[int, Counted]]
+) -> tuple[list[tuple[int, list[CompiledSLO]]], list[CompiledSLO]]:
+    """Each SLO a counter could not count yet, to the next counter that can count it
+    (by index); the SLOs no later counter can count."""
+    handed: dict[int, list[CompiledSLO]] = {}
+    left: list[CompiledSLO] = []
+    for index, counted in counts:
+        for slo in counted.later:
+            taker = next(
+                (i for i in range(index + 1, len(counters)) if counters[i].can_count(slo)), None
+            )
+            if taker is None:
+                left.append(slo)
+            else:
+                handed.setdefault(taker, []).append(slo)
+    return list(handed.items()), left
 
 
 class Pipeline:
@@ -145,8 +170,42 @@ class Pipeline:
         started = time.perf_counter()
         run = EvaluationRun(at=at)
         routes, uncounted = await self._plan(at, run)
-        busy = [(counter, slos) for counter, slos in routes if slos]
-        tasks = [asyncio.ensure_future(counter.count(slos, at)) for counter, slos in busy]
+        for counter, slos in routes:
+            run.paths[counter.path] = PathRun(slos=len(slos))
+        counts = await self._count(list(enumerate(s for _, s in routes)), at, run)
+        run.filling = sum(len(counted.later) for _, counted in counts)
+        handed, left = hand_over(self.counters, counts)
+        for index, taken in handed:
+            run.paths[self.counters[index].path].slos += len(taken)
+        if handed:
+            counts += await self._count(handed, at, run)
+            # the store lacks their history and the backend failed the other way too (not
+            # just an SLO's own query, which would fail from the store as well)
+            names = (slo.name for _, slos in handed for slo in slos)
+            errors = (run.failures.get(name) for name in names)
+            run.complete = run.complete and not any(e and e.reason != "query" for e in errors)
+        for slo in uncounted:
+            run.failures[slo.name] = _uncounted(slo, at)
+        for slo in left:
+            run.failures[slo.name] = QueryError(
+                f"the history store is still filling SLO {slo.name!r}'s windows",
+                query=slo.name,
+                at=at,
+            )
+        run.complete = run.complete and not left
+        done = [counted for _, counted in counts]
+        await self._evaluate(done, routes, run, at)
+        self._evaluate_composites(done, run, at)
+        run.duration = time.perf_counter() - started
+        return run
+
+    async def _count(
+        self, jobs: Sequence[tuple[int, Sequence[CompiledSLO]]], at: float, run: EvaluationRun
+    ) -> list[tuple[int, Counted]]:
+        """The counters (by index) counting their SLOs concurrently, budget adjustments
+        taken out, folded into ``run``."""
+        busy = [(index, slos) for index, slos in jobs if slos]
+        tasks = [asyncio.ensure_future(self.counters[i].count(slos, at)) for i, slos in busy]
         try:
             counts: list[Counted] = list(await asyncio.gather(*tasks))
         except BaseException:
@@ -154,21 +213,16 @@ class Pipeline:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
-        await take_out_adjustments(busy, counts, at)
-        for counter, slos in routes:
-            run.paths[counter.path] = PathRun(slos=len(slos))
-        for (counter, _), counted in zip(busy, counts, strict=True):
-            run.paths[counter.path].tally = counted.tally
+        await take_out_adjustments([(self.counters[i], slos) for i, slos in busy], counts, at)
+        for (index, _), counted in zip(busy, counts, strict=True):
+            path = run.paths[self.counters[index].path]
+            path.tally = QueryTally(path.tally.sent + counted.tally.sent,
+                                    path.tally.errors + counted.tally.errors)  # fmt: skip
             run.queries += counted.tally.total
             run.errors.update(counted.tally.errors)
             run.complete = run.complete and counted.complete
             run.failures.update(counted.failures)
-        for slo in uncounted:
-            run.failures[slo.name] = _uncounted(slo, at)
-        await self._evaluate(counts, routes, run, at)
-        self._evaluate_composites(counts, run, at)
-        run.duration = time.perf_counter() - started
-        return run
+        return [(index, counted) for (index, _), counted in zip(busy, counts, strict=True)]
 
     async def _evaluate(
         self, counts: list[Counted], routes: Routes, run: EvaluationRun, at: float

@@ -1,7 +1,9 @@
-"""Counting events with one PromQL query per window (the stateless path).
+"""Counting events with PromQL queries per window (the stateless path).
 
 Every window of every SLO is two instant queries at T; identical queries
-(two SLOs sharing a ``total``, say) are sent once per count. This counter
+(two SLOs sharing a ``total``, say) are sent once per count, and the
+aggregates we write ourselves go to the backend many per request
+(:mod:`exporter.pipeline.direct_queries`). This counter
 can count every SLO a backend can answer, so it is where the SLOs the store
 cannot count go.
 """
@@ -16,49 +18,34 @@ from exporter.domain.budget import WindowEvents
 from exporter.errors import BackendError
 from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.counts import Counted, WindowCounts, check_threshold_bucket, window_events
+from exporter.pipeline.direct_queries import DirectQueries
 from exporter.promql.answers import QueryValue
 from exporter.promql.gate import QueryGate
 from exporter.samples import QueryTally
 
-
-class _Queries:
-    """The queries of one count: each distinct query sent once, through the gate."""
-
-    def __init__(self, gate: QueryGate, at: float) -> None:
-        self._gate = gate
-        self._at = at
-        self._pending: dict[str, asyncio.Task[QueryValue]] = {}
-
-    def get(self, promql: str) -> asyncio.Task[QueryValue]:
-        task = self._pending.get(promql)
-        if task is None:
-            task = asyncio.ensure_future(self._gate.query(promql, self._at))
-            self._pending[promql] = task
-        return task
-
-    def abandon(self) -> None:
-        """Cancel what is in flight; mark finished failures as seen (the count was cancelled)."""
-        for task in self._pending.values():
-            if not task.done():
-                task.cancel()
-            elif not task.cancelled():
-                task.exception()
-
-    async def drain(self) -> None:
-        """Wait for queries nobody awaited (an SLO stops at its first failure)."""
-        await asyncio.gather(*self._pending.values(), return_exceptions=True)
+Asked = dict[int, tuple[asyncio.Future[QueryValue], asyncio.Future[QueryValue], bool]]
+"""Per window: the numerator's and the total's answers, and whether it counts bad events."""
 
 
-async def _slo_events(slo: CompiledSLO, queries: _Queries, at: float) -> WindowCounts:
-    plans = {w: slo.queries(w) for w in slo.slo.windows_at(at)}
-    tasks = {w: (queries.get(p.numerator), queries.get(p.total)) for w, p in plans.items()}
-    events = {}
-    for window, (numerator_task, total_task) in tasks.items():
-        numerator, total = await numerator_task, await total_task
-        check_threshold_bucket(slo.slo, numerator.series, total.value, at)
-        events[window] = window_events(
-            numerator.value, total.value, counts_bad=plans[window].counts_bad
+def _ask(slo: CompiledSLO, queries: DirectQueries, at: float) -> Asked:
+    asked: Asked = {}
+    for window in slo.slo.windows_at(at):
+        plan = slo.queries(window)
+        batch = window if plan.batchable else None
+        asked[window] = (
+            queries.ask(plan.numerator, batch),
+            queries.ask(plan.total, batch),
+            plan.counts_bad,
         )
+    return asked
+
+
+async def _slo_events(slo: CompiledSLO, asked: Asked, at: float) -> WindowCounts:
+    events = {}
+    for window, (numerator_answer, total_answer, counts_bad) in asked.items():
+        numerator, total = await numerator_answer, await total_answer
+        check_threshold_bucket(slo.slo, numerator.series, total.value, at)
+        events[window] = window_events(numerator.value, total.value, counts_bad=counts_bad)
     return events
 
 
@@ -122,10 +109,13 @@ class DirectCounter:
         """Every window of every SLO at ``at``; an SLO whose queries fail is a failure."""
         self._settled, self._kept = self._kept, {}
         counted = Counted(tally=QueryTally())
-        queries = _Queries(self._gate.counting(counted.tally), at)
+        queries = DirectQueries(self._gate.counting(counted.tally), at)
         try:
+            asked = [_ask(slo, queries, at) for slo in slos]
+            queries.send()
             outcomes = await asyncio.gather(
-                *(_slo_events(slo, queries, at) for slo in slos), return_exceptions=True
+                *(_slo_events(slo, a, at) for slo, a in zip(slos, asked, strict=True)),
+                return_exceptions=True,
             )
             await queries.drain()
         except BaseException:

@@ -12,6 +12,12 @@ At T, for the distinct streams (selectors) of the SLOs it counts:
 
 A stream whose reads fail fails its SLOs for this cycle only: ``known_until``
 stays, and the next good cycle fills the gap, so no bucket swallows an outage.
+
+A counter made with ``behind=True`` (``run`` with a PromQL backend) does not wait
+for range fills: it starts them in the background (:mod:`~exporter.pipeline.fills_behind`)
+and returns the SLOs of streams not covered yet in :attr:`Counted.later`, for the
+pipeline to count another way this cycle; each SLO comes back to the store the first
+cycle its streams are covered.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from exporter.domain.budget import WindowEvents
 from exporter.errors import BackendError
 from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.counts import Counted, WindowCounts, check_threshold_bucket, window_events
+from exporter.pipeline.fills_behind import FillsBehind
 from exporter.pipeline.pause import Pauser
 from exporter.pipeline.store_fills import RangeFills
 from exporter.pipeline.store_reads import SnapshotReads, catch_up_points
@@ -44,6 +51,7 @@ class HistoryKeeper:
         self.store = store
         self.progress = progress if progress is not None else Progress()
         self.upkeep = Upkeep(store)
+        self.behind = FillsBehind()
 
 
 @dataclass
@@ -90,14 +98,13 @@ class StoreCounter:
         *,
         interval: int,
         concurrency: int,
+        behind: bool = False,
     ) -> None:
-        self.keeper = keeper
-        self._source = source
-        self._history = history
-        self._tally = tally
-        self._interval = interval
-        self._concurrency = concurrency
+        self.keeper, self._behind = keeper, behind
+        self._source, self._history, self._tally = source, history, tally
+        self._interval, self._concurrency = interval, concurrency
         self._sorted: tuple[Sequence[CompiledSLO], _Streams] | None = None
+        self._reported = tally.copy()
 
     def can_count(self, slo: CompiledSLO) -> bool:
         """SLOs of counters; of 0/1 gauges too when the source can read the past."""
@@ -107,28 +114,31 @@ class StoreCounter:
         """Bring every stream up to ``at`` (whole seconds), then sum its windows."""
         if at != int(at):
             raise ValueError(f"the store evaluates at whole seconds, not {at}")
-        t = int(at)
-        before = self._tally.copy()
-        sorted_ = self._sort(slos)
+        t, sorted_ = int(at), self._sort(slos)
         pause = Pauser()
         wants: dict[str, Needs] = {}
         for key, users in sorted_.users.items():
             wants[key] = needs((u.slo for u in users), t, self._interval)
             await pause.maybe()
-        failed = await self._update(sorted_.streams, wants, t)
-        await self.keeper.upkeep.run(wants, t, self._interval)
+        failed, waiting = await self._update(sorted_.streams, wants, t)
+        if not self.keeper.behind.filling:  # merging and pruning never race a fill's writes
+            await self.keeper.upkeep.run(wants, t, self._interval)
         counted = Counted(complete=not failed)
         for slo, stored in sorted_.slos:
+            if stored.numerator.key in waiting or stored.total.key in waiting:
+                counted.later.append(slo)
+                continue
             error = failed.get(stored.numerator.key) or failed.get(stored.total.key)
             if error is not None:
                 counted.failures[slo.name] = error
                 continue
             try:
-                counted.events[slo.name] = self._events(slo, stored, t)
+                counted.events[slo.name] = _window_counts(self.keeper.store, slo, stored, t)
             except BackendError as err:
                 counted.failures[slo.name] = err
             await pause.maybe()
-        counted.tally = self._tally.since(before)
+        counted.tally = self._tally.since(self._reported)  # the fills behind included
+        self._reported = self._tally.copy()
         return counted
 
     async def count_spans(
@@ -149,12 +159,16 @@ class StoreCounter:
 
     async def _update(
         self, streams: Mapping[str, Stream], wants: Mapping[str, Needs], at: int
-    ) -> dict[str, BackendError]:
-        """Bring every stream up to ``at``; the streams that failed, with their error."""
+    ) -> tuple[dict[str, BackendError], set[str]]:
+        """Bring every stream up to ``at``: the streams that failed, with their error, and
+        those filling in the background."""
         store, progress = self.keeper.store, self.keeper.progress
         plans: dict[str, FillPlan] = {}
+        waiting = {key for key in streams if self.keeper.behind.busy(key)}
         pause = Pauser()
         for key, stream in streams.items():
+            if key in waiting:
+                continue
             plans[key] = plan_fill(store.state(key), at, wants[key], self._interval, raw=stream.raw)
             await pause.maybe()
         failed: dict[str, BackendError] = {}
@@ -165,9 +179,8 @@ class StoreCounter:
                 [reads.read(streams, steady, at)] if steady else []
             )
         else:
-            jobs = self._reads_and_fills(
-                streams, plans, reads, RangeFills(store, self._history, progress, failed)
-            )
+            fills = RangeFills(store, self._history, progress, failed)
+            jobs = self._reads_and_fills(streams, plans, reads, fills, waiting)
         tasks = [asyncio.ensure_future(job) for job in jobs]
         try:
             await asyncio.gather(*tasks)
@@ -176,7 +189,7 @@ class StoreCounter:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
-        return failed
+        return failed, waiting
 
     def _reads_and_fills(
         self,
@@ -184,8 +197,10 @@ class StoreCounter:
         plans: Mapping[str, FillPlan],
         reads: SnapshotReads,
         fills: RangeFills,
+        waiting: set[str],
     ) -> list[Coroutine[Any, Any, None]]:
-        """Snapshot reads for the steady and the few missed points, range fills for the rest."""
+        """Snapshot reads for the steady and the few missed points, range fills for the rest
+        (``behind``: started in the background, their streams put in ``waiting``)."""
         points: dict[tuple[int, ...], list[str]] = {}
         for key, plan in plans.items():
             grid = catch_up_points(plan) if streams[key].raw else None
@@ -203,20 +218,25 @@ class StoreCounter:
             for k, p in plans.items()
             if k not in caught and not p.steady and (p.steps or p.prepend)
         ]
-        if filling:
+        if filling and self._behind and self._history is not None:  # failures not this cycle's
+            alone = RangeFills(self.keeper.store, self._history, self.keeper.progress, {})
+            self.keeper.behind.start(filling, alone.all(streams, plans, filling, self._concurrency))
+            waiting.update(filling)
+        elif filling:
             jobs.append(fills.all(streams, plans, filling, self._concurrency))
         return jobs
 
-    def _events(self, slo: CompiledSLO, stored: StoredSLI, at: int) -> WindowCounts:
-        store = self.keeper.store
-        windows = slo.slo.windows_at(at)
-        numerator = store.window_sums(stored.numerator.key, at, windows)
-        total = store.window_sums(stored.total.key, at, windows)
-        if stored.bucket_check:
-            longest = total[max(windows)]
-            if longest > 0:
-                series = store.series_count(stored.numerator.selector)
-                check_threshold_bucket(slo.slo, series, longest, at)
-        return {
-            w: window_events(numerator[w], total[w], counts_bad=stored.counts_bad) for w in windows
-        }
+
+def _window_counts(
+    store: HistoryStore, slo: CompiledSLO, stored: StoredSLI, at: int
+) -> WindowCounts:
+    """Every window of ``slo`` at ``at``, summed from the store."""
+    windows = slo.slo.windows_at(at)
+    numerator = store.window_sums(stored.numerator.key, at, windows)
+    total = store.window_sums(stored.total.key, at, windows)
+    if stored.bucket_check:
+        longest = total[max(windows)]
+        if longest > 0:
+            series = store.series_count(stored.numerator.selector)
+            check_threshold_bucket(slo.slo, series, longest, at)
+    return {w: window_events(numerator[w], total[w], counts_bad=stored.counts_bad) for w in windows}

@@ -78,6 +78,10 @@ class WindowQueries:
     numerator: str
     total: str
     counts_bad: bool
+    batchable: bool = False
+    """Both are an aggregate of at most one sample that we wrote (``sum(...)`` of a
+    counter's increase or a gauge's samples), so they may be batched with other such
+    queries (:mod:`exporter.promql.batch`); a user's template may give anything."""
 
 
 def _quote_meta(text: str) -> str:
@@ -298,6 +302,7 @@ def _event_queries(sli: SLI, parsed: ParsedSelectors, window: int) -> WindowQuer
                 increase(parsed.numerator, duration),
                 increase(parsed.total, duration),
                 parsed.counts_bad,
+                batchable=True,
             )
         case QuerySLI():
             return _query(sli, duration)
@@ -306,6 +311,7 @@ def _event_queries(sli: SLI, parsed: ParsedSelectors, window: int) -> WindowQuer
                 over_time("sum_over_time", parsed.metric, window),
                 over_time("count_over_time", parsed.metric, window),
                 False,
+                batchable=True,
             )
         case _:
             raise TypeError(f"{type(sli).__name__} is judged per time slice")
