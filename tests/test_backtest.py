@@ -7,26 +7,34 @@ incidents count, and what a bad command line says.
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from one_slo import one_slo_config
 
 from exporter.cli import main
 from exporter.config import load_config
+from exporter.domain import adjusted_windows
 from exporter.domain.backtest import (
     Alert,
     WindowSeries,
     catches,
     check_incidents,
     fired_alerts,
+    objectives_at,
     precision,
     recall,
     significant,
     smallest_alert_share,
 )
+from exporter.domain.budget import WindowEvents
 from exporter.domain.model import SLO
-from exporter.domain.report import Incident
+from exporter.domain.phases import Phase
+from exporter.domain.report import Incident, StepSeries, find_incidents
 
 HOUR = 3600
 MINUTE = 60
@@ -148,3 +156,82 @@ def test_bad_usage_is_one_line_and_exit_2(config: Path, capsys, args: list[str],
     assert code == 2
     assert err.startswith(message), err
     assert len(err.strip().splitlines()) == 1
+
+
+def _events(start: float, end: float) -> tuple[float, float]:
+    """Good and total events in ``(start, end]`` of a stream with total ``t % 7 + 1`` and
+    good ``t % 7`` in each second ``(t - 1, t]`` (fractions of a second pro rata)."""
+
+    def cumulative(x: float) -> tuple[float, float]:
+        whole = math.floor(x)
+        good = sum(t % 7 for t in range(1, whole + 1))
+        total = sum(t % 7 + 1 for t in range(1, whole + 1))
+        part = x - whole
+        return good + part * ((whole + 1) % 7), total + part * ((whole + 1) % 7 + 1)
+
+    (g0, t0), (g1, t1) = cumulative(start), cumulative(end)
+    return g1 - g0, t1 - t0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    start=st.integers(0, 2_000),
+    length=st.integers(1, 900),
+    offset=st.sampled_from([0.0, 0.5, 17.0]),
+    step=st.sampled_from([60, 120]),
+    window=st.sampled_from([60, 300, 600, 1800]),
+)
+def test_replayed_windows_lose_exactly_the_events_inside_a_span(
+    start: int, length: int, offset: float, step: int, window: int
+):
+    """A replayed window at every time of the grid, less the events inside one span (on or
+    off the grid), counts exactly the events outside it; whole grid steps and the edge
+    pieces the caller counts add up to the span's part in each window."""
+    times = list(range(1_800 + step, 4_200 + 1, step))
+    span = (start + offset, start + offset + length)
+    series = WindowSeries(
+        window,
+        [_events(t - window, t)[0] for t in times],
+        [_events(t - window, t)[1] for t in times],
+    )
+    fine = adjusted_windows.fine_step(step, [window])
+    points = adjusted_windows.span_points(span, times[0], fine)
+    whole, edges = adjusted_windows.split_pieces(points, times[0], fine)
+    pieces = {(b - fine, b): WindowEvents(*_events(b - fine, b)) for b in whole}
+    pieces.update({e: WindowEvents(*_events(*e)) for e in edges})
+    totals = adjusted_windows.SpanTotals.of(points, pieces)
+    out = adjusted_windows.without_spans(series, times, [totals])
+    for i, t in enumerate(times):
+        a, b = max(span[0], t - window), min(span[1], t)
+        inside = _events(a, b) if b > a else (0.0, 0.0)
+        whole_window = b - a >= window
+        good = 0.0 if whole_window else series.good[i] - inside[0]
+        total = 0.0 if whole_window else series.total[i] - inside[1]
+        assert out.good[i] == pytest.approx(good, abs=1e-6), t
+        assert out.total[i] == pytest.approx(total, abs=1e-6), t
+
+
+@pytest.mark.parametrize(
+    ("objectives", "incidents", "share"),
+    [
+        ([99.0] * 4, [], None),
+        ([99.9] * 4, [(0, 1200)], 4 * 5 / 0.001 / 4000),
+        ([99.0, 99.0, 99.9, 99.9], [(600, 1200)], 2 * 5 / 0.001 / 4000),
+    ],
+    ids=["within-99", "over-99.9", "phase-changes-midway"],
+)
+def test_incidents_are_judged_by_each_steps_objective(objectives, incidents, share):
+    """A steady 0.5 % of errors is no incident under 99 %; under 99.9 % it is, and when the
+    objective changes midway only the steps after the change burn, each step's bad events
+    spending its own objective's budget."""
+    steps = StepSeries.of(300, [300, 600, 900, 1200], [WindowEvents(995, 1000)] * 4)
+    found = find_incidents(steps, objectives, 4000.0, merge_gap=300)
+    assert [(i.start, i.end) for i in found] == incidents
+    if share is not None:
+        assert found[0].budget_consumed_ratio == pytest.approx(share)
+
+
+def test_the_objective_at_each_time_follows_the_phases(tmp_path: Path):
+    """Before a phase's end its objective holds, from it on the next (here the SLO's own)."""
+    slo = replace(_slo(tmp_path), phases=(Phase(objective=95.0, until=600),))
+    assert objectives_at(slo, [300, 599, 600, 900]) == [95.0, 95.0, 99.0, 99.0]

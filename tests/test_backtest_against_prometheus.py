@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,18 +65,36 @@ class Expected:
     alerts: list[tuple[str, int, int, int, int | None]]
 
 
+Counts = Callable[[int, int], tuple[float, float]]
+"""Good and total events of ``(t - window, t]`` from the truth, as ``f(t, window)``."""
+
+
 def true_alerts(
-    truth: TruthSLO, history: History, start: int, end: int, step: int = MINUTE
+    truth: TruthSLO,
+    history: History,
+    start: int,
+    end: int,
+    step: int = MINUTE,
+    *,
+    counts: Counts | None = None,
+    objective: Callable[[int], float] | None = None,
 ) -> Expected:
-    """Every workbook rule's firing intervals at each ``step`` of (start, end], from the truth."""
+    """Every workbook rule's firing intervals at each ``step`` of (start, end], from the truth
+    (``counts``: other true events than the plain increments; ``objective``: the objective
+    at each time, else the SLO's)."""
     windows = sorted({w for _, long, short, _ in WORKBOOK for w in (long, short)})
     opened: dict[int, int] = {}
     found: list[tuple[int, int, int | None]] = []
     for t in range(start + step, end + 1, step):
-        burns = {
-            w: expected_burn(truth, truth.good(history, t, w), truth.total(history, t, w))
-            for w in windows
-        }
+        allowed = 1 - (truth.objective if objective is None else objective(t)) / 100
+        burns = {}
+        for w in windows:
+            good, total = (
+                (truth.good(history, t, w), truth.total(history, t, w))
+                if counts is None
+                else counts(t, w)
+            )
+            burns[w] = None if total == 0 else (1 - good / total) / allowed
         for k, (_, long, short, share) in enumerate(WORKBOOK):
             factor = share * truth.period / long
             fires = all(burns[w] is not None and burns[w] > factor for w in (long, short))

@@ -9,6 +9,7 @@ from exporter.backtest.replay import Backtest, SLOBacktest
 from exporter.domain.backtest import Alert, CheckedIncident
 from exporter.domain.durations import format_duration
 from exporter.report.build import rfc3339
+from exporter.report.notes import adjustment_text, adjustments_json
 
 
 def _time(t: int | None) -> str | None:
@@ -51,6 +52,7 @@ def _slo(slo: SLOBacktest) -> dict[str, Any]:
         "smaller_incidents": slo.smaller_incidents,
         "precision": slo.precision,
         "recall": slo.recall,
+        "budget_adjustments": adjustments_json(slo.adjustments),
     }
 
 
@@ -103,11 +105,13 @@ def _slo_lines(slo: SLOBacktest) -> list[str]:
             delay = format_duration(after) if after else "0s"
             verdict = f"caught by {caught.severity} {_pair(caught)} after {delay}"
         lines.append(f"  incident {rfc3339(incident.start)} -> {rfc3339(incident.end)}  {verdict}")
+    lines.extend(f"  adjusted {adjustment_text(a)}" for a in slo.adjustments)
     return lines
 
 
 def to_table(backtest: Backtest) -> str:
-    """One block per SLO: a summary line, its alerts, its incidents."""
+    """One block per SLO: a summary line, its alerts, its incidents, the budget adjustments
+    whose events it left out."""
     lines = [
         f"backtest {rfc3339(backtest.start)} -> {rfc3339(backtest.end)}, evaluated every "
         f"{format_duration(backtest.step)} ({backtest.step_source})"

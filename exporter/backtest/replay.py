@@ -2,8 +2,9 @@
 
 For every alerting window the same window queries ``eval`` sends go out as
 range queries, one value per evaluation time (:meth:`StepReader.window`), so
-each time sees exactly the events ``eval --at`` that time would count. The
-pure :mod:`exporter.domain.backtest` turns them into alerts and checks them
+each time sees exactly the events ``eval --at`` that time would count: budget
+adjustments taken out (:mod:`exporter.pipeline.adjusted_reads`), the objective in
+force at that time. The pure :mod:`exporter.domain.backtest` turns them into alerts and checks them
 against the incidents the report finds (:func:`exporter.domain.report.find_incidents`
 on the report's own per-step reading).
 """
@@ -18,11 +19,22 @@ from exporter.domain import backtest as findings
 from exporter.domain import report as figures
 from exporter.domain.durations import format_duration
 from exporter.domain.model import SLO
+from exporter.pipeline.adjusted_reads import (
+    steps_without_adjustments,
+    window_at,
+    windows_without_adjustments,
+)
 from exporter.pipeline.compiled import CompiledSLO
-from exporter.pipeline.counts import window_events
 from exporter.pipeline.steps import StepReader
 from exporter.promql.gate import QueryGate
-from exporter.report.build import ReportError, check_coverage, grid_for, rfc3339
+from exporter.report.build import (
+    ReportedAdjustment,
+    ReportError,
+    check_coverage,
+    grid_for,
+    reported_adjustments,
+    rfc3339,
+)
 from exporter.samples import Grid
 
 
@@ -45,6 +57,8 @@ class SLOBacktest:
     """Incidents the report found that spent less (left out of ``incidents`` and recall)."""
     precision: float | None
     recall: float | None
+    adjustments: tuple[ReportedAdjustment, ...] = ()
+    """The budget adjustments whose events the replay left out, with their spans."""
 
 
 @dataclass(frozen=True)
@@ -84,15 +98,38 @@ def check_period(slos: Sequence[SLO], start: int, end: int, step: int) -> None:
 
 
 async def _budget_spent(gate: QueryGate, slo: CompiledSLO, at: int) -> float | None:
-    """Share of the budget spent over the period ending at ``at`` (``eval --at``'s count)."""
-    model = slo.slo
-    plan = slo.queries(model.period_window(at))
-    numerator, total = await asyncio.gather(
-        gate.query(plan.numerator, at), gate.query(plan.total, at)
-    )
-    events = window_events(numerator.value, total.value, counts_bad=plan.counts_bad)
+    """Share of the budget spent over the period ending at ``at``: ``eval --at``'s count
+    (budget adjustments taken out) against the objective in force then."""
+    model = slo.slo.in_force(at)
+    events = await window_at(gate, slo, model.period_window(at), at)
     length = model.period_bounds(at).length
     return figures.period_figures(model, events, int(length)).consumed_ratio
+
+
+async def _alerts(gate: QueryGate, slo: CompiledSLO, times: Grid) -> list[findings.Alert]:
+    """The alerts of every evaluation time, from each alerting window's events then."""
+    reader = StepReader(gate)
+    model = slo.slo
+    alerting = sorted({w for r in model.alerts for w in (r.long_window, r.short_window)})
+    series = await asyncio.gather(*(reader.window(slo, w, times) for w in alerting))
+    series = await windows_without_adjustments(gate, slo, series, times)
+    windows = {s.window: s for s in series}
+    return await asyncio.to_thread(findings.fired_alerts, model, times.points, windows)
+
+
+def _applied(
+    slo: CompiledSLO, times: Grid, alerts: Sequence[findings.Alert]
+) -> tuple[ReportedAdjustment, ...]:
+    """The adjustments whose events the replay left out: those inside the alerting windows
+    at every time, the incidents' steps and the period behind each alert's budget spent."""
+    model = slo.slo
+    reach = max((w for r in model.alerts for w in (r.long_window, r.short_window)), default=0)
+    earliest = times.first - reach
+    for alert in alerts:
+        earliest = min(
+            earliest, alert.start - model.in_force(alert.start).period_window(alert.start)
+        )
+    return reported_adjustments(slo, earliest, times.last)
 
 
 async def _replay(
@@ -102,24 +139,21 @@ async def _replay(
     steps: figures.StepSeries,
     min_share: float | None,
 ) -> SLOBacktest:
-    reader = StepReader(gate)
     model = slo.slo
-    alerting = sorted({w for r in model.alerts for w in (r.long_window, r.short_window)})
-    series = await asyncio.gather(*(reader.window(slo, w, times) for w in alerting))
-    windows = {s.window: s for s in series}
-    alerts = await asyncio.to_thread(findings.fired_alerts, model, times.points, windows)
-    spent_at = {a.start for a in alerts}
+    alerts = await _alerts(gate, slo, times)
+    starts = sorted({a.start for a in alerts})
     spent = dict(
         zip(
-            sorted(spent_at),
-            await asyncio.gather(*(_budget_spent(gate, slo, t) for t in sorted(spent_at))),
+            starts,
+            await asyncio.gather(*(_budget_spent(gate, slo, t) for t in starts)),
             strict=True,
         )
     )
-    # The objective now, at every time of the period, like the conditions (see the note in
-    # exporter.domain.backtest): an objective that changes over time changes these too.
+    steps = await steps_without_adjustments(gate, slo, steps)
+    # Each step judged by the objective in force at its end, like the conditions.
+    objectives = findings.objectives_at(model, steps.ends)
     found = figures.find_incidents(
-        steps, model.objective, steps.total_events().total, merge_gap=steps.step
+        steps, objectives, steps.total_events().total, merge_gap=steps.step
     )
     share = findings.smallest_alert_share(model) if min_share is None else min_share
     observed = times.last - times.first + times.step
@@ -134,6 +168,7 @@ async def _replay(
         smaller_incidents=len(found) - len(incidents),
         precision=findings.precision(alerts, incidents),
         recall=findings.recall(checked),
+        adjustments=_applied(slo, times, alerts),
     )
 
 

@@ -7,8 +7,10 @@ have fired, and from the report's incidents (:func:`exporter.domain.report.find_
 which alert caught each incident, how long after it began, and the precision
 and recall of the SLO's alerting.
 
-The objective is the SLO's ``objective`` at every time: ``alert_conditions`` gets the
-evaluation time, so an objective that changes over time changes it there and only there.
+The objective is the one in force at each time (a phased SLO's, :meth:`SLO.in_force`):
+``alert_conditions`` gets the evaluation time, and the incidents' steps are judged by
+:func:`objectives_at` their ends. The events are those outside the SLO's budget
+adjustments (:mod:`exporter.domain.adjusted_windows` for the windows).
 """
 
 from __future__ import annotations
@@ -70,6 +72,13 @@ def fired_alerts(
         rule = slo.alerts[k]
         out.append(Alert(rule.severity, rule.long_window, rule.short_window, start, end))
     return out
+
+
+def objectives_at(slo: SLO, times: Sequence[int]) -> list[float]:
+    """The objective in force at each of ``times`` (the SLO's own without phases)."""
+    if not slo.phases:
+        return [slo.objective] * len(times)
+    return [slo.in_force(t).objective for t in times]
 
 
 def catches(alert: Alert, incident: Incident) -> bool:

@@ -116,18 +116,23 @@ def _burn(events: WindowEvents, objective: float) -> float | None:
     return budget.burn_rate(budget.sli(budget.bounded(events)), objective)
 
 
-def _runs(series: StepSeries, objective: float) -> list[tuple[int, int]]:
+def _per_step(objective: float | Sequence[float], steps: int) -> Sequence[float]:
+    """One objective per step: the same for all, or one given for each."""
+    return [objective] * steps if isinstance(objective, int | float) else objective
+
+
+def _runs(series: StepSeries, objectives: Sequence[float]) -> list[tuple[int, int]]:
     """Index ranges [first, last] of consecutive steps whose burn rate exceeds 1.
 
     Burn > 1 is (1 - good/total) > error budget, i.e. bad > budget x total:
     compared without building an object per step (8,640 steps a month).
     """
-    allowed_share = budget.error_budget(objective)
     runs: list[tuple[int, int]] = []
-    for i, (good, counted) in enumerate(zip(series.good, series.total, strict=True)):
+    steps = zip(series.good, series.total, objectives, strict=True)
+    for i, (good, counted, objective) in enumerate(steps):
         total = max(counted, 0.0)
         bad = total - min(max(good, 0.0), total)
-        if total <= 0 or bad <= allowed_share * total:
+        if total <= 0 or bad <= budget.error_budget(objective) * total:
             continue
         if runs and runs[-1][1] == i - 1:
             runs[-1] = (runs[-1][0], i)
@@ -150,7 +155,10 @@ def _merged(runs: list[tuple[int, int]], series: StepSeries, gap: int) -> list[t
 
 
 def find_incidents(
-    series: StepSeries, objective: float, period_total: float, merge_gap: int
+    series: StepSeries,
+    objective: float | Sequence[float],
+    period_total: float,
+    merge_gap: int,
 ) -> list[Incident]:
     """Incidents of ``series``, the one that consumed most budget first.
 
@@ -159,21 +167,24 @@ def find_incidents(
     than 1, runs separated by less than ``merge_gap`` seconds of calm merged
     (with steps as long as ``merge_gap``, runs of adjacent steps).
     Its share of the budget is its bad events over ``(1 - objective/100) x
-    period_total``.
+    period_total``. ``objective`` is one for every step or one per step (a
+    phased SLO's objective in force at each step's end): then each step's bad
+    events count against the budget of its own objective.
     """
-    allowed = budget.error_budget(objective) * period_total
+    objectives = _per_step(objective, len(series))
     found: list[Incident] = []
-    for first, last in _merged(_runs(series, objective), series, merge_gap):
-        steps = [series.at(i) for i in range(first, last + 1)]
-        bad = sum(budget.bounded(e).bad for e in steps)
-        peak = max((_burn(e, objective) or 0.0) for e in steps)
+    for first, last in _merged(_runs(series, objectives), series, merge_gap):
+        steps = [(series.at(i), objectives[i]) for i in range(first, last + 1)]
+        bad = sum(budget.bounded(e).bad for e, _ in steps)
+        spent = sum(budget.bounded(e).bad / budget.error_budget(o) for e, o in steps)
+        peak = max((_burn(e, o) or 0.0) for e, o in steps)
         found.append(
             Incident(
                 start=series.ends[first] - series.step,
                 end=series.ends[last],
                 peak_burn_rate=peak,
                 bad_events=bad,
-                budget_consumed_ratio=bad / allowed if allowed > 0 else None,
+                budget_consumed_ratio=spent / period_total if period_total > 0 else None,
             )
         )
     found.sort(key=lambda i: (-i.bad_events, i.start))

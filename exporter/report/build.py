@@ -16,20 +16,18 @@ from datetime import UTC, datetime
 
 from exporter.domain import report as figures
 from exporter.domain import review
-from exporter.domain.adjusted_steps import cut_pieces, without_spans
-from exporter.domain.adjustments import Adjustment, Span, adjusted, excluded, window_spans
+from exporter.domain.adjustments import Adjustment, Span, excluded
 from exporter.domain.budget import WindowEvents
 from exporter.domain.decision import Decision, Risk, Standing, decide, default_policy
 from exporter.domain.durations import format_duration
 from exporter.domain.status import status_of
 from exporter.errors import SLOExporterError
+from exporter.pipeline.adjusted_reads import steps_without_adjustments, window_at
 from exporter.pipeline.compiled import CompiledSLO
-from exporter.pipeline.counts import window_events
-from exporter.pipeline.direct import DirectCounter
 from exporter.pipeline.steps import StepReader
 from exporter.pipeline.store_steps import StoreSteps
 from exporter.promql.gate import QueryGate
-from exporter.samples import Grid, QueryTally
+from exporter.samples import Grid
 
 
 class ReportError(SLOExporterError):
@@ -109,36 +107,8 @@ def grid_for(slo: CompiledSLO, start: int, end: int) -> Grid:
     return Grid(start + step, end, step)
 
 
-async def _previous(gate: QueryGate, slo: CompiledSLO, start: int, length: int) -> WindowEvents:
-    """Events of the period-long window ending at ``start``: ``eval --at start``'s count
-    (budget adjustments taken out)."""
-    plan = slo.queries(length)
-    numerator, total = await asyncio.gather(
-        gate.query(plan.numerator, start), gate.query(plan.total, start)
-    )
-    events = window_events(numerator.value, total.value, counts_bad=plan.counts_bad)
-    spans = window_spans(slo.slo.adjustments, [length], start)
-    if not spans:
-        return events
-    inside = await DirectCounter(gate).count_spans(slo, spans[length], start, QueryTally())
-    return adjusted({length: events}, spans, inside)[length]
-
-
-async def _adjusted(
-    gate: QueryGate, slo: CompiledSLO, steps: figures.StepSeries
-) -> figures.StepSeries:
-    """``steps`` without the events inside the SLO's budget adjustments; the parts of
-    steps an adjustment's edge cuts are counted with direct queries."""
-    if not slo.slo.adjustments or not len(steps):
-        return steps
-    spans = excluded(slo.slo.adjustments, steps.ends[0] - steps.step, steps.ends[-1])
-    pieces = cut_pieces(steps, spans)
-    end = steps.ends[-1]
-    cut = await DirectCounter(gate).count_spans(slo, pieces, end, QueryTally()) if pieces else {}
-    return without_spans(steps, spans, cut)
-
-
-def _reported(slo: CompiledSLO, start: int, end: int) -> tuple[ReportedAdjustment, ...]:
+def reported_adjustments(slo: CompiledSLO, start: int, end: int) -> tuple[ReportedAdjustment, ...]:
+    """Each of the SLO's budget adjustments with its spans inside ``(start, end]``."""
     out = []
     for adjustment in slo.slo.adjustments:
         spans = excluded([adjustment], start, end)
@@ -196,9 +166,11 @@ async def build_report(
     series = await _read(gate, store, slos, grids)
     check_coverage(series, start, end)
     pairs = zip(slos, series, strict=True)
-    series = list(await asyncio.gather(*(_adjusted(gate, slo, steps) for slo, steps in pairs)))
+    series = list(
+        await asyncio.gather(*(steps_without_adjustments(gate, s, steps) for s, steps in pairs))
+    )
     length = end - start
-    priors = await asyncio.gather(*(_previous(gate, s, start, length) for s in slos))
+    priors = await asyncio.gather(*(window_at(gate, s, length, start) for s in slos))
     # Seconds of arithmetic for 1,000 SLOs: off the event loop, like rendering in `run`.
     parts = await asyncio.to_thread(
         lambda: [
@@ -217,7 +189,7 @@ async def build_report(
             recommendations=advice[slo.name],
             data_from=_late_start(steps, start),
             series=steps,
-            adjustments=_reported(slo, start, end),
+            adjustments=reported_adjustments(slo, start, end),
         )
         for slo, (p, days), steps in zip(slos, parts, series, strict=True)
     ]

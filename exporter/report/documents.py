@@ -71,7 +71,7 @@ def _slo(r: SLOReport) -> JSON:
         "recommendations": [{"rule": x.rule, "text": x.text} for x in r.recommendations],
         "alerting_window": format_duration(r.series.step),
         "source": r.series.source,
-        "budget_adjustments": adjustments_json(r),
+        "budget_adjustments": adjustments_json(r.adjustments),
     }
     if r.data_from is not None:
         out["data_from"] = rfc3339(r.data_from)

@@ -7,10 +7,11 @@ HTML outputs name both with the words below.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from exporter.domain.model import SLO
-from exporter.report.build import ReportedAdjustment, SLOReport, rfc3339
+from exporter.report.build import ReportedAdjustment, rfc3339
 
 
 def phase_json(slo: SLO) -> dict[str, Any] | None:
@@ -30,8 +31,9 @@ def phase_text(slo: SLO) -> str:
     return f"phase{name} until {rfc3339(phase.until)}"
 
 
-def adjustments_json(r: SLOReport) -> list[dict[str, Any]]:
-    """Each budget adjustment within the period: what, why, when, how long in all."""
+def adjustments_json(adjustments: Sequence[ReportedAdjustment]) -> list[dict[str, Any]]:
+    """Each budget adjustment within the period: what, why, when, how long in all
+    (the report's and the backtest's JSON)."""
     return [
         {
             "name": a.adjustment.name,
@@ -40,7 +42,7 @@ def adjustments_json(r: SLOReport) -> list[dict[str, Any]]:
             "spans": [{"start": rfc3339(s), "end": rfc3339(e)} for s, e in a.spans],
             "excluded_seconds": a.seconds,
         }
-        for a in r.adjustments
+        for a in adjustments
     ]
 
 
