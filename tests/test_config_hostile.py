@@ -78,6 +78,8 @@ PARSER_LIMITS = [
     ("laughs", "l0:" + _laughs().partition("\nl0:")[2], 6, "more than 500,000 values"),
     ("recursive-alias", "a: &a [1, *a]\n", 1, "alias *a repeats a collection it is part of"),
     ("date", "a: 2024-13-45\n", 1, "'2024-13-45' is not a valid timestamp"),
+    ("binary-digits", "a: 1\nb: 0b_\n", 2, "'0b_' is not a valid int"),
+    ("merged-tag", "a: &m {x: 1}\nb:\n  <<: [*m, {y: !!int z}]\n", 3, "'z' is not a valid int"),
     ("text", "a: " + "x" * 65_537 + "\n", 1, "a value of 65,537 characters is longer"),
 ]
 
