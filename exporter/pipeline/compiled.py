@@ -8,7 +8,7 @@ when asked, from the selectors parsed here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from exporter.domain.model import SLO
@@ -46,3 +46,16 @@ def compile_slo(slo: SLO) -> CompiledSLO:
         fixed={window: queries.window(window) for window in slo.windows},
         stored=stored_sli(slo, queries.selectors),
     )
+
+
+def compile_slos(
+    slos: Iterable[SLO], earlier: Iterable[CompiledSLO] = ()
+) -> tuple[CompiledSLO, ...]:
+    """``slos`` compiled; one equal to an ``earlier`` SLO of the same name keeps its
+    compiled form (a reload), so only new and changed SLOs are compiled."""
+    kept = {compiled.name: compiled for compiled in earlier}
+    return tuple(_reused(slo, kept.get(slo.name)) or compile_slo(slo) for slo in slos)
+
+
+def _reused(slo: SLO, earlier: CompiledSLO | None) -> CompiledSLO | None:
+    return earlier if earlier is not None and earlier.slo == slo else None

@@ -1,0 +1,69 @@
+"""Large configs: a reload compiles only what changed, and selectors are parsed once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from exporter.config.loader import load_config
+from exporter.daemon import Daemon
+from exporter.promql.selectors import parse_selector
+from exporter.selfmetrics import SelfMetrics
+
+SLOS = 300
+
+
+def _config(changed: dict[int, tuple[str, str]] | None = None) -> str:
+    """``SLOS`` ratio SLOs; ``changed`` maps an SLO's index to a field and its new text."""
+    lines = ["backend:", "  url: http://127.0.0.1:9", "slos:"]
+    for i in range(SLOS):
+        fields = {
+            "objective": "99.5",
+            "good": f'http_requests_total{{service="s{i}",code!~"5.."}}',
+            "total": f'http_requests_total{{service="s{i}"}}',
+        }
+        field, text = (changed or {}).get(i, ("", ""))
+        if field:
+            fields[field] = text
+        lines += [
+            f"  - name: slo-{i}",
+            "    service: shop",
+            f"    objective: {fields['objective']}",
+            "    sli:",
+            "      ratio:",
+            f"        good: '{fields['good']}'",
+            f"        total: '{fields['total']}'",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+async def test_a_reload_compiles_only_the_slos_that_changed(tmp_path: Path):
+    """Reloading a config of 300 SLOs in which two changed (an objective, a selector)
+    compiles those two again; the 298 others keep their compiled queries, and the
+    changed selector's queries are the new ones."""
+    path = tmp_path / "config.yaml"
+    path.write_text(_config())
+    daemon = Daemon(load_config(path), None, SelfMetrics())
+    before = {compiled.name: compiled for compiled in daemon.generation.slos}
+    new_good = 'http_requests_total{service="s9",code!~"5..|429"}'
+    path.write_text(_config({7: ("objective", "99.9"), 9: ("good", new_good)}))
+
+    assert await daemon.reload(path)
+
+    after = {compiled.name: compiled for compiled in daemon.generation.slos}
+    recompiled = sorted(name for name, compiled in after.items() if compiled is not before[name])
+    assert recompiled == ["slo-7", "slo-9"]
+    assert after["slo-7"].slo.objective == 99.9
+    assert 'code!~"5..|429"' in after["slo-9"].queries(3600).numerator
+
+
+def test_loading_a_config_parses_each_selector_once(tmp_path: Path):
+    """Loading checks every selector and compiling takes the same parse: loading and
+    compiling 300 SLOs parses 600 selectors, not 1,200."""
+    path = tmp_path / "config.yaml"
+    path.write_text(_config({0: ("good", 'http_requests_total{service="s0",fresh="1"}')}))
+    parse_selector.cache_clear()
+    daemon = Daemon(load_config(path), None, SelfMetrics())
+
+    info = parse_selector.cache_info()
+    assert len(daemon.generation.slos) == SLOS
+    assert info.misses == 2 * SLOS
