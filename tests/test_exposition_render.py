@@ -156,3 +156,17 @@ def test_values_are_written_as_go_writes_them(value: float):
     """Every value, a count of millions of events included, is printed as prometheus-client
     prints it (Go's format: exponents from seven integer digits on)."""
     assert _go_float(value) == floatToGoString(value)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [{"aaa": "1"}, {"severity_x": "1", "tier": "2"}, {"zone": "eu", "alpha": "a", "team": "t"}],
+    ids=["before", "between", "around"],
+)
+def test_label_names_sort_around_the_added_ones_like_prometheus_client(labels: dict[str, str]):
+    """SLO labels whose names sort before, between or after the labels a series adds
+    (``window``, ``status``, ``severity``, ``long_window``) land where generate_latest
+    puts them, in every state."""
+    slo = dataclasses.replace(slos()[0], labels=MappingProxyType(labels))
+    entries = states(slo)
+    assert exposition.render(entries) == oracle(entries)
