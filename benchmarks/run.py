@@ -39,6 +39,7 @@ import procstat
 import prom
 import report
 import rules_run
+import scale_run
 import slo_generator_run
 import synth
 
@@ -79,6 +80,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="store mode: start on the store an earlier run left (a restart, not a cold start)",
     )
     p.add_argument("--rules-timeout", type=float, default=480.0)
+    p.add_argument(
+        "--load-sizes", default="10000",
+        help="config load, compile and cycle CPU outside the store at these sizes (scale_run.py)",
+    )  # fmt: skip
+    p.add_argument(
+        "--process-sizes", default="50000",
+        help="SLOs in one process on a scraped source (scale_run.py); '' for none",
+    )  # fmt: skip
+    p.add_argument("--ports", default="", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -295,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
             _log(f"{n} SLOs done; results so far in {path}")
     finally:
         server.stop()
+    if args.load_sizes or args.process_sizes:
+        _log(f"scale rows: load {args.load_sizes or '-'}, process {args.process_sizes or '-'}")
+        results["scale"] = scale_run.scale_rows(args)
     results["finished"] = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = write_results(results, args.out, stamp)
     print(path.read_text(encoding="utf-8"))
