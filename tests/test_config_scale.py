@@ -1,14 +1,18 @@
-"""Large configs: a reload compiles only what changed, and selectors are parsed once."""
+"""Large configs: read as PyYAML reads them, selectors parsed once, reloads compile what changed."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
 from exporter.config.loader import load_config
 from exporter.daemon import Daemon
 from exporter.promql.selectors import parse_selector
 from exporter.selfmetrics import SelfMetrics
-from exporter.yaml_lines import load_yaml_all
+from exporter.yaml_lines import YamlSyntaxError, load_yaml_all
 
 SLOS = 300
 
@@ -83,3 +87,32 @@ def test_yaml_of_fifty_thousand_slos_is_within_the_limits():
 
     assert len(document.data["slos"]) == 50_000
     assert document.line_of(("slos", 49_999, "sli")) == 50_001
+
+
+_SCALARS = st.one_of(
+    st.text(alphabet="0123456789.-+:eE_xobTtFfNnYyOo~<=!&* ", max_size=12),
+    st.sampled_from(["", "~", "null", "yes", "No", ".inf", "-.NaN", "0x1F", "0o17", "1_000"]),
+    st.sampled_from(["2024-01-31", "2024-01-31 10:00:00Z", "<<", "=", "1e3", "+12", "0b101"]),
+)
+
+
+@given(values=st.lists(_SCALARS, min_size=1, max_size=8))
+def test_plain_and_quoted_scalars_read_as_pyyaml_reads_them(values: list[str]):
+    """Every plain or quoted scalar (numbers, booleans, nulls, dates, text) becomes the
+    value PyYAML's own safe loader for the same parser makes of it (libyaml's or the
+    pure-Python one: they differ on a few, such as a bare ``!``)."""
+    lines = []
+    for i, value in enumerate(values):
+        lines.append(f"p{i}: {value}")
+        lines.append(f"q{i}: '{value}'")
+    text = "\n".join(lines) + "\n"
+    for libyaml, stock in ((True, yaml.CSafeLoader), (False, yaml.SafeLoader)):
+        try:
+            expected = yaml.load(text, Loader=stock)
+        except (yaml.YAMLError, ValueError):
+            continue  # not valid YAML, or a value PyYAML cannot build: tested elsewhere
+        try:
+            (document,) = load_yaml_all(text, libyaml=libyaml)
+        except YamlSyntaxError:
+            continue  # refused with a line, where PyYAML raised deep inside or not at all
+        assert document.data == expected
