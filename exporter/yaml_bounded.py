@@ -297,7 +297,7 @@ class QuickResolver(Resolver):
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         """The tag of a node of ``kind`` (``implicit[0]``: a plain scalar)."""
         if kind is not ScalarNode:
-            return super().resolve(kind, value, implicit)
+            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
         if implicit[0]:
             for tag, pattern in self._candidates.get(value[:1], self._anywhere):
                 if pattern.match(value):
