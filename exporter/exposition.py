@@ -10,9 +10,10 @@ here too, so that a scrape of thousands of SLOs formats nothing per SLO.
 
 from __future__ import annotations
 
+import gzip
 import io
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -259,6 +260,21 @@ class Renderer:
 
     def render(self, entries: Iterable[Served]) -> bytes:
         """The exposition of ``entries``; forgets the label sets of SLOs not among them."""
+        out = io.BytesIO()
+        self.write(entries, out.write)
+        return out.getvalue()
+
+    def render_gzip(self, entries: Iterable[Served], level: int) -> tuple[bytes, int]:
+        """:meth:`render`'s bytes gzip-compressed at ``level`` and their size uncompressed;
+        compressed family by family as they are written, so the text is never whole."""
+        out = io.BytesIO()
+        with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=level, mtime=0) as packed:
+            size = self.write(entries, packed.write)
+        return out.getvalue(), size
+
+    def write(self, entries: Iterable[Served], put: Callable[[bytes], object]) -> int:
+        """Write the exposition of ``entries`` with ``put``, one family after the other;
+        the number of bytes written."""
         buffers = {name: io.StringIO() for name in _FAMILIES}
         kept: dict[str, _LabelTexts] = {}
         for entry in entries:
@@ -272,11 +288,14 @@ class Renderer:
                     continue
                 buffers[name].write(f"{name}{texts.text(key)} {_go_float(value)}\n")
         self._texts = kept
-        out = io.BytesIO()
+        size = 0
         for name, doc in _FAMILIES.items():
-            out.write(f"# HELP {name} {doc}\n# TYPE {name} gauge\n".encode())
-            out.write(buffers.pop(name).getvalue().encode("utf-8"))
-        return out.getvalue()
+            head = f"# HELP {name} {doc}\n# TYPE {name} gauge\n".encode()
+            lines = buffers.pop(name).getvalue().encode("utf-8")
+            put(head)
+            put(lines)
+            size += len(head) + len(lines)
+        return size
 
 
 def render(entries: Iterable[Served]) -> bytes:

@@ -28,6 +28,8 @@ from exporter.domain.budget import WindowEvents
 from exporter.domain.evaluate import evaluate_slo
 from exporter.domain.model import SLO
 from exporter.exposition import Served, _go_float
+from exporter.pipeline.cycle import EvaluationRun
+from exporter.serving import ServedSLOs
 
 CONFIGS = Path(__file__).parent.parent / "config"
 AT = 1_795_000_000
@@ -170,3 +172,24 @@ def test_label_names_sort_around_the_added_ones_like_prometheus_client(labels: d
     slo = dataclasses.replace(slos()[0], labels=MappingProxyType(labels))
     entries = states(slo)
     assert exposition.render(entries) == oracle(entries)
+
+
+async def test_served_text_is_kept_compressed_and_given_back_whole():
+    """/metrics keeps only the gzip-compressed exposition; a plain scrape gets the text
+    decompressed piece by piece: the same bytes the renderer wrote, its size announced
+    up front, in several pieces when the text is large (here 1,500 SLOs)."""
+    many = [dataclasses.replace(slo, name=f"{slo.name}-{i}") for i in range(100) for slo in slos()]
+    served = ServedSLOs()
+    served.apply(many)
+    run = EvaluationRun(at=AT)
+    run.results = {slo.name: evaluate_slo(slo, events(slo, 0.999, 1e5), AT) for slo in many}
+    served.fold(run, AT + 1.0)
+    await served.publish()
+
+    size, pieces = served.plain()
+    text = list(pieces)
+    expected = exposition.render(served.entries())
+    assert b"".join(text) == expected == served.exposition
+    assert size == len(expected)
+    assert len(text) > 1
+    assert len(served.exposition_gzip()) < len(expected) / 5
