@@ -117,7 +117,6 @@ def measure_cycle(generation: ConfigGeneration) -> tuple[ServedSLOs, dict[str, A
             lambda text=text: gzip.compress(text, compresslevel=GZIP_LEVEL)
         )
         _, metrics_cpu, _ = timed(lambda run=run: record_cycle(metrics, run))
-        served.exposition = text
         steps = {
             "evaluate_cpu": evaluate_cpu,
             "fold_cpu": fold_cpu,

@@ -13,7 +13,9 @@ For each size N and each mode (query: every window is a query; store: ``--data-d
 starts the exporter on N SLOs at a 30 s interval and measures cold start, steady-state
 cycles, CPU, RSS, store size and ``/metrics`` latency (see ``exporter_run.py``); then it
 times one round of slo-generator over the same N SLOs and the cost of the equivalent
-native recording rules in Prometheus (``rules_run.py``). Results go to
+native recording rules in Prometheus (``rules_run.py``). Last, without Prometheus, the
+scale rows (``scale_run.py``): config load and the cycle's CPU outside the store at
+``--load-sizes``, and ``--process-sizes`` SLOs in one process. Results go to
 ``benchmarks/results/<timestamp>.json`` and ``.md`` (and ``latest.*``); the synthetic
 TSDB is kept in ``benchmarks/.work`` and reused while it still covers the run.
 """
