@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import scale_report
+
 MIB = 1024 * 1024
 INTERVAL = 30
 
@@ -271,6 +273,8 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         *setup_lines(results),
     ]
+    if results.get("scale"):
+        lines += ["", "## Scale", "", *scale_report.scale_table(results["scale"])]
     extra = notes(results)
     if extra:
         lines += ["", "## Notes", "", *(f"- {n}" for n in extra)]

@@ -13,7 +13,9 @@ For each size N and each mode (query: every window is a query; store: ``--data-d
 starts the exporter on N SLOs at a 30 s interval and measures cold start, steady-state
 cycles, CPU, RSS, store size and ``/metrics`` latency (see ``exporter_run.py``); then it
 times one round of slo-generator over the same N SLOs and the cost of the equivalent
-native recording rules in Prometheus (``rules_run.py``). Results go to
+native recording rules in Prometheus (``rules_run.py``). Last, without Prometheus, the
+scale rows (``scale_run.py``): config load and the cycle's CPU outside the store at
+``--load-sizes``, and ``--process-sizes`` SLOs in one process. Results go to
 ``benchmarks/results/<timestamp>.json`` and ``.md`` (and ``latest.*``); the synthetic
 TSDB is kept in ``benchmarks/.work`` and reused while it still covers the run.
 """
@@ -39,6 +41,7 @@ import procstat
 import prom
 import report
 import rules_run
+import scale_run
 import slo_generator_run
 import synth
 
@@ -79,6 +82,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="store mode: start on the store an earlier run left (a restart, not a cold start)",
     )
     p.add_argument("--rules-timeout", type=float, default=480.0)
+    p.add_argument(
+        "--load-sizes", default="10000",
+        help="config load, compile and cycle CPU outside the store at these sizes (scale_run.py)",
+    )  # fmt: skip
+    p.add_argument(
+        "--process-sizes", default="50000",
+        help="SLOs in one process on a scraped source (scale_run.py); '' for none",
+    )  # fmt: skip
+    p.add_argument("--ports", default="", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -295,6 +307,9 @@ def main(argv: list[str] | None = None) -> int:
             _log(f"{n} SLOs done; results so far in {path}")
     finally:
         server.stop()
+    if args.load_sizes or args.process_sizes:
+        _log(f"scale rows: load {args.load_sizes or '-'}, process {args.process_sizes or '-'}")
+        results["scale"] = scale_run.scale_rows(args)
     results["finished"] = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = write_results(results, args.out, stamp)
     print(path.read_text(encoding="utf-8"))

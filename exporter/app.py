@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
+import itertools
 import signal
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,14 +72,19 @@ async def metrics(request: web.Request) -> web.StreamResponse:
     written one after the other instead of being copied into one body.
     """
     daemon = request.app[DAEMON]
+    served = daemon.served
     health = daemon.metrics.render()
     response = web.StreamResponse(headers={"Content-Type": CONTENT_TYPE})
+    parts: Iterable[bytes]
     if accepts_gzip(request.headers.get("Accept-Encoding", "")):
-        parts = [daemon.served.exposition_gzip(), gzip.compress(health, compresslevel=GZIP_LEVEL)]
+        parts = [served.exposition_gzip(), gzip.compress(health, compresslevel=GZIP_LEVEL)]
+        response.content_length = sum(len(part) for part in parts)
         response.headers["Content-Encoding"] = "gzip"
     else:
-        parts = [daemon.exposition, health]
-    response.content_length = sum(len(part) for part in parts)
+        # Only the compressed text is kept: decompressed a piece at a time, between writes.
+        size, pieces = served.plain()
+        parts = itertools.chain(pieces, [health])
+        response.content_length = size + len(health)
     await response.prepare(request)
     for part in parts:
         await response.write(part)

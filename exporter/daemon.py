@@ -179,7 +179,7 @@ class Daemon:
         return False
 
     def _load(self, path: Path) -> ConfigGeneration:
-        return build_generation(load_config(path), self._session, self.shard)
+        return build_generation(load_config(path), self._session, self.shard, self.generation)
 
     def wake(self) -> None:
         """Start the next cycle now instead of at the next tick."""

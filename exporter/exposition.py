@@ -10,9 +10,11 @@ here too, so that a scrape of thousands of SLOs formats nothing per SLO.
 
 from __future__ import annotations
 
+import gzip
+import io
 import math
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -225,6 +227,44 @@ def _label_text(labels: Mapping[str, str]) -> str:
     return "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in sorted(labels.items())) + "}"
 
 
+class _LabelTexts:
+    """One SLO's label sets as text, made once while the SLO is unchanged.
+
+    Only a few texts are kept per SLO: its own labels, ``slo`` alone, one per alert
+    rule, and for each one-label addition (``window``, ``status``) the text before and
+    after the added label, so the dozens of window and status series of an SLO share
+    two strings each (at 50,000 SLOs, 2.9 million label texts were half the memory).
+    """
+
+    __slots__ = ("around", "slo", "texts")
+
+    def __init__(self, slo: SLO) -> None:
+        self.slo = slo
+        self.texts: dict[LabelKey, str] = {}
+        self.around: dict[str, tuple[str, str]] = {}
+
+    def text(self, key: LabelKey) -> str:
+        """``key``'s label set as ``{a="1",b="2"}``."""
+        if isinstance(key, tuple):
+            name, value = key
+            parts = self.around.get(name)
+            if parts is None:
+                parts = self.around[name] = _around(labels_of(self.slo, None), name)
+            return f'{parts[0]}{name}="{_escape(value)}"{parts[1]}'
+        text = self.texts.get(key)
+        if text is None:
+            text = self.texts[key] = _label_text(labels_of(self.slo, key))
+        return text
+
+
+def _around(labels: Mapping[str, str], name: str) -> tuple[str, str]:
+    """The label text before and after ``name`` once it is added to ``labels``."""
+    pairs = sorted((k, v) for k, v in labels.items() if k != name)
+    before = [f'{k}="{_escape(v)}"' for k, v in pairs if k < name]
+    after = [f'{k}="{_escape(v)}"' for k, v in pairs if k > name]
+    return "{" + "".join(f"{item}," for item in before), "".join(f",{item}" for item in after) + "}"
+
+
 class Renderer:
     """Writes the text exposition (format 0.0.4) of every SLO's series.
 
@@ -233,36 +273,54 @@ class Renderer:
     a cycle's CPU. The output is byte for byte what prometheus-client's
     ``generate_latest`` writes for the same samples (a test holds it to
     that): every family with its HELP and TYPE, labels sorted, values as Go
-    prints them. An SLO's label sets do not change between cycles, so each
-    is formatted once and kept while the SLO is unchanged. One renderer
-    must not be used by two threads at once.
+    prints them. An SLO's label sets do not change between cycles, so their
+    text is made once and kept while the SLO is unchanged (:class:`_LabelTexts`).
+    Each family's lines go into a buffer of its own rather than a list of line
+    strings (at 50,000 SLOs: 2.9 million lines). One renderer must not be used by
+    two threads at once.
     """
 
     def __init__(self) -> None:
-        self._texts: dict[str, tuple[SLO, dict[LabelKey, str]]] = {}
+        self._texts: dict[str, _LabelTexts] = {}
 
     def render(self, entries: Iterable[Served]) -> bytes:
         """The exposition of ``entries``; forgets the label sets of SLOs not among them."""
-        lines: dict[str, list[str]] = {name: [] for name in _FAMILIES}
-        kept: dict[str, tuple[SLO, dict[LabelKey, str]]] = {}
+        out = io.BytesIO()
+        self.write(entries, out.write)
+        return out.getvalue()
+
+    def render_gzip(self, entries: Iterable[Served], level: int) -> tuple[bytes, int]:
+        """:meth:`render`'s bytes gzip-compressed at ``level`` and their size uncompressed;
+        compressed family by family as they are written, so the text is never whole."""
+        out = io.BytesIO()
+        with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=level, mtime=0) as packed:
+            size = self.write(entries, packed.write)
+        return out.getvalue(), size
+
+    def write(self, entries: Iterable[Served], put: Callable[[bytes], object]) -> int:
+        """Write the exposition of ``entries`` with ``put``, one family after the other;
+        the number of bytes written."""
+        buffers = {name: io.StringIO() for name in _FAMILIES}
+        kept: dict[str, _LabelTexts] = {}
         for entry in entries:
             slo = entry.slo
-            cached = self._texts.get(slo.name)
-            texts = cached[1] if cached is not None and cached[0] is slo else {}
-            kept[slo.name] = (slo, texts)
+            texts = self._texts.get(slo.name)
+            if texts is None or texts.slo is not slo:
+                texts = _LabelTexts(slo)
+            kept[slo.name] = texts
             for name, key, value in samples(entry):
                 if not math.isfinite(value):  # NaN/Inf never leave the process
                     continue
-                text = texts.get(key)
-                if text is None:
-                    text = texts[key] = _label_text(labels_of(slo, key))
-                lines[name].append(f"{name}{text} {_go_float(value)}\n")
+                buffers[name].write(f"{name}{texts.text(key)} {_go_float(value)}\n")
         self._texts = kept
-        out: list[str] = []
+        size = 0
         for name, doc in _FAMILIES.items():
-            out.append(f"# HELP {name} {doc}\n# TYPE {name} gauge\n")
-            out.extend(lines[name])
-        return "".join(out).encode("utf-8")
+            head = f"# HELP {name} {doc}\n# TYPE {name} gauge\n".encode()
+            lines = buffers.pop(name).getvalue().encode("utf-8")
+            put(head)
+            put(lines)
+            size += len(head) + len(lines)
+        return size
 
 
 def render(entries: Iterable[Served]) -> bytes:

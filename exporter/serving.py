@@ -2,15 +2,18 @@
 
 An SLO's last good numbers stay served, with ``slo_data_ok 0``, when a later
 cycle fails for it; a reload keeps the entries of SLOs it did not change.
-The text is rendered and compressed in a worker thread once per cycle, so a
-scrape only copies bytes.
+The text is rendered and gzip-compressed in a worker thread once per cycle, and
+only the compressed bytes are kept (a twelfth of the text: 25 MiB instead of 291
+at 50,000 SLOs), so a gzip scrape (Prometheus always asks for gzip) only copies
+bytes; a plain scrape gets the text decompressed piece by piece as it is sent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gzip
-from collections.abc import Callable, Iterable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 
 from exporter import exposition, logs
@@ -19,7 +22,9 @@ from exporter.exposition import Served
 from exporter.pipeline.cycle import EvaluationRun
 
 GZIP_LEVEL = 6
-"""zlib level of the compressed exposition (about 25:1 on the slo_* series)."""
+"""zlib level of the compressed exposition (about 12:1 on the slo_* series)."""
+PIECE = 256 * 1024
+"""Compressed bytes decompressed at a time for a plain scrape (about 3 MiB of text)."""
 
 
 class ServedSLOs:
@@ -30,8 +35,8 @@ class ServedSLOs:
         self._groups: dict[str, dict[str, Served]] = {}
         """Per grouped SLO whose groups were found: each group's entry, by its name."""
         self._renderer = exposition.Renderer()
-        self.exposition: bytes = b""
-        self._gzipped: tuple[bytes, bytes] | None = None
+        self._current: tuple[bytes, int] = _pack(b"")
+        """The exposition gzip-compressed, and its size as text."""
         self._published = 0
         self.failed: dict[str, str] = {}
         self.last_run: EvaluationRun | None = None
@@ -39,10 +44,10 @@ class ServedSLOs:
         self.last_run_at: float | None = None
         """Why each SLO that failed in the last cycle failed (one line each)."""
         self.version = 0
-        self.on_published: list[Callable[[], None]] = []
-        """Called after each cycle's and each reload's numbers are published."""
         """Changes whenever the entries do (a config applied, a cycle folded in), so what is
         built from them can be kept until it does."""
+        self.on_published: list[Callable[[], None]] = []
+        """Called after each cycle's and each reload's numbers are published."""
 
     def apply(self, slos: Iterable[SLO]) -> None:
         """Serve ``slos`` from now on; an unchanged SLO keeps its numbers (a grouped one
@@ -113,21 +118,22 @@ class ServedSLOs:
 
     def render_now(self) -> None:
         """Render on the calling thread (start-up, before anything serves)."""
-        self.exposition = exposition.render(self.entries())
+        self._current = self._renderer.render_gzip(self.entries(), GZIP_LEVEL)
 
     async def publish(self) -> None:
         """Render and compress the current entries in a worker thread, then serve them."""
-        text, packed = await asyncio.to_thread(self._render, self.entries())
-        self.exposition, self._gzipped = text, (text, packed)
+        entries = self.entries()
+        self._current = await asyncio.to_thread(self._renderer.render_gzip, entries, GZIP_LEVEL)
         self._published += 1
         self._tell()
 
     async def publish_reloaded(self) -> None:
         """Render after a reload, unless a cycle published newer numbers meanwhile."""
         published = self._published
-        text = await asyncio.to_thread(exposition.render, self.entries())
+        renderer = exposition.Renderer()  # a cycle's publish may be using the other one
+        packed = await asyncio.to_thread(renderer.render_gzip, self.entries(), GZIP_LEVEL)
         if self._published == published:
-            self.exposition = text
+            self._current = packed
         self._tell()
 
     def _tell(self) -> None:
@@ -136,16 +142,35 @@ class ServedSLOs:
             listener()
 
     def exposition_gzip(self) -> bytes:
-        """:attr:`exposition` gzip-compressed, computed once per published text."""
-        cached = self._gzipped
-        if cached is None or cached[0] is not self.exposition:
-            cached = (self.exposition, gzip.compress(self.exposition, compresslevel=GZIP_LEVEL))
-            self._gzipped = cached
-        return cached[1]
+        """The exposition, gzip-compressed (as rendered: no work here)."""
+        return self._current[0]
 
-    def _render(self, entries: list[Served]) -> tuple[bytes, bytes]:
-        text = self._renderer.render(entries)
-        return text, gzip.compress(text, compresslevel=GZIP_LEVEL)
+    def plain(self) -> tuple[int, Iterator[bytes]]:
+        """The exposition's size as text, and the text in pieces of a few MiB,
+        decompressed as they are asked for (each piece a few milliseconds of work)."""
+        packed, size = self._current
+        return size, _inflate(packed)
+
+    @property
+    def exposition(self) -> bytes:
+        """The exposition's whole text (decompressed anew on every call)."""
+        return b"".join(self.plain()[1])
+
+
+def _inflate(packed: bytes) -> Iterator[bytes]:
+    """The text of the gzip member ``packed``, :data:`PIECE` compressed bytes at a time."""
+    inflate = zlib.decompressobj(wbits=31)  # 16 + 15: a gzip member
+    for start in range(0, len(packed), PIECE):
+        piece = inflate.decompress(packed[start : start + PIECE])
+        if piece:
+            yield piece
+    rest = inflate.flush()
+    if rest:
+        yield rest
+
+
+def _pack(text: bytes) -> tuple[bytes, int]:
+    return gzip.compress(text, compresslevel=GZIP_LEVEL, mtime=0), len(text)
 
 
 def _one_line(text: str) -> str:

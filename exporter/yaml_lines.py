@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node
 
 from exporter.yaml_bounded import (
     SHOWN_CHARACTERS,
@@ -39,6 +39,7 @@ from exporter.yaml_bounded import (
     bounded_loader,
     clip,
 )
+from exporter.yaml_nodes import visit_document
 
 __all__ = [
     "SHOWN_CHARACTERS",
@@ -58,7 +59,6 @@ __all__ = [
 
 YamlPath = tuple[Any, ...]
 
-_MERGE_TAG = "tag:yaml.org,2002:merge"
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _HIDDEN_KINDS = {str: "text", bool: "a boolean", list: "a list", dict: "a mapping"}
 
@@ -145,12 +145,9 @@ def _loading(text: str, budget: Budget | None, libyaml: bool) -> Iterator[YamlLo
 
 
 def _document(loader: YamlLoader, node: Node) -> YamlDocument:
-    # Walk before constructing: construction expands "<<" merge keys in place.
-    document = YamlDocument(data=None)
-    document.lines[()] = node.start_mark.line + 1
-    _walk(loader, node, (), document, set())
-    document.data = loader.construct_document(node)
-    return document
+    found = visit_document(loader, node)
+    duplicates = [DuplicateKey(*repeat) for repeat in found.duplicates]
+    return YamlDocument(data=found.data, lines=found.lines, duplicates=duplicates)
 
 
 def _syntax_error(error: yaml.MarkedYAMLError, text: str) -> YamlSyntaxError:
@@ -176,57 +173,6 @@ def _character_at(text: str, line: int, column: int) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def _walk(
-    loader: YamlLoader, node: Node, path: YamlPath, document: YamlDocument, seen: set[int]
-) -> None:
-    # An alias makes the same node appear twice; walking it once is enough and
-    # guards against recursive structures.
-    if id(node) in seen:
-        return
-    seen.add(id(node))
-    if isinstance(node, SequenceNode):
-        for index, item in enumerate(node.value):
-            document.lines[(*path, index)] = item.start_mark.line + 1
-            _walk(loader, item, (*path, index), document, seen)
-    elif isinstance(node, MappingNode):
-        first_seen: dict[Any, int] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE_TAG:
-                continue
-            key = _key_of(loader, key_node)
-            line = key_node.start_mark.line + 1
-            if key in first_seen:
-                document.duplicates.append(DuplicateKey(path, key, line, first_seen[key]))
-            else:
-                first_seen[key] = line
-            document.lines[(*path, key)] = line
-            _walk(loader, value_node, (*path, key), document, seen)
-        # Keys pulled in with "<<: *anchor" are reported at the anchor's line
-        # unless the mapping sets them itself.
-        for key_node, value_node in _merged_pairs(node):
-            key = _key_of(loader, key_node)
-            if (*path, key) not in document.lines:
-                document.lines[(*path, key)] = key_node.start_mark.line + 1
-                _walk(loader, value_node, (*path, key), document, seen)
-
-
-def _merged_pairs(node: MappingNode) -> Iterator[tuple[Node, Node]]:
-    for key_node, value_node in node.value:
-        if key_node.tag != _MERGE_TAG:
-            continue
-        sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
-        for source in sources:
-            if isinstance(source, MappingNode):
-                yield from source.value
-
-
-def _key_of(loader: YamlLoader, key_node: Node) -> Any:
-    if isinstance(key_node, ScalarNode):
-        return loader.construct_object(key_node)
-    # Complex keys cannot be valid config keys; keep them apart from scalars.
-    return ("<complex key>", key_node.start_mark.line)
 
 
 def dotted(path: YamlPath) -> str:

@@ -75,9 +75,11 @@ PARSER_LIMITS = [
     ("nul", "a: 1\n# \x00\n", 2, "control character U+0000"),
     ("digits", "a: " + "1" * 101 + "\n", 1, "a number with 101 digits"),
     ("keys", "".join(f"k{i}: 1\n" for i in range(10_001)), 10_001, "more than 10,000 keys"),
-    ("laughs", "l0:" + _laughs().partition("\nl0:")[2], 6, "more than 500,000 values"),
+    ("laughs", "l0:" + _laughs().partition("\nl0:")[2], 7, "more than 1,200,000 values"),
     ("recursive-alias", "a: &a [1, *a]\n", 1, "alias *a repeats a collection it is part of"),
     ("date", "a: 2024-13-45\n", 1, "'2024-13-45' is not a valid timestamp"),
+    ("binary-digits", "a: 1\nb: 0b_\n", 2, "'0b_' is not a valid int"),
+    ("merged-tag", "a: &m {x: 1}\nb:\n  <<: [*m, {y: !!int z}]\n", 3, "'z' is not a valid int"),
     ("text", "a: " + "x" * 65_537 + "\n", 1, "a value of 65,537 characters is longer"),
 ]
 
@@ -151,15 +153,15 @@ OVERSIZED = [
     ),
     (
         "many-values",
-        lambda: SLO_HEAD + f"  - {{x: [{', '.join(['1'] * 40)}]}}\n" * 20_000,
-        "more than 500,000 values",
+        lambda: SLO_HEAD + f"  - {{x: [{','.join(['1'] * 200)}]}}\n" * 6_300,
+        "more than 1,200,000 values",
     ),
     (
         "over-16-mib",
         lambda: GOOD + ("# " + "x" * 1022 + "\n") * 16 * 1024,
         "the config is larger than 16 MiB",
     ),
-    ("billion-laughs", _laughs, "more than 500,000 values"),
+    ("billion-laughs", _laughs, "more than 1,200,000 values"),
     (
         "long-name",
         lambda: GOOD.replace("name: checkout", "name: " + "x y" * 20_000),

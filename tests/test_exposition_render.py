@@ -28,6 +28,8 @@ from exporter.domain.budget import WindowEvents
 from exporter.domain.evaluate import evaluate_slo
 from exporter.domain.model import SLO
 from exporter.exposition import Served, _go_float
+from exporter.pipeline.cycle import EvaluationRun
+from exporter.serving import ServedSLOs
 
 CONFIGS = Path(__file__).parent.parent / "config"
 AT = 1_795_000_000
@@ -156,3 +158,38 @@ def test_values_are_written_as_go_writes_them(value: float):
     """Every value, a count of millions of events included, is printed as prometheus-client
     prints it (Go's format: exponents from seven integer digits on)."""
     assert _go_float(value) == floatToGoString(value)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [{"aaa": "1"}, {"severity_x": "1", "tier": "2"}, {"zone": "eu", "alpha": "a", "team": "t"}],
+    ids=["before", "between", "around"],
+)
+def test_label_names_sort_around_the_added_ones_like_prometheus_client(labels: dict[str, str]):
+    """SLO labels whose names sort before, between or after the labels a series adds
+    (``window``, ``status``, ``severity``, ``long_window``) land where generate_latest
+    puts them, in every state."""
+    slo = dataclasses.replace(slos()[0], labels=MappingProxyType(labels))
+    entries = states(slo)
+    assert exposition.render(entries) == oracle(entries)
+
+
+async def test_served_text_is_kept_compressed_and_given_back_whole():
+    """/metrics keeps only the gzip-compressed exposition; a plain scrape gets the text
+    decompressed piece by piece: the same bytes the renderer wrote, its size announced
+    up front, in several pieces when the text is large (here 1,500 SLOs)."""
+    many = [dataclasses.replace(slo, name=f"{slo.name}-{i}") for i in range(100) for slo in slos()]
+    served = ServedSLOs()
+    served.apply(many)
+    run = EvaluationRun(at=AT)
+    run.results = {slo.name: evaluate_slo(slo, events(slo, 0.999, 1e5), AT) for slo in many}
+    served.fold(run, AT + 1.0)
+    await served.publish()
+
+    size, pieces = served.plain()
+    text = list(pieces)
+    expected = exposition.render(served.entries())
+    assert b"".join(text) == expected == served.exposition
+    assert size == len(expected)
+    assert len(text) > 1
+    assert len(served.exposition_gzip()) < len(expected) / 5

@@ -29,6 +29,7 @@ from exporter.domain.model import SLI, SLO, BurnRateRule, CompositeSLI, StatusPo
 from exporter.domain.phases import Phase
 from exporter.yaml_lines import YamlPath
 
+_DEFAULT_WINDOW_SECONDS = [parse_duration(text) for text in DEFAULT_WINDOWS]
 DEFAULT_STATUS = StatusPolicy(window=3600, critical=2.0, warning=1.5, attention=1.0)
 
 
@@ -148,7 +149,7 @@ def _windows(
     """Every window the SLO is evaluated over: listed, alerting, status and a rolling period."""
     windows = config.windows if config.windows is not None else defaults.windows
     if windows is None:
-        windows = [parse_duration(text) for text in DEFAULT_WINDOWS]
+        windows = _DEFAULT_WINDOW_SECONDS
     every = {*windows, status.window}
     if rolling_period is not None:
         every.add(rolling_period)

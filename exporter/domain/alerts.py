@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 
 from exporter.domain.model import BurnRateRule
 
@@ -30,8 +31,10 @@ def scaled_factor(budget_share: float, period: int, long_window: int) -> float:
     return budget_share * period / long_window
 
 
+@cache
 def workbook_rules(period: int) -> tuple[BurnRateRule, ...]:
-    """The workbook's four conditions, scaled to ``period``."""
+    """The workbook's four conditions, scaled to ``period`` (worked out once per period:
+    every SLO of a config without alerts of its own shares them)."""
     return tuple(
         BurnRateRule(severity, long, short, scaled_factor(share, period, long))
         for severity, long, short, share in WORKBOOK_RULES

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from exporter.pipeline.compiled import CompiledSLO, compile_slo
+from exporter.pipeline.compiled import CompiledSLO, compile_slos
 from exporter.promql.client import PromQLClient, secret_fragments
 from exporter.promql.gate import QueryGate
 from exporter.settings import BackendSettings, Settings
@@ -46,11 +46,16 @@ class ConfigGeneration:
 
 
 def build_generation(
-    settings: Settings, session: aiohttp.ClientSession | None, shard: Shard | None = None
+    settings: Settings,
+    session: aiohttp.ClientSession | None,
+    shard: Shard | None = None,
+    previous: ConfigGeneration | None = None,
 ) -> ConfigGeneration:
     """Compile ``settings`` for ``shard``; raises ``ConfigError`` if the backend is unusable.
 
-    Without a ``session`` (commands that send no query) there is no gate.
+    Without a ``session`` (commands that send no query) there is no gate. An SLO
+    equal to one of the ``previous`` generation (a reload) keeps its compiled form,
+    so a reload compiles only the SLOs that changed.
     """
     shard = shard or Shard()
     gate = None
@@ -59,7 +64,7 @@ def build_generation(
         gate = QueryGate(client, settings.evaluation.concurrency)
     return ConfigGeneration(
         settings=settings,
-        slos=tuple(compile_slo(slo) for slo in shard.select(settings.slos)),
+        slos=compile_slos(shard.select(settings.slos), previous.slos if previous else ()),
         gate=gate,
         secrets=secrets_of(settings.backend),
         shard=shard,

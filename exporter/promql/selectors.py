@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import promql_parser
 
@@ -29,6 +30,8 @@ __all__ = [
     "render_value",
 ]
 
+PARSED_SELECTORS_KEPT = 1 << 18
+"""Selectors whose parse is kept: every selector of 50,000 SLOs and their reloads."""
 _METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 # Words the Prometheus lexer reads as keywords (case-insensitively) wherever a
@@ -203,12 +206,17 @@ def _plain(expr: promql_parser.Expr) -> promql_parser.VectorSelector:
     return expr
 
 
+@lru_cache(maxsize=PARSED_SELECTORS_KEPT)
 def parse_selector(text: str) -> Selector:
     """Parse a plain instant vector selector with an exact metric name.
 
     Raises ``ValueError`` with a one-line, user-facing message for anything
     else: a range or subquery, ``offset`` or ``@``, functions, aggregations,
     operators, ``or`` inside the braces, or a missing or regex metric name.
+
+    The last :data:`PARSED_SELECTORS_KEPT` answers are kept (a ``Selector`` is
+    immutable): the loader checks each selector of a config and the compiler then
+    takes the same parse, and a reload parses only the selectors that changed.
     """
     expr = _plain(_parse(text))
     names: list[str] = [expr.name] if expr.name else []

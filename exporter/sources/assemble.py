@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from exporter.promql.selectors import parse_selector
+from exporter.promql.selectors import MatchOp, parse_selector
 from exporter.samples import SeriesKey, Snapshot
 from exporter.sources.failures import ScrapeSelectorError
 from exporter.sources.matching import CompiledSelector, compile_selector, series_key
+from exporter.sources.parse import Sample
 from exporter.sources.scraper import ScrapeResult
 
 __all__ = ["SelectorCache", "assemble"]
@@ -63,9 +64,41 @@ def assemble(
             raise result.failure.error(result.url, at)
     values: dict[str, dict[SeriesKey, float]] = {text: {} for text in compiled}
     for result in results:
+        candidates = _Candidates(result)
         for text, selector in compiled.items():
             found = values[text]
-            for sample in result.by_name.get(selector.selector.name, ()):
+            for sample in candidates.of(selector):
                 if selector(sample.name, sample.labels):
                     found[series_key(sample.name, sample.labels.items())] = sample.value
     return Snapshot(at=min(r.started for r in results), values=values)
+
+
+class _Candidates:
+    """The samples of one scrape a selector could match, found by its first ``label="v"``
+    matcher (v not empty) in an index of the scrape's labels made when first needed.
+
+    Only the samples holding that exact label value can match such a selector, so
+    50,000 selectors against a target of 400 series check a few series each instead
+    of every series of the metric (20 million checks a scrape before).
+    """
+
+    def __init__(self, result: ScrapeResult) -> None:
+        self._by_name = result.by_name
+        self._index: dict[tuple[str, str, str], list[Sample]] | None = None
+
+    def of(self, selector: CompiledSelector) -> Sequence[Sample]:
+        """The samples that may match ``selector``: every one it selects, and maybe more."""
+        name = selector.selector.name
+        for matcher in selector.selector.matchers:
+            if matcher.op is MatchOp.EQUAL and matcher.value:
+                return self._indexed().get((name, matcher.label, matcher.value), ())
+        return self._by_name.get(name, ())
+
+    def _indexed(self) -> dict[tuple[str, str, str], list[Sample]]:
+        if self._index is None:
+            self._index = {}
+            for name, samples in self._by_name.items():
+                for sample in samples:
+                    for label, value in sample.labels.items():
+                        self._index.setdefault((name, label, value), []).append(sample)
+        return self._index
