@@ -1,7 +1,8 @@
 """A grouped SLO's dashboards on a real Prometheus scraping the exporter, against each
 route's truth.
 
-The exporter runs the grouped test config (``api-availability`` by ``route``) on the
+The exporter runs the grouped test config, and an SLO still in the first phase of a
+progressive objective, (``api-availability`` by ``route``) on the
 backfilled history, evaluating at whole minutes so every count is exact; a second
 Prometheus scrapes it. The dashboards' queries, with the ``route`` variable filled in as
 Grafana fills it, must return each group's numbers: events, SLI and burn rate per
@@ -29,7 +30,22 @@ from exporter.dashboards.generate import config_dashboards
 from exporter.domain.durations import format_duration
 
 NAME = "api-availability"
-EXPORTER_CONFIG = GROUPED_CONFIG + "evaluation: {{interval: 60s}}\n"
+PHASED = "pay-phased"
+PHASED_SLO = """\
+  - name: pay-phased
+    service: api
+    objective: 99.9
+    period: 7d
+    phases:
+      - {{name: launch, objective: 95, until: 2100-01-01T00:00:00Z}}
+    sli:
+      ratio:
+        bad: api_requests_total{{route="/pay",code=~"5.."}}
+        total: api_requests_total{{route="/pay"}}
+"""
+"""A progressive objective still in its first phase: 95 % in force, 99.9 % at the end."""
+PHASED_IN_FORCE = 95.0
+EXPORTER_CONFIG = GROUPED_CONFIG + PHASED_SLO + "evaluation: {{interval: 60s}}\n"
 """Whole-minute evaluation times: where the history's counts are exact."""
 SETTINGS = load_text(EXPORTER_CONFIG.format(url="http://127.0.0.1:9", max_groups=""))
 BOARDS = config_dashboards(SETTINGS.slos)
@@ -131,7 +147,7 @@ def test_each_groups_numbers_equal_its_truth(live: Live, prometheus):
     window) and the SLI, budget and objective stats show that route's own numbers."""
     read_at = time.time() - SETTLE
     history = prometheus.history
-    (slo,) = SETTINGS.slos
+    (slo,) = [slo for slo in SETTINGS.slos if slo.name == NAME]
     table = {ref: _query(DETAIL, "Events by window", ref) for ref in ("good", "total", "bad",
                                                                       "sli", "burn")}  # fmt: skip
     for route in sorted(_routes_now(prometheus, _evaluated_at(live, read_at, "/cart"))):
@@ -168,15 +184,40 @@ def test_overview_lists_each_group_with_its_budget(live: Live, prometheus):
     read_at = time.time() - SETTLE
     query = _query(OVERVIEW, "SLOs, least budget first", "remaining")
     rows = {
-        (series["metric"]["slo"], series["metric"]["route"]): float(series["value"][1])
+        (series["metric"]["slo"], series["metric"].get("route", "")): float(series["value"][1])
         for series in instant(live.url, substitute(query.expr, _values(ALL)), read_at)
     }
     at = _evaluated_at(live, read_at, "/cart")
     routes = _routes_now(prometheus, at)
-    assert set(rows) == {(NAME, route) for route in routes}
+    assert set(rows) == {(NAME, route) for route in routes} | {(PHASED, "")}
     for route in routes:
         truth = route_truth(route)
         good = truth.good(prometheus.history, at, truth.period)
         total = truth.total(prometheus.history, at, truth.period)
         remaining = 1 - (1 - good / total) / (1 - truth.objective / 100)
         assert rows[(NAME, route)] == pytest.approx(remaining, abs=1e-9), route
+
+
+def test_phased_slo_shows_the_objective_in_force(live: Live, prometheus):
+    """An SLO whose first phase (95 %) is in force shows 95 % as its objective, and its
+    SLI and budget over the period are judged by it, not by the final 99.9 %."""
+    board = BOARDS[f"slo-detail-{PHASED}.json"]
+    read_at = time.time() - SETTLE
+    expr = f'slo_evaluation_timestamp_seconds{{slo="{PHASED}"}}'
+    (series,) = instant(live.url, expr, read_at)
+    at = float(series["value"][1])
+    truth = route_truth("/pay")
+    good = truth.good(prometheus.history, at, truth.period)
+    total = truth.total(prometheus.history, at, truth.period)
+    expected = {
+        "Objective": PHASED_IN_FORCE / 100,
+        "SLI over the period": good / total,
+        "Budget remaining": 1 - (1 - good / total) / (1 - PHASED_IN_FORCE / 100),
+    }
+    for title, value in expected.items():
+        (query,) = [q for q in panel_queries(board) if q.panel == title]
+        values = {**_values(ALL), "slo": PHASED}
+        (shown,) = instant(live.url, substitute(query.expr, values), read_at)
+        assert float(shown["value"][1]) == pytest.approx(value, abs=1e-9), title
+    assert "99.9 %" in board["description"]
+    assert "95 % until 2100-01-01T00:00:00Z (launch)" in board["description"]
