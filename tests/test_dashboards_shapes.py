@@ -155,3 +155,16 @@ def test_composite_dashboard_names_its_components(slo: str, says: str):
     events are weights."""
     description = COMPOSITE[f"slo-detail-{slo}.json"]["description"]
     assert description.endswith(says)
+
+
+@pytest.mark.parametrize(
+    ("labels", "says"),
+    [
+        ("route", "One SLO per route (group_by): pick groups with the route variable."),
+        ("route, method", "One SLO per route, method (group_by): pick groups with the route, "
+                          "method variables."),
+    ],
+)  # fmt: skip
+def test_grouped_dashboard_says_how_to_pick_groups(labels: str, says: str):
+    """A grouped SLO's dashboard says it is one SLO per group and which variables pick them."""
+    assert says in _grouped_by(labels)["description"]

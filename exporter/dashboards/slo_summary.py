@@ -45,7 +45,8 @@ def _timestamp(at: float) -> str:
 def _shape(slo: SLO) -> str:
     if slo.grouping is not None:
         labels = ", ".join(slo.grouping.labels)
-        return f"One SLO per {labels} (group_by): pick groups with the {labels} variable."
+        noun = "variable" if len(slo.grouping.labels) == 1 else "variables"
+        return f"One SLO per {labels} (group_by): pick groups with the {labels} {noun}."
     if isinstance(slo.sli, CompositeSLI):
         names = ", ".join(component.slo for component in slo.sli.components)
         if slo.sli.method is CompositeMethod.WEIGHTED:
