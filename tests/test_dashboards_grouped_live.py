@@ -1,13 +1,14 @@
-"""A grouped SLO's dashboards on a real Prometheus scraping the exporter, against each
-route's truth.
+"""Dashboards of grouped, progressive and composite SLOs on a real Prometheus scraping
+the exporter, against the generator's truth.
 
-The exporter runs the grouped test config, and an SLO still in the first phase of a
-progressive objective, (``api-availability`` by ``route``) on the
+The exporter runs the grouped test config (``api-availability`` by ``route``), an SLO
+still in the first phase of a progressive objective and a composite of two routes on the
 backfilled history, evaluating at whole minutes so every count is exact; a second
 Prometheus scrapes it. The dashboards' queries, with the ``route`` variable filled in as
 Grafana fills it, must return each group's numbers: events, SLI and burn rate per
 window, SLI and budget over the period, exactly what the generator computed for that
-route alone (``truth.route_truth``).
+route alone (``truth.route_truth``); the progressive SLO's are judged by the objective in
+force, the composite's are its routes' events added.
 """
 
 from __future__ import annotations
@@ -45,7 +46,26 @@ PHASED_SLO = """\
 """
 """A progressive objective still in its first phase: 95 % in force, 99.9 % at the end."""
 PHASED_IN_FORCE = 95.0
-EXPORTER_CONFIG = GROUPED_CONFIG + PHASED_SLO + "evaluation: {{interval: 60s}}\n"
+COMPOSITE = "journey"
+COMPOSITE_SLOS = """\
+  - name: cart-ok
+    service: api
+    objective: 99.5
+    period: 7d
+    sli:
+      ratio:
+        bad: api_requests_total{{route="/cart",code=~"5.."}}
+        total: api_requests_total{{route="/cart"}}
+  - name: journey
+    service: shop
+    objective: 99
+    period: 7d
+    composite:
+      method: events
+      objectives: [{{slo: cart-ok}}, {{slo: pay-phased}}]
+"""
+"""A composite of /cart and /pay: their events added."""
+EXPORTER_CONFIG = GROUPED_CONFIG + PHASED_SLO + COMPOSITE_SLOS + "evaluation: {{interval: 60s}}\n"
 """Whole-minute evaluation times: where the history's counts are exact."""
 SETTINGS = load_text(EXPORTER_CONFIG.format(url="http://127.0.0.1:9", max_groups=""))
 BOARDS = config_dashboards(SETTINGS.slos)
@@ -103,16 +123,25 @@ def test_route_variable_offers_the_groups_with_traffic(live: Live, prometheus):
 
 @pytest.mark.parametrize(
     ("board", "route"),
-    [("detail", ALL), ("detail", "/pay"), ("detail", "/new"), ("overview", ALL)],
+    [
+        (f"slo-detail-{NAME}.json", ALL),
+        (f"slo-detail-{NAME}.json", "/pay"),
+        (f"slo-detail-{NAME}.json", "/new"),
+        ("slo-overview.json", ALL),
+        (f"slo-detail-{COMPOSITE}.json", ALL),
+        (f"slo-detail-{PHASED}.json", ALL),
+    ],
 )
 def test_every_panel_query_returns_data(live: Live, board: str, route: str):
-    """Every query of the grouped SLO's dashboard (all routes, or one) and of the
-    config's overview returns finite values, instant and over the last minute (but for
-    the exporter's cycle duration, see STILL)."""
-    dashboard = DETAIL if board == "detail" else OVERVIEW
+    """Every query of the grouped SLO's dashboard (all routes, or one), of the composite's
+    and the progressive SLO's, and of the config's overview returns finite values,
+    instant and over the last minute (but for the exporter's cycle duration, see STILL)."""
+    dashboard = BOARDS[board]
+    pinned = variables_of(dashboard).get("slo", {"query": NAME})  # the overview has none
+    values = {**_values(route), "slo": pinned["query"]}
     empty = []
     for query in panel_queries(dashboard):
-        expr = substitute(query.expr, _values(route))
+        expr = substitute(query.expr, values)
         results = [instant(live.url, expr)]
         if not query.instant:
             results.append(over_last_minute(live.url, expr))
@@ -189,7 +218,8 @@ def test_overview_lists_each_group_with_its_budget(live: Live, prometheus):
     }
     at = _evaluated_at(live, read_at, "/cart")
     routes = _routes_now(prometheus, at)
-    assert set(rows) == {(NAME, route) for route in routes} | {(PHASED, "")}
+    plain = {(PHASED, ""), ("cart-ok", ""), (COMPOSITE, "")}
+    assert set(rows) == {(NAME, route) for route in routes} | plain
     for route in routes:
         truth = route_truth(route)
         good = truth.good(prometheus.history, at, truth.period)
@@ -221,3 +251,31 @@ def test_phased_slo_shows_the_objective_in_force(live: Live, prometheus):
         assert float(shown["value"][1]) == pytest.approx(value, abs=1e-9), title
     assert "99.9 %" in board["description"]
     assert "95 % until 2100-01-01T00:00:00Z (launch)" in board["description"]
+
+
+def test_composite_shows_its_components_events(live: Live, prometheus):
+    """The composite's dashboard shows the events of /cart and /pay added: its events per
+    window and its SLI over the period equal the two routes' truth summed."""
+    board = BOARDS[f"slo-detail-{COMPOSITE}.json"]
+    read_at = time.time() - SETTLE
+    (series,) = instant(live.url, f'slo_evaluation_timestamp_seconds{{slo="{COMPOSITE}"}}', read_at)
+    at = float(series["value"][1])
+    parts = [route_truth("/cart"), route_truth("/pay")]
+    values = {**_values(ALL), "slo": COMPOSITE}
+    (query,) = [
+        q for q in panel_queries(board) if q.panel == "Events by window" and q.ref == "total"
+    ]
+    shown = {
+        s["metric"]["window"]: float(s["value"][1])
+        for s in instant(live.url, substitute(query.expr, values), read_at)
+    }
+    (composite,) = [slo for slo in SETTINGS.slos if slo.name == COMPOSITE]
+    assert set(shown) == {format_duration(window) for window in composite.windows}
+    for window in composite.windows:
+        total = sum(part.total(prometheus.history, at, window) for part in parts)
+        assert shown[format_duration(window)] == pytest.approx(total), window
+    good = sum(part.good(prometheus.history, at, 7 * DAY) for part in parts)
+    total = sum(part.total(prometheus.history, at, 7 * DAY) for part in parts)
+    (query,) = [q for q in panel_queries(board) if q.panel == "SLI over the period"]
+    (sli,) = instant(live.url, substitute(query.expr, values), read_at)
+    assert float(sli["value"][1]) == pytest.approx(good / total, abs=1e-9)
