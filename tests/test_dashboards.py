@@ -26,7 +26,7 @@ from dashboard_queries import (
     variables,
 )
 from prometheus_client.parser import text_string_to_metric_families
-from truth import CONFIG
+from truth import COMPOSITE_CONFIG, CONFIG, GROUPED_CONFIG
 
 from exporter.config.loader import load_config
 from exporter.dashboards.command import register
@@ -42,11 +42,15 @@ COMMITTED = ROOT / "grafana" / "dashboards"
 REGENERATE = "slo-exporter dashboard -o grafana/dashboards"
 PROMETHEUS_DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 GRAFANA_VARIABLES = {"__interval", "__rate_interval", "__range", "__url_time_range", "__all"}
-ANY_VALUES = {**BUILTINS, "service": ".*", "team": ".*", "slo": "some-slo", "window": "1h"}
+ANY_VALUES = {
+    **BUILTINS,
+    **{"service": ".*", "team": ".*", "slo": "some-slo", "window": "1h", "route": ".*"},
+}
 
 
 def _sets() -> dict[str, dict[str, dict[str, Any]]]:
-    """The generic dashboards, and those for every example config and the test config."""
+    """The generic dashboards, and those for every example config and the test configs
+    (plain, grouped and composite SLOs)."""
     configs = [*sorted((ROOT / "config").glob("*.yaml")), ROOT / "deploy/slos.yaml"]
     return {
         "generic": generic_dashboards(),
@@ -54,7 +58,16 @@ def _sets() -> dict[str, dict[str, dict[str, Any]]]:
             str(path.relative_to(ROOT)): config_dashboards(load_config(path).slos)
             for path in configs
         },
-        "test config": config_dashboards(load_text(CONFIG.format(url="http://127.0.0.1:9")).slos),
+        **{
+            name: config_dashboards(
+                load_text(text.format(url="http://127.0.0.1:9", max_groups="")).slos
+            )
+            for name, text in (
+                ("test config", CONFIG),
+                ("grouped test config", GROUPED_CONFIG),
+                ("composite test config", COMPOSITE_CONFIG),
+            )
+        },
     }
 
 

@@ -20,8 +20,8 @@ from grafana_foundation_sdk.models.dashboard import (
 from exporter.dashboards import detail_panels, panel_queries, panels, style
 from exporter.dashboards.frame import frame
 from exporter.dashboards.names import DETAIL_UID, pinned_uid
-from exporter.dashboards.panel_queries import DETAIL_SCOPE as SCOPE
-from exporter.dashboards.panel_queries import selector
+from exporter.dashboards.shown import Shown, group_variables, grouped
+from exporter.dashboards.slo_summary import summary
 from exporter.dashboards.variables import (
     datasource_variable,
     pinned_slo_variable,
@@ -52,25 +52,25 @@ def detail(policy: StatusPolicy) -> Dashboard:
         .with_variable(slo_variable())
         .with_variable(window_variable(format_duration(policy.window)))
     )
-    return _exporter(_body(dashboard, policy, ("slo", "service", "team")))
+    shown = Shown()
+    return _exporter(_body(dashboard, policy, ("slo", "service", "team"), shown), shown)
 
 
 def pinned_detail(slo: SLO) -> Dashboard:
     """The detail dashboard made for ``slo``: the SLO fixed, its colours, its description,
-    a link to its runbook, and one panel per alert condition."""
-    summary = f"{slo.name} ({slo.service}): objective {slo.objective:g} %."
+    a link to its runbook, one panel per alert condition and, for a grouped SLO, a
+    variable per group label."""
+    labels = slo.grouping.labels if slo.grouping is not None else ()
+    shown = grouped(labels) if labels else Shown()
     dashboard = (
-        frame(
-            pinned_uid(slo.name),
-            f"SLO: {slo.name}",
-            " ".join(part for part in (summary, slo.description) if part),
-            since=_SINCE,
-        )
+        frame(pinned_uid(slo.name), f"SLO: {slo.name}", summary(slo), since=_SINCE)
         .tags(["slo-exporter", slo.service])
         .with_variable(datasource_variable())
         .with_variable(pinned_slo_variable(slo.name))
-        .with_variable(window_variable(format_duration(slo.status.window)))
     )
+    for variable in group_variables(labels):
+        dashboard = dashboard.with_variable(variable)
+    dashboard = dashboard.with_variable(window_variable(format_duration(slo.status.window)))
     if slo.runbook_url:
         dashboard = dashboard.link(
             DashboardLink("Runbook")
@@ -79,37 +79,35 @@ def pinned_detail(slo: SLO) -> Dashboard:
             .icon("doc")
             .target_blank(True)
         )
-    dashboard = _body(dashboard, slo.status, ("slo", "service", *slo.labels))
+    dashboard = _body(dashboard, slo.status, ("slo", "service", *slo.labels), shown)
     if slo.alerts:
         dashboard = dashboard.with_row(Row("Alert conditions, one by one"))
         for rule in slo.alerts:
-            dashboard = dashboard.with_panel(detail_panels.rule(rule, slo.status))
-    return _exporter(dashboard)
+            dashboard = dashboard.with_panel(detail_panels.rule(rule, slo.status, shown))
+    return _exporter(dashboard, shown)
 
 
-def _body(dashboard: Dashboard, policy: StatusPolicy, identity: tuple[str, ...]) -> Dashboard:
-    for panel in _now(policy):
+def _body(
+    dashboard: Dashboard, policy: StatusPolicy, identity: tuple[str, ...], shown: Shown
+) -> Dashboard:
+    for panel in [*_now_sli(policy, shown), *_now_budget(policy, shown)]:
         dashboard = dashboard.with_panel(panel)
     return (
         dashboard.with_row(Row("Error budget and burn rate"))
-        .with_panel(detail_panels.burn_down())
-        .with_panel(detail_panels.burn_rates(policy))
+        .with_panel(detail_panels.burn_down(shown))
+        .with_panel(detail_panels.burn_rates(policy, shown))
         .with_row(Row("SLI and events"))
-        .with_panel(detail_panels.sli())
-        .with_panel(detail_panels.events())
-        .with_panel(detail_panels.windows(policy, identity))
-        .with_panel(detail_panels.conditions())
+        .with_panel(detail_panels.sli(shown))
+        .with_panel(detail_panels.events(shown))
+        .with_panel(detail_panels.windows(policy, identity, shown))
+        .with_panel(detail_panels.conditions(shown))
         .with_row(Row("Status and data over time"))
-        .with_panel(detail_panels.status_history())
-        .with_panel(detail_panels.data_ok_history())
+        .with_panel(detail_panels.status_history(shown))
+        .with_panel(detail_panels.data_ok_history(shown))
     )
 
 
-def _now(policy: StatusPolicy) -> list[stat.Panel]:
-    return [*_now_sli(policy), *_now_budget(policy)]
-
-
-def _now_sli(policy: StatusPolicy) -> list[stat.Panel]:
+def _now_sli(policy: StatusPolicy, shown: Shown) -> list[stat.Panel]:
     """Status, objective and the period's SLI."""
     plain = BigValueColorMode.NONE
     return [
@@ -120,14 +118,15 @@ def _now_sli(policy: StatusPolicy) -> list[stat.Panel]:
             f"{policy.attention:g}; no_data: no traffic in the whole period; unknown: the "
             "last evaluation failed (the numbers shown are the last good ones).",
             "none",
-            [panels.value(panel_queries.status_code(SCOPE), "status")],
+            [panels.value(panel_queries.status_code(shown.scope), "status", shown.value())],
             width=4,
         ).mappings([style.status_mapping()]),
         panels.stat(
             "Objective",
-            "Share of good events the SLO promises over its period.",
+            "Share of good events the SLO promises over its period: the objective in force "
+            "now (a progressive objective's phase changes it).",
             style.RATIO,
-            [panels.value(selector("slo_objective_ratio", SCOPE), "objective")],
+            [shown.now("slo_objective_ratio", "objective")],
             width=3,
         )
         .decimals(3)
@@ -136,7 +135,7 @@ def _now_sli(policy: StatusPolicy) -> list[stat.Panel]:
             "SLI over the period",
             "Good / total events over the SLO's whole rolling period.",
             style.RATIO,
-            [panels.value(panel_queries.sli_over_period(SCOPE), "sli")],
+            [panels.value(panel_queries.sli_over_period(shown.scope), "sli", shown.value())],
             width=3,
         )
         .decimals(3)
@@ -144,14 +143,14 @@ def _now_sli(policy: StatusPolicy) -> list[stat.Panel]:
     ]
 
 
-def _now_budget(policy: StatusPolicy) -> list[stat.Panel]:
+def _now_budget(policy: StatusPolicy, shown: Shown) -> list[stat.Panel]:
     """What is left of the budget, in ratio, time and events, and when it runs out."""
     return [
         panels.stat(
             "Budget remaining",
             "Share of the period's error budget left; negative once overspent.",
             style.RATIO,
-            [panels.value(selector("slo_error_budget_remaining_ratio", SCOPE), "remaining")],
+            [shown.now("slo_error_budget_remaining_ratio", "remaining")],
             width=4,
         )
         .decimals(1)
@@ -160,14 +159,14 @@ def _now_budget(policy: StatusPolicy) -> list[stat.Panel]:
             "Outage budget left",
             "The remaining budget as time of full outage.",
             style.SECONDS,
-            [panels.value(selector("slo_error_budget_remaining_seconds", SCOPE), "seconds")],
+            [shown.now("slo_error_budget_remaining_seconds", "seconds")],
             width=3,
         ).thresholds(style.outage_thresholds()),
         panels.stat(
             "Bad events left",
             "Bad events still allowed in the period.",
             style.EVENTS,
-            [panels.value(selector("slo_error_budget_remaining_events", SCOPE), "events")],
+            [shown.now("slo_error_budget_remaining_events", "events")],
             width=3,
         ).thresholds(style.outage_thresholds()),
         panels.stat(
@@ -175,7 +174,7 @@ def _now_budget(policy: StatusPolicy) -> list[stat.Panel]:
             f"Time until the budget is spent at the burn rate over "
             f"{format_duration(policy.window)}; empty while nothing burns.",
             style.SECONDS,
-            [panels.value(selector("slo_error_budget_exhaustion_seconds", SCOPE), "exhaustion")],
+            [shown.now("slo_error_budget_exhaustion_seconds", "exhaustion")],
             width=4,
         )
         .thresholds(style.exhaustion_thresholds())
@@ -183,16 +182,16 @@ def _now_budget(policy: StatusPolicy) -> list[stat.Panel]:
     ]
 
 
-def _exporter(dashboard: Dashboard) -> Dashboard:
+def _exporter(dashboard: Dashboard, shown: Shown) -> Dashboard:
     """The health of the exporter that serves this SLO (matched on its job and instance)."""
-    mine = panel_queries.serving(SCOPE)
+    mine = panel_queries.serving(shown.scope)
     dashboard = dashboard.with_row(Row("slo-exporter"))
-    for panel in [*_exporter_state(mine), *_exporter_trends(mine)]:
+    for panel in [*_exporter_state(mine, shown), *_exporter_trends(mine)]:
         dashboard = dashboard.with_panel(panel)
     return dashboard
 
 
-def _exporter_state(mine: str) -> list[stat.Panel]:
+def _exporter_state(mine: str, shown: Shown) -> list[stat.Panel]:
     """Backend reached, config file valid, how old the numbers are."""
     return [
         panels.stat(
@@ -214,7 +213,13 @@ def _exporter_state(mine: str) -> list[stat.Panel]:
             "Age of the evaluation time these numbers describe (interval plus delay, "
             "plus more while evaluations fail).",
             style.SECONDS,
-            [panels.value(panel_queries.age("slo_evaluation_timestamp_seconds", SCOPE), "age")],
+            [
+                panels.value(
+                    panel_queries.age("slo_evaluation_timestamp_seconds", shown.scope),
+                    "age",
+                    shown.value(),
+                )
+            ],
             width=6,
         ).color_mode(BigValueColorMode.NONE),
         panels.stat(
@@ -224,9 +229,10 @@ def _exporter_state(mine: str) -> list[stat.Panel]:
             [
                 panels.value(
                     panel_queries.age(
-                        "slo_exporter_last_successful_evaluation_timestamp_seconds", SCOPE
+                        "slo_exporter_last_successful_evaluation_timestamp_seconds", shown.scope
                     ),
                     "success",
+                    shown.value(),
                 )
             ],
             width=6,

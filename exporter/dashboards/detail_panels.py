@@ -20,13 +20,13 @@ from grafana_foundation_sdk.models.dashboard import (
 )
 
 from exporter.dashboards import panel_queries, panels, style
-from exporter.dashboards.panel_queries import DETAIL_SCOPE as SCOPE
 from exporter.dashboards.panel_queries import selector
+from exporter.dashboards.shown import Shown
 from exporter.domain.durations import format_duration
 from exporter.domain.model import BurnRateRule, StatusPolicy
 
 
-def burn_down() -> timeseries.Panel:
+def burn_down(shown: Shown) -> timeseries.Panel:
     return (
         panels.timeseries(
             "Error budget burn-down",
@@ -35,7 +35,9 @@ def burn_down() -> timeseries.Panel:
             style.RATIO,
             [
                 panels.series(
-                    selector("slo_error_budget_remaining_ratio", SCOPE), "remaining", "remaining"
+                    selector("slo_error_budget_remaining_ratio", shown.scope),
+                    "remaining",
+                    shown.legend("remaining"),
                 )
             ],
             width=12,
@@ -47,7 +49,7 @@ def burn_down() -> timeseries.Panel:
     )
 
 
-def burn_rates(policy: StatusPolicy) -> timeseries.Panel:
+def burn_rates(policy: StatusPolicy, shown: Shown) -> timeseries.Panel:
     return (
         panels.timeseries(
             "Burn rate by window, against the alert thresholds",
@@ -56,11 +58,13 @@ def burn_rates(policy: StatusPolicy) -> timeseries.Panel:
             "Bands: the status thresholds (attention, warning, critical).",
             style.BURN_RATE,
             [
-                panels.series(selector("slo_burn_rate", SCOPE), "burn", "{{window}}"),
                 panels.series(
-                    selector("slo_alert_burn_rate_threshold", SCOPE),
+                    selector("slo_burn_rate", shown.scope), "burn", shown.legend("{{window}}")
+                ),
+                panels.series(
+                    selector("slo_alert_burn_rate_threshold", shown.scope),
                     "threshold",
-                    "{{severity}} {{long_window}}+{{short_window}} threshold",
+                    shown.legend("{{severity}} {{long_window}}+{{short_window}} threshold"),
                 ),
             ],
             width=12,
@@ -74,47 +78,52 @@ def burn_rates(policy: StatusPolicy) -> timeseries.Panel:
     )
 
 
-def sli() -> timeseries.Panel:
+def sli(shown: Shown) -> timeseries.Panel:
     return panels.timeseries(
         "SLI by window, against the objective",
         "Good / total events over each window; absent for a window without traffic.",
         style.RATIO,
         [
-            panels.series(selector("slo_sli_ratio", SCOPE), "sli", "{{window}}"),
-            panels.series(selector("slo_objective_ratio", SCOPE), "objective", "objective"),
+            panels.series(
+                selector("slo_sli_ratio", shown.scope), "sli", shown.legend("{{window}}")
+            ),
+            panels.series(
+                selector("slo_objective_ratio", shown.scope), "objective", shown.legend("objective")
+            ),
         ],
         width=12,
     ).override_by_query("objective", style.dashed("red"))
 
 
-def events() -> timeseries.Panel:
+def events(shown: Shown) -> timeseries.Panel:
     in_window = 'window="$window"'
-    good = selector("slo_window_good_events", SCOPE, in_window)
-    total = selector("slo_window_events", SCOPE, in_window)
+    good = selector("slo_window_good_events", shown.scope, in_window)
+    total = selector("slo_window_events", shown.scope, in_window)
     return panels.timeseries(
         "Events in the last $window",
         "Good, bad and all events counted in the window ending at each evaluation.",
         style.EVENTS,
         [
-            panels.series(total, "total", "total"),
-            panels.series(good, "good", "good"),
-            panels.series(f"{total} - {good}", "bad", "bad"),
+            panels.series(total, "total", shown.legend("total")),
+            panels.series(good, "good", shown.legend("good")),
+            panels.series(f"{total} - {good}", "bad", shown.legend("bad")),
         ],
         width=12,
     ).override_by_query("bad", style.fixed_colour("red"))
 
 
-def windows(policy: StatusPolicy, identity: tuple[str, ...]) -> table.Panel:
-    good = selector("slo_window_good_events", SCOPE)
-    total = selector("slo_window_events", SCOPE)
+def windows(policy: StatusPolicy, identity: tuple[str, ...], shown: Shown) -> table.Panel:
+    good = selector("slo_window_good_events", shown.scope)
+    total = selector("slo_window_events", shown.scope)
     columns = {
         "good": ("Good", panel_queries.nameless(good)),
         "total": ("Total", panel_queries.nameless(total)),
         "bad": ("Bad", f"{total} - {good}"),
-        "sli": ("SLI", panel_queries.nameless(selector("slo_sli_ratio", SCOPE))),
-        "burn": ("Burn rate", panel_queries.nameless(selector("slo_burn_rate", SCOPE))),
+        "sli": ("SLI", panel_queries.nameless(selector("slo_sli_ratio", shown.scope))),
+        "burn": ("Burn rate", panel_queries.nameless(selector("slo_burn_rate", shown.scope))),
     }
-    renames = {"window": "Window"} | {f"Value #{ref}": name for ref, (name, _) in columns.items()}
+    renames = dict.fromkeys(shown.groups, "") | {"window": "Window"}
+    renames |= {f"Value #{ref}": name for ref, (name, _) in columns.items()}
     hidden = ("Time", "job", "instance", *identity)
     return (
         panels.table(
@@ -131,7 +140,7 @@ def windows(policy: StatusPolicy, identity: tuple[str, ...]) -> table.Panel:
                 options={
                     "excludeByName": dict.fromkeys(hidden, True),
                     "indexByName": {name: index for index, name in enumerate(renames)},
-                    "renameByName": renames,
+                    "renameByName": {key: name for key, name in renames.items() if name},
                 },
             )
         )
@@ -151,39 +160,43 @@ def windows(policy: StatusPolicy, identity: tuple[str, ...]) -> table.Panel:
     )
 
 
-def conditions() -> statetimeline.Panel:
-    holding = f"max_over_time({selector('slo_alert_condition', SCOPE)}[$__interval])"
+def conditions(shown: Shown) -> statetimeline.Panel:
+    holding = f"max_over_time({selector('slo_alert_condition', shown.scope)}[$__interval])"
     return panels.state_timeline(
         "Alert conditions",
         "Each multiwindow burn-rate condition: firing while the burn rate over both its "
         "long and its short window exceeds its factor.",
-        [panels.series(holding, "conditions", "{{severity}} {{long_window}}+{{short_window}}")],
+        [
+            panels.series(
+                holding, "conditions", shown.legend("{{severity}} {{long_window}}+{{short_window}}")
+            )
+        ],
         width=12,
     ).mappings([style.CONDITION])
 
 
-def status_history() -> statetimeline.Panel:
+def status_history(shown: Shown) -> statetimeline.Panel:
     return panels.state_timeline(
         "Status over time",
         "The SLO's status at each evaluation.",
-        [panels.series(panel_queries.status_code(SCOPE), "status", "status")],
+        [panels.series(panel_queries.status_code(shown.scope), "status", shown.value("status"))],
         width=12,
         height=5,
     ).mappings([style.status_mapping()])
 
 
-def data_ok_history() -> statetimeline.Panel:
+def data_ok_history(shown: Shown) -> statetimeline.Panel:
     return panels.state_timeline(
         "Data current",
         "slo_data_ok: whether the exporter's last evaluation succeeded and the period had "
         "traffic. While it is 0 the last good numbers are still shown.",
-        [panels.series(selector("slo_data_ok", SCOPE), "data_ok", "data")],
+        [panels.series(selector("slo_data_ok", shown.scope), "data_ok", shown.value("data"))],
         width=12,
         height=5,
     ).mappings([style.DATA_OK])
 
 
-def rule(rule: BurnRateRule, policy: StatusPolicy) -> timeseries.Panel:
+def rule(rule: BurnRateRule, policy: StatusPolicy, shown: Shown) -> timeseries.Panel:
     long, short = format_duration(rule.long_window), format_duration(rule.short_window)
     rule_labels = (
         f'severity="{rule.severity}"',
@@ -196,14 +209,20 @@ def rule(rule: BurnRateRule, policy: StatusPolicy) -> timeseries.Panel:
             f"The condition holds while both windows' burn rates exceed {rule.factor:.3g}.",
             style.BURN_RATE,
             [
-                panels.series(selector("slo_burn_rate", SCOPE, f'window="{long}"'), "long", long),
                 panels.series(
-                    selector("slo_burn_rate", SCOPE, f'window="{short}"'), "short", short
+                    selector("slo_burn_rate", shown.scope, f'window="{long}"'),
+                    "long",
+                    shown.legend(long),
                 ),
                 panels.series(
-                    selector("slo_alert_burn_rate_threshold", SCOPE, *rule_labels),
+                    selector("slo_burn_rate", shown.scope, f'window="{short}"'),
+                    "short",
+                    shown.legend(short),
+                ),
+                panels.series(
+                    selector("slo_alert_burn_rate_threshold", shown.scope, *rule_labels),
                     "threshold",
-                    "threshold",
+                    shown.legend("threshold"),
                 ),
             ],
             width=12,

@@ -3,7 +3,8 @@
 Without a config: the generic overview and detail dashboards, which work for
 any config through their variables (the committed ``grafana/dashboards``).
 With a config's SLOs: the overview with a burn-rate column for exactly the
-windows they use, the generic detail dashboard, and one detail dashboard
+windows they use (and a column for each label grouped SLOs are grouped by, named
+in legends too), the generic detail dashboard, and one detail dashboard
 pinned to each SLO, all coloured by the SLOs' status thresholds.
 
 Pure functions: nothing here reads or writes files.
@@ -38,8 +39,9 @@ def config_dashboards(slos: Sequence[SLO]) -> dict[str, JSON]:
     """The dashboards for these SLOs: overview, detail, and one detail dashboard per SLO."""
     windows = sorted({window for slo in slos for window in slo.windows})
     policy = shared_policy(slos)
+    groups = sorted({label for slo in slos if slo.grouping for label in slo.grouping.labels})
     built = [
-        overview([format_duration(window) for window in windows], policy),
+        overview([format_duration(window) for window in windows], policy, groups),
         detail(policy),
         *(pinned_detail(slo) for slo in slos),
     ]

@@ -38,10 +38,11 @@ DETAIL_LINK = (
 _SCRAPE_LABELS = ("Time", "job", "instance")
 
 
-def overview(windows: Sequence[str], policy: StatusPolicy) -> Dashboard:
+def overview(windows: Sequence[str], policy: StatusPolicy, groups: Sequence[str] = ()) -> Dashboard:
     """The overview, with a burn-rate column for each of ``windows`` (``5m``, ``1h``, …).
 
-    ``policy`` colours the burn rates (attention, warning, critical).
+    ``policy`` colours the burn rates (attention, warning, critical). ``groups`` are the
+    labels grouped SLOs are grouped by: a column each, next to the SLO, and in legends.
     """
     dashboard = (
         frame(
@@ -58,10 +59,10 @@ def overview(windows: Sequence[str], policy: StatusPolicy) -> Dashboard:
     for panel in _counts():
         dashboard = dashboard.with_panel(panel)
     return (
-        dashboard.with_panel(_table(windows, policy))
+        dashboard.with_panel(_table(windows, policy, groups))
         .with_row(Row("History"))
-        .with_panel(_budgets())
-        .with_panel(_statuses())
+        .with_panel(_budgets(_legend(groups)))
+        .with_panel(_statuses(_legend(groups)))
     )
 
 
@@ -129,16 +130,22 @@ def _in_status(status: Status) -> str:
     return selector("slo_status", SCOPE, f'status="{status.value}"')
 
 
-def _table(windows: Sequence[str], policy: StatusPolicy) -> table.Panel:
+def _legend(groups: Sequence[str]) -> str:
+    """``{{slo}}``, followed by a group's labels (``{{slo}} {{route}}``)."""
+    return " ".join(["{{slo}}", *(f"{{{{{label}}}}}" for label in groups)])
+
+
+def _table(windows: Sequence[str], policy: StatusPolicy, groups: Sequence[str]) -> table.Panel:
     columns = _columns(windows)
-    renames = {"slo": "SLO", "service": "Service", "team": "Team"}
+    renames = {"slo": "SLO", **{label: label for label in groups}}
+    renames.update({"service": "Service", "team": "Team"})
     renames.update({f"Value #{ref}": title for ref, (title, _) in columns.items()})
     panel = (
         panels.table(
             "SLOs, least budget first",
-            "One row per SLO. The SLI and budget are over the SLO's period; burn rates over "
-            "each window (1 spends exactly the budget over the period). Click an SLO for "
-            "its details.",
+            "One row per SLO, and per group of a grouped SLO. The SLI and budget are over "
+            "the SLO's period; burn rates over each window (1 spends exactly the budget over "
+            "the period). Click an SLO for its details.",
             [panels.rows(expr, ref) for ref, (_, expr) in columns.items()],
             width=24,
             height=11,
@@ -232,7 +239,7 @@ def _cells(options: object) -> DynamicConfigValue:
     return DynamicConfigValue(id_val="custom.cellOptions", value=options)
 
 
-def _budgets() -> timeseries.Panel:
+def _budgets(legend: str) -> timeseries.Panel:
     return (
         panels.timeseries(
             "Error budget remaining",
@@ -240,7 +247,7 @@ def _budgets() -> timeseries.Panel:
             style.RATIO,
             [
                 panels.series(
-                    selector("slo_error_budget_remaining_ratio", SCOPE), "remaining", "{{slo}}"
+                    selector("slo_error_budget_remaining_ratio", SCOPE), "remaining", legend
                 )
             ],
             width=12,
@@ -251,13 +258,13 @@ def _budgets() -> timeseries.Panel:
     )
 
 
-def _statuses() -> statetimeline.Panel:
+def _statuses(legend: str) -> statetimeline.Panel:
     return panels.state_timeline(
         "Status over time",
         "Each SLO's status: healthy, attention, warning, critical (by burn rate over the "
         "status window), exhausted (no budget left), no_data (no traffic in the period) or "
         "unknown (the last evaluation failed).",
-        [panels.series(panel_queries.status_code(SCOPE), "status", "{{slo}}")],
+        [panels.series(panel_queries.status_code(SCOPE), "status", legend)],
         width=12,
         height=9,
     ).mappings([style.status_mapping()])

@@ -82,3 +82,19 @@ def window_variable(default: str) -> QueryVariable:
     return _labels("window", "Events window", 'slo_window_events{slo="$slo"}').current(
         VariableOption(selected=True, text=default, value=default)
     )
+
+
+def group_variable(name: str, label: str) -> QueryVariable:
+    """The groups of the dashboard's SLO by one group label (``route``); all by default.
+
+    Its values are those the SLO's series carry now; "All" (``.*``) keeps every group.
+    Picked values reach the queries regex-escaped (multi-value), so ``/a+b`` is literal.
+    """
+    return _all_of(
+        QueryVariable(name)
+        .label(label)
+        .datasource(datasource())
+        .query(f'label_values(slo_sli_ratio{{slo="$slo"}}, {label})')
+        .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(_SORT)
+    )
