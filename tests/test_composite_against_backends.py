@@ -9,16 +9,12 @@ period and windows, though ``pay-availability``'s period is 30 days.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
+from cli_run import eval_json
 from truth import COMPONENT_EVENTS, DAY, write_composite_config
 
-from exporter.cli import main
 from exporter.domain.durations import parse_duration
 
 OFFSETS = {"now": 0, "1d-ago": -DAY}
@@ -27,17 +23,6 @@ LEAVES = {
     "shop-journey": ("cart-availability", "pay-availability", "search-availability"),
 }
 WEIGHTS = {"cart-availability": 1.0, "pay-availability": 3.0}
-
-
-def eval_json(config: Path, at: float) -> dict:
-    """``slo-exporter eval --format json`` in-process, parsed."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        code = main(
-            ["--log-format", "json", "eval", "-c", str(config), "--at", str(at), "--format", "json"]
-        )
-    assert code == 0, buffer.getvalue()
-    return json.loads(buffer.getvalue())
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ import contextlib
 import io
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import aiohttp
 import pytest
+from cli_run import eval_json
 from history import API_ROUTES
 from truth import DAY, expected_burn, route_truth, write_grouped_config
 
@@ -30,17 +30,6 @@ from exporter.promql.client import PromQLClient
 from exporter.promql.gate import QueryGate
 
 OFFSETS = {"now": 0, "1d-ago": -DAY}
-
-
-def eval_json(config: Path, at: float) -> dict:
-    """``slo-exporter eval --format json`` in-process, parsed."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        code = main(
-            ["--log-format", "json", "eval", "-c", str(config), "--at", str(at), "--format", "json"]
-        )
-    assert code == 0, buffer.getvalue()
-    return json.loads(buffer.getvalue())
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from adjustment_truth import rfc3339
+from cli_run import eval_by_name
 from truth import CONFIG, DAY, TRUTH
 
 from exporter.cli import main
@@ -37,12 +38,8 @@ def phased_config(directory: Path, url: str, now: int) -> Path:
 
 
 def _eval(config: Path, at: float) -> dict:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main(["--log-format", "json", "eval", "-c", str(config), "--at", str(at),
-                     "--format", "json"])  # fmt: skip
-    assert code == 0, out.getvalue()
-    return next(s for s in json.loads(out.getvalue())["slos"] if s["name"] == NAME)
+    """The entry of the phased SLO in ``slo-exporter eval --at AT``."""
+    return eval_by_name(config, at)[NAME]
 
 
 @pytest.mark.parametrize(
