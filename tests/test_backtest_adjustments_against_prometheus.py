@@ -21,7 +21,7 @@ import pytest
 from adjustment_truth import expected, outage_span, rfc3339, write_adjusted_config
 from cli_run import eval_json
 from test_backtest_against_prometheus import _alerts, at, backtest, true_alerts
-from truth import CONFIG, DAY, TRUTH
+from truth import CONFIG, DAY, TRUTH, burn_of
 
 from exporter.config.loader import load_config
 from exporter.domain.backtest import WindowSeries
@@ -160,7 +160,7 @@ def test_budget_spent_at_each_alert_start_leaves_the_adjusted_events_out(
     for alert in replayed[name]["alerts"]:
         t = at(alert["start"])
         good, total = expected(truth, history, now, t, truth.period)
-        spent = (1 - good / total) / (1 - truth.objective / 100)
+        spent = burn_of(good, total, truth.objective)
         assert alert["budget_spent_ratio"] == pytest.approx(spent, rel=1e-9)
 
 
@@ -237,7 +237,7 @@ def test_a_phased_slo_alerts_by_the_objective_in_force_at_each_time(prometheus, 
         t = at(alert["start"])
         good, total = truth.good(history, t, truth.period), truth.total(history, t, truth.period)
         assert alert["budget_spent_ratio"] == pytest.approx(
-            (1 - good / total) / (1 - _objective(now)(t) / 100), rel=1e-9
+            burn_of(good, total, _objective(now)(t)), rel=1e-9
         )
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 from cli_run import eval_json
-from truth import COMPONENT_EVENTS, DAY, write_composite_config
+from truth import COMPONENT_EVENTS, DAY, burn_of, write_composite_config
 
 from exporter.domain.durations import parse_duration
 
@@ -72,10 +72,10 @@ def test_composite_windows_and_budget_equal_the_truth(backend, evaluations, when
         good, total = expected(name, backend.history, at, parse_duration(label))
         assert counted["total"] == pytest.approx(total, rel=1e-9), label
         assert counted["good"] == pytest.approx(good, rel=1e-9), label
-        burn = (1 - good / total) / (1 - objective / 100) if total else None
+        burn = burn_of(good, total, objective) if total else None
         assert slo["burn_rates"][label] == (None if burn is None else pytest.approx(burn)), label
     good, total = expected(name, backend.history, at, 7 * DAY)
-    consumed = (1 - good / total) / (1 - objective / 100)
+    consumed = burn_of(good, total, objective)
     assert slo["sli"] == pytest.approx(good / total, rel=1e-9)
     assert slo["error_budget_consumed_ratio"] == pytest.approx(consumed, rel=1e-6, abs=1e-12)
 

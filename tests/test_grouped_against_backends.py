@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 from cli_run import eval_json
 from history import API_ROUTES
-from truth import DAY, expected_burn, route_truth, write_grouped_config
+from truth import DAY, burn_of, expected_burn, route_truth, write_grouped_config
 
 from exporter.cli import main
 from exporter.config.loader import load_config
@@ -86,7 +86,7 @@ def test_each_group_counts_its_own_events(backend, evaluations, when, route):
         burn = expected_burn(truth, good, total)
         assert slo["burn_rates"][label] == (None if burn is None else pytest.approx(burn))
     good, total = truth.good(history, at, truth.period), truth.total(history, at, truth.period)
-    consumed = (1 - good / total) / (1 - truth.objective / 100)
+    consumed = burn_of(good, total, truth.objective)
     assert slo["error_budget_consumed_ratio"] == pytest.approx(consumed, rel=1e-6, abs=1e-12)
     assert slo["error_budget_remaining_events"] == pytest.approx(0.01 * total - (total - good))
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from adjustment_truth import rfc3339
 from cli_run import eval_by_name
-from truth import CONFIG, DAY, TRUTH
+from truth import CONFIG, DAY, TRUTH, burn_of
 
 from exporter.cli import main
 from exporter.domain.durations import parse_duration
@@ -87,5 +87,5 @@ def test_the_report_uses_and_names_the_phase_in_force_at_its_end(prometheus, tmp
         assert (None if slo["phase"] is None else slo["phase"]["name"]) == phase
         truth, history = TRUTH[NAME], prometheus.history
         good, total = truth.good(history, end, DAY), truth.total(history, end, DAY)
-        consumed = (1 - good / total) / (1 - objective / 100)
+        consumed = burn_of(good, total, objective)
         assert slo["budget"]["consumed_ratio"] == pytest.approx(consumed, rel=1e-9)
