@@ -1,7 +1,9 @@
-"""``-o FILE`` of ``report``, ``backtest`` and ``discover`` on the test Prometheus.
+"""What ``report``, ``backtest`` and ``discover`` share (``exporter/command_run.py``).
 
-The three commands write their text the same way: to the file when it can be written,
-and otherwise one line naming the file, what could not be written and why, with exit 1.
+The three commands write their text the same way: to ``-o FILE`` when it can be
+written, and otherwise one line naming the file, what could not be written and why, with
+exit 1. ``report`` and ``backtest`` also fail the same way when the backend does: one
+line naming the failure and the query sent, exit 3.
 """
 
 from __future__ import annotations
@@ -58,3 +60,18 @@ def test_an_unwritable_output_is_one_line_and_exit_1(prometheus, tmp_path, comma
     what, _ = COMMANDS[command]
     assert (code, out) == (1, "")
     assert err.splitlines() == [f"{output}: cannot write the {what}: No such file or directory"]
+
+
+@pytest.mark.parametrize("command", ["report", "backtest"])
+def test_a_backend_failure_is_one_line_naming_the_query_and_exit_3(tmp_path, command):
+    """A backend nobody listens on: exit 3 and one line, the command's name first and the
+    query it sent last."""
+    config = write_config(tmp_path, "http://127.0.0.1:9")
+    argv = [command, "-c", str(config), "--slo", "checkout-availability", "--last", "1d"]
+    code, out, err = _run(argv)
+    assert (code, out) == (3, "")
+    [line] = err.splitlines()
+    assert line.startswith(f"{command}: cannot reach http://127.0.0.1:9: ")
+    assert line.endswith(
+        '(query sum(increase(http_requests_total{service="checkout",code!~"5.."}[5m])))'
+    )
