@@ -28,6 +28,7 @@ from adjustment_truth import (
     spans,
     write_adjusted_config,
 )
+from cli_run import eval_by_name
 from metrics_text import one, parse, pick
 from pipelines import pipeline, stored
 from test_daemon_against_backends import wait_ready
@@ -51,15 +52,6 @@ ADJUSTED = (*OUTAGE_SLOS, *NIGHTLY_SLOS)
 OFFSETS = {"now": 0, "in-outage": -2 * DAY + 600, "1d-ago": -DAY}
 
 
-def _eval(config: Path, at: float) -> dict[str, dict]:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main(["--log-format", "json", "eval", "-c", str(config), "--at", str(at),
-                     "--format", "json"])  # fmt: skip
-    assert code == 0, out.getvalue()
-    return {slo["name"]: slo for slo in json.loads(out.getvalue())["slos"]}
-
-
 @pytest.fixture(scope="module")
 def config_path(backend, tmp_path_factory) -> Path:
     return write_adjusted_config(tmp_path_factory.mktemp("adjusted"), backend.now, backend.url)
@@ -68,7 +60,7 @@ def config_path(backend, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def evaluations(backend, config_path) -> dict[str, dict[str, dict]]:
     """One ``eval --at`` per offset."""
-    return {label: _eval(config_path, backend.now + o) for label, o in OFFSETS.items()}
+    return {label: eval_by_name(config_path, backend.now + o) for label, o in OFFSETS.items()}
 
 
 @pytest.mark.parametrize("when", list(OFFSETS))

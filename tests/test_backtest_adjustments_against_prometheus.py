@@ -12,8 +12,6 @@ judged on each side by the objective in force there: alerts, budget spent and in
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -21,10 +19,10 @@ from typing import Any
 import aiohttp
 import pytest
 from adjustment_truth import expected, outage_span, rfc3339, write_adjusted_config
+from cli_run import eval_json
 from test_backtest_against_prometheus import _alerts, at, backtest, true_alerts
-from truth import CONFIG, DAY, TRUTH
+from truth import CONFIG, DAY, TRUTH, burn_of
 
-from exporter.cli import main
 from exporter.config.loader import load_config
 from exporter.domain.backtest import WindowSeries
 from exporter.pipeline.adjusted_reads import windows_without_adjustments
@@ -58,12 +56,8 @@ def replayed(prometheus, adjusted_config) -> dict[str, Any]:
 
 
 def _eval_events(config: Path, t: int, name: str) -> dict[str, dict[str, float]]:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main(["--log-format", "json", "eval", "-c", str(config), "--at", str(t),
-                     "--format", "json"])  # fmt: skip
-    assert code == 0, out.getvalue()
-    (slo,) = [s for s in json.loads(out.getvalue())["slos"] if s["name"] == name]
+    """The events per window of ``name`` in ``slo-exporter eval --at T``."""
+    (slo,) = [s for s in eval_json(config, t)["slos"] if s["name"] == name]
     return dict(slo["events"])
 
 
@@ -166,7 +160,7 @@ def test_budget_spent_at_each_alert_start_leaves_the_adjusted_events_out(
     for alert in replayed[name]["alerts"]:
         t = at(alert["start"])
         good, total = expected(truth, history, now, t, truth.period)
-        spent = (1 - good / total) / (1 - truth.objective / 100)
+        spent = burn_of(good, total, truth.objective)
         assert alert["budget_spent_ratio"] == pytest.approx(spent, rel=1e-9)
 
 
@@ -243,7 +237,7 @@ def test_a_phased_slo_alerts_by_the_objective_in_force_at_each_time(prometheus, 
         t = at(alert["start"])
         good, total = truth.good(history, t, truth.period), truth.total(history, t, truth.period)
         assert alert["budget_spent_ratio"] == pytest.approx(
-            (1 - good / total) / (1 - _objective(now)(t) / 100), rel=1e-9
+            burn_of(good, total, _objective(now)(t)), rel=1e-9
         )
 
 

@@ -26,7 +26,7 @@ import pytest
 from history import DAY, HOUR, MINUTE, History
 from rule_backfill import Sample, Server, import_samples
 from rules_cli import parse_yaml, run_rules
-from truth import CONFIG, TRUTH, TruthSLO, expected_burn
+from truth import CONFIG, TRUTH, TruthSLO, burn_of, expected_burn
 
 from exporter.cli import main
 from exporter.rules.rule import BURN_ALERT
@@ -181,7 +181,7 @@ def test_budget_spent_at_each_alert_start_is_exact(prometheus, replayed, name):
     for alert in replayed[name]["alerts"]:
         t = at(alert["start"])
         good, total = truth.good(history, t, truth.period), truth.total(history, t, truth.period)
-        spent = (1 - good / total) / (1 - truth.objective / 100)
+        spent = burn_of(good, total, truth.objective)
         assert alert["budget_spent_ratio"] == pytest.approx(spent, rel=1e-9)
 
 

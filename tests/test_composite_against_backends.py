@@ -9,16 +9,12 @@ period and windows, though ``pay-availability``'s period is 30 days.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from truth import COMPONENT_EVENTS, DAY, write_composite_config
+from cli_run import eval_json
+from truth import COMPONENT_EVENTS, DAY, burn_of, write_composite_config
 
-from exporter.cli import main
 from exporter.domain.durations import parse_duration
 
 OFFSETS = {"now": 0, "1d-ago": -DAY}
@@ -27,17 +23,6 @@ LEAVES = {
     "shop-journey": ("cart-availability", "pay-availability", "search-availability"),
 }
 WEIGHTS = {"cart-availability": 1.0, "pay-availability": 3.0}
-
-
-def eval_json(config: Path, at: float) -> dict:
-    """``slo-exporter eval --format json`` in-process, parsed."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        code = main(
-            ["--log-format", "json", "eval", "-c", str(config), "--at", str(at), "--format", "json"]
-        )
-    assert code == 0, buffer.getvalue()
-    return json.loads(buffer.getvalue())
 
 
 @pytest.fixture(scope="module")
@@ -87,10 +72,10 @@ def test_composite_windows_and_budget_equal_the_truth(backend, evaluations, when
         good, total = expected(name, backend.history, at, parse_duration(label))
         assert counted["total"] == pytest.approx(total, rel=1e-9), label
         assert counted["good"] == pytest.approx(good, rel=1e-9), label
-        burn = (1 - good / total) / (1 - objective / 100) if total else None
+        burn = burn_of(good, total, objective) if total else None
         assert slo["burn_rates"][label] == (None if burn is None else pytest.approx(burn)), label
     good, total = expected(name, backend.history, at, 7 * DAY)
-    consumed = (1 - good / total) / (1 - objective / 100)
+    consumed = burn_of(good, total, objective)
     assert slo["sli"] == pytest.approx(good / total, rel=1e-9)
     assert slo["error_budget_consumed_ratio"] == pytest.approx(consumed, rel=1e-6, abs=1e-12)
 

@@ -25,7 +25,7 @@ from dashboard_queries import variables as variables_of
 from history import API_ROUTES
 from live_scrape import Live, instant, over_last_minute, scraped_exporter
 from prometheus_server import api_request
-from truth import DAY, GROUPED_CONFIG, expected_burn, route_truth
+from truth import DAY, GROUPED_CONFIG, burn_of, expected_burn, route_truth
 
 from exporter.dashboards.generate import config_dashboards
 from exporter.domain.durations import format_duration
@@ -196,7 +196,7 @@ def test_each_groups_numbers_equal_its_truth(live: Live, prometheus):
             burn = expected_burn(truth, good, total)
             assert shown["burn"][label] == pytest.approx(burn), (route, label)
         good, total = truth.good(history, at, truth.period), truth.total(history, at, truth.period)
-        consumed = (1 - good / total) / (1 - truth.objective / 100)
+        consumed = burn_of(good, total, truth.objective)
         stats = {
             "SLI over the period": good / total,
             "Budget remaining": 1 - consumed,
@@ -224,7 +224,7 @@ def test_overview_lists_each_group_with_its_budget(live: Live, prometheus):
         truth = route_truth(route)
         good = truth.good(prometheus.history, at, truth.period)
         total = truth.total(prometheus.history, at, truth.period)
-        remaining = 1 - (1 - good / total) / (1 - truth.objective / 100)
+        remaining = 1 - burn_of(good, total, truth.objective)
         assert rows[(NAME, route)] == pytest.approx(remaining, abs=1e-9), route
 
 
@@ -242,7 +242,7 @@ def test_phased_slo_shows_the_objective_in_force(live: Live, prometheus):
     expected = {
         "Objective": PHASED_IN_FORCE / 100,
         "SLI over the period": good / total,
-        "Budget remaining": 1 - (1 - good / total) / (1 - PHASED_IN_FORCE / 100),
+        "Budget remaining": 1 - burn_of(good, total, PHASED_IN_FORCE),
     }
     for title, value in expected.items():
         (query,) = [q for q in panel_queries(board) if q.panel == title]

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 from history import DAY, LATENCY_BUCKETS, History
+from truth import not_5xx
 
 from exporter.cli import main
 
@@ -72,10 +73,6 @@ def _tier(sli: float) -> tuple[str, float, float]:
     return "best_effort", 99.0, 1 - (1 - sli) / 0.01
 
 
-def _not_5xx(code: str) -> bool:
-    return not code.startswith("5")
-
-
 def test_the_written_config_passes_validate_unchanged(written, capsys):
     """``validate`` accepts the file as written: four SLOs from three services."""
     path, _ = written
@@ -119,9 +116,9 @@ def test_shapes_no_template_takes_are_listed_not_guessed(written):
 @pytest.mark.parametrize(
     ("service", "metric", "good", "total", "what"),
     [
-        ("checkout", "http_requests_total", {"service": "checkout", "code": _not_5xx},
+        ("checkout", "http_requests_total", {"service": "checkout", "code": not_5xx},
          {"service": "checkout"}, "availability"),
-        ("quiet", "http_requests_total", {"service": "quiet", "code": _not_5xx},
+        ("quiet", "http_requests_total", {"service": "quiet", "code": not_5xx},
          {"service": "quiet"}, "availability"),
     ],
 )  # fmt: skip
@@ -142,7 +139,7 @@ def test_each_quarter_of_the_span_shows_its_true_sli_and_budget(prometheus, writ
     each would have left of the chosen tier's budget, from the true events."""
     _, text = written
     history, now, quarter = prometheus.history, prometheus.now, SPAN // 4
-    good = {"service": "checkout", "code": _not_5xx}
+    good = {"service": "checkout", "code": not_5xx}
     slis = [
         history.increase("http_requests_total", good, end, quarter)
         / history.increase("http_requests_total", {"service": "checkout"}, end, quarter)

@@ -10,14 +10,13 @@ before ``T``).  ``test_victoria_semantics.py`` measures where the two part ways.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import math
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cli_run import eval_json
 from truth import DAY, TRUTH, expected_burn, write_config
 
 from exporter.cli import main
@@ -41,17 +40,6 @@ def evaluations(backend, config_path) -> dict[str, dict]:
     for label, offset in OFFSETS.items():
         results[label] = eval_json(config_path, backend.now + offset)
     return results
-
-
-def eval_json(config: Path, at: float | str) -> dict:
-    """Run ``slo-exporter eval --format json`` in-process and parse its output."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        code = main(
-            ["--log-format", "json", "eval", "-c", str(config), "--at", str(at), "--format", "json"]
-        )
-    assert code == 0, buffer.getvalue()
-    return json.loads(buffer.getvalue())
 
 
 def _by_name(document: dict) -> dict[str, dict]:

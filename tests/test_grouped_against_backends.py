@@ -12,12 +12,12 @@ import contextlib
 import io
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import aiohttp
 import pytest
+from cli_run import eval_json
 from history import API_ROUTES
-from truth import DAY, expected_burn, route_truth, write_grouped_config
+from truth import DAY, burn_of, expected_burn, route_truth, write_grouped_config
 
 from exporter.cli import main
 from exporter.config.loader import load_config
@@ -30,17 +30,6 @@ from exporter.promql.client import PromQLClient
 from exporter.promql.gate import QueryGate
 
 OFFSETS = {"now": 0, "1d-ago": -DAY}
-
-
-def eval_json(config: Path, at: float) -> dict:
-    """``slo-exporter eval --format json`` in-process, parsed."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        code = main(
-            ["--log-format", "json", "eval", "-c", str(config), "--at", str(at), "--format", "json"]
-        )
-    assert code == 0, buffer.getvalue()
-    return json.loads(buffer.getvalue())
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +86,7 @@ def test_each_group_counts_its_own_events(backend, evaluations, when, route):
         burn = expected_burn(truth, good, total)
         assert slo["burn_rates"][label] == (None if burn is None else pytest.approx(burn))
     good, total = truth.good(history, at, truth.period), truth.total(history, at, truth.period)
-    consumed = (1 - good / total) / (1 - truth.objective / 100)
+    consumed = burn_of(good, total, truth.objective)
     assert slo["error_budget_consumed_ratio"] == pytest.approx(consumed, rel=1e-6, abs=1e-12)
     assert slo["error_budget_remaining_events"] == pytest.approx(0.01 * total - (total - good))
 

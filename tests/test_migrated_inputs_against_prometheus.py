@@ -11,19 +11,16 @@ a Sloth raw error ratio is checked per 5-minute slice against ``test_slices``' t
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 import shutil
 from pathlib import Path
 
 import pytest
+from cli_run import eval_json
 from incremental_truth import EVENTS
 from slice_truth import instant_values
 from test_slices_against_prometheus import _checkout_error_ratio, _failure_mean
 from truth import DAY, TRUTH
 
-from exporter.cli import main
 from exporter.domain.durations import parse_duration
 
 MIGRATE = Path(__file__).resolve().parent / "migrate"
@@ -47,15 +44,6 @@ def directory(prometheus, tmp_path_factory) -> Path:
     native = target / "native.yaml"
     native.write_text(native.read_text().replace(EXAMPLE_URL, prometheus.url))
     return target
-
-
-def eval_json(config: Path, at: float) -> dict:
-    """``slo-exporter eval --format json`` in-process, parsed."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        code = main(["eval", "-c", str(config), "--at", str(at), "--format", "json"])
-    assert code == 0, buffer.getvalue()
-    return json.loads(buffer.getvalue())
 
 
 @pytest.mark.parametrize("when", list(OFFSETS))

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import shutil
 from pathlib import Path
 
 import pytest
+from cli_run import eval_text
 from truth import DAY, TRUTH
 
-from exporter.cli import main
 from exporter.config.loader import load_config
 from exporter.domain.durations import parse_duration
 from exporter.openslo import convert, read_openslo
@@ -41,23 +39,12 @@ def configs(prometheus, tmp_path_factory) -> tuple[Path, Path]:
     return converted, native
 
 
-def eval_json(config: Path, at: float) -> str:
-    """``slo-exporter eval --format json`` in-process; its exact output."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        code = main(
-            ["--log-format", "json", "eval", "-c", str(config), "--at", str(at), "--format", "json"]
-        )
-    assert code == 0, buffer.getvalue()
-    return buffer.getvalue()
-
-
 @pytest.mark.parametrize("when", list(OFFSETS))
 def test_converted_openslo_evaluates_exactly_like_the_native_config(prometheus, configs, when):
     """Same evaluation time, same Prometheus: the two eval JSON documents are identical."""
     converted, native = configs
     at = prometheus.now + OFFSETS[when]
-    assert eval_json(converted, at) == eval_json(native, at)
+    assert eval_text(converted, at) == eval_text(native, at)
 
 
 @pytest.mark.parametrize("when", list(OFFSETS))
@@ -65,7 +52,7 @@ def test_converted_openslo_counts_the_true_events(prometheus, configs, when):
     """Every window's events of the converted SLOs equal the generator's exact counts."""
     converted, _ = configs
     at = prometheus.now + OFFSETS[when]
-    document = json.loads(eval_json(converted, at))
+    document = json.loads(eval_text(converted, at))
     assert [slo["name"] for slo in document["slos"]] == [
         "checkout-availability",
         "search-availability",
@@ -82,7 +69,7 @@ def test_converted_openslo_counts_the_true_events(prometheus, configs, when):
 def test_openslo_alert_policy_pages_on_the_fast_burn(prometheus, configs):
     """The AlertPolicy's fast-burn condition (14.4 over 1h and 5m) fires during the 25 % burst."""
     converted, _ = configs
-    document = json.loads(eval_json(converted, prometheus.now))
+    document = json.loads(eval_text(converted, prometheus.now))
     checkout = document["slos"][0]
     firing = {
         (a["severity"], a["long_window"], a["short_window"], a["burn_rate_threshold"])

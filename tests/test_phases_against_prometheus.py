@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from adjustment_truth import rfc3339
-from truth import CONFIG, DAY, TRUTH
+from cli_run import eval_by_name
+from truth import CONFIG, DAY, TRUTH, burn_of
 
 from exporter.cli import main
 from exporter.domain.durations import parse_duration
@@ -37,12 +38,8 @@ def phased_config(directory: Path, url: str, now: int) -> Path:
 
 
 def _eval(config: Path, at: float) -> dict:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main(["--log-format", "json", "eval", "-c", str(config), "--at", str(at),
-                     "--format", "json"])  # fmt: skip
-    assert code == 0, out.getvalue()
-    return next(s for s in json.loads(out.getvalue())["slos"] if s["name"] == NAME)
+    """The entry of the phased SLO in ``slo-exporter eval --at AT``."""
+    return eval_by_name(config, at)[NAME]
 
 
 @pytest.mark.parametrize(
@@ -90,5 +87,5 @@ def test_the_report_uses_and_names_the_phase_in_force_at_its_end(prometheus, tmp
         assert (None if slo["phase"] is None else slo["phase"]["name"]) == phase
         truth, history = TRUTH[NAME], prometheus.history
         good, total = truth.good(history, end, DAY), truth.total(history, end, DAY)
-        consumed = (1 - good / total) / (1 - objective / 100)
+        consumed = burn_of(good, total, objective)
         assert slo["budget"]["consumed_ratio"] == pytest.approx(consumed, rel=1e-9)

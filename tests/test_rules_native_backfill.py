@@ -25,7 +25,7 @@ from rule_backfill import (
     link_blocks,
     record_levels,
 )
-from truth import DAY, TRUTH, TruthSLO, expected_burn, write_config
+from truth import DAY, TRUTH, TruthSLO, burn_of, expected_burn, write_config
 
 from exporter.config import load_config
 from exporter.domain.alerts import condition_holds
@@ -159,7 +159,7 @@ def test_period_sli_and_remaining_budget_equal_ground_truth(
     if total == 0:
         assert (sli, remaining) == (None, None)
         return
-    consumed = (1 - good / total) / (1 - truth.objective / 100)
+    consumed = burn_of(good, total, truth.objective)
     assert sli == pytest.approx(good / total, rel=1e-12)
     assert remaining == pytest.approx(1 - consumed, rel=1e-9, abs=1e-9)
 

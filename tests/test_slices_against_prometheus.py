@@ -39,6 +39,7 @@ from slice_truth import (
     sli,
     with_no_data,
 )
+from truth import not_5xx
 
 from exporter.domain.budgeting import Budgeting, Method, NoData
 from exporter.domain.calendar import CalendarPeriod, CalendarUnit
@@ -87,10 +88,6 @@ CHECKOUT_THRESHOLD = "0.0101"
 
 def _is_5xx(code: str) -> bool:
     return code.startswith("5")
-
-
-def _not_5xx(code: str) -> bool:
-    return not code.startswith("5")
 
 
 # --------------------------------------------------------------------------- evaluation times
@@ -195,10 +192,10 @@ def timeslices(target: float = 99.0, slice_seconds: int = FIVE_MINUTES) -> Budge
 
 COUNTERS: dict[str, tuple[str, dict[str, LabelMatcher]]] = {
     "checkout": ("http_requests_total", {"service": "checkout"}),
-    "checkout-good": ("http_requests_total", {"service": "checkout", "code": _not_5xx}),
+    "checkout-good": ("http_requests_total", {"service": "checkout", "code": not_5xx}),
     "checkout-bad": ("http_requests_total", {"service": "checkout", "code": _is_5xx}),
     "quiet": ("http_requests_total", {"service": "quiet"}),
-    "quiet-good": ("http_requests_total", {"service": "quiet", "code": _not_5xx}),
+    "quiet-good": ("http_requests_total", {"service": "quiet", "code": not_5xx}),
     "quiet-bad": ("http_requests_total", {"service": "quiet", "code": _is_5xx}),
     "search": ("search_requests_total", {"service": "search"}),
     "processed": ("batch_records_processed_total", {"job": "nightly-export"}),

@@ -463,3 +463,51 @@ def test_a_key_given_twice_in_a_sloth_file_is_refused(tmp_path):
         "spec.yaml:3: service: key 'service' is given twice (first on line 2); YAML would "
         "silently keep only the last one"
     ]
+
+
+SLOTH_MANIFEST = """\
+apiVersion: {version}
+kind: {kind}
+metadata: {{name: api}}
+spec:
+  service: api
+  slos: []
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            PYRRA.format(extra="", indicator=RATIO).replace("v1alpha1", "v2"),
+            'spec.yaml:2: ServiceLevelObjective "api-slo": kind: expected apiVersion '
+            "pyrra.dev/v1alpha1 and kind ServiceLevelObjective, got 'pyrra.dev/v2' and the "
+            "string 'ServiceLevelObjective'",
+            id="pyrra-other-version",
+        ),
+        pytest.param(
+            PYRRA.format(extra="", indicator=RATIO).replace("kind: Service", "kind: Other"),
+            'spec.yaml:2: ServiceLevelObjective "api-slo": kind: expected apiVersion '
+            "pyrra.dev/v1alpha1 and kind ServiceLevelObjective, got 'pyrra.dev/v1alpha1' and "
+            "the string 'OtherLevelObjective'",
+            id="pyrra-other-kind",
+        ),
+        pytest.param(
+            SLOTH_MANIFEST.format(version="sloth.slok.dev/v2", kind="PrometheusServiceLevel"),
+            "spec.yaml:2: Sloth spec: kind: expected apiVersion sloth.slok.dev/v1 and kind "
+            "PrometheusServiceLevel, got 'sloth.slok.dev/v2' and the string "
+            "'PrometheusServiceLevel'",
+            id="sloth-other-version",
+        ),
+        pytest.param(
+            SLOTH_MANIFEST.format(version="sloth.slok.dev/v1", kind="ServiceLevel"),
+            "spec.yaml:2: Sloth spec: kind: expected apiVersion sloth.slok.dev/v1 and kind "
+            "PrometheusServiceLevel, got 'sloth.slok.dev/v1' and the string 'ServiceLevel'",
+            id="sloth-other-kind",
+        ),
+    ],
+)
+def test_a_manifest_of_another_version_or_kind_is_one_line(tmp_path, text, expected):
+    """A Pyrra or Sloth manifest of its API group but not the version and kind read is
+    refused in one line at its kind, naming what is expected and what was found."""
+    assert problems(tmp_path, text) == [expected]

@@ -20,7 +20,8 @@ def _5xx(code: str) -> bool:
     return code.startswith("5")
 
 
-def _not_5xx(code: str) -> bool:
+def not_5xx(code: str) -> bool:
+    """The ``code`` label of a good request: anything but 5xx."""
     return not code.startswith("5")
 
 
@@ -35,22 +36,31 @@ class TruthSLO:
     total: Events
 
 
+Labels = dict[str, str | Callable[[str], bool]]
+
+
+def _increase(metric: str, labels: Labels) -> Events:
+    """The generator's exact increase of ``metric``'s series matching ``labels``."""
+    return lambda h, t, w: h.increase(metric, labels, t, w)
+
+
 def _requests(service: str, code: Callable[[str], bool] | None = None) -> Events:
-    labels: dict[str, str | Callable[[str], bool]] = {"service": service}
+    labels: Labels = {"service": service}
     if code is not None:
         labels["code"] = code
-    return lambda h, t, w: h.increase("http_requests_total", labels, t, w)
+    return _increase("http_requests_total", labels)
 
 
 def _bucket(le: str) -> Events:
-    return lambda h, t, w: h.increase(
-        "http_request_duration_seconds_bucket", {"service": "checkout", "le": le}, t, w
-    )
+    return _increase("http_request_duration_seconds_bucket", {"service": "checkout", "le": le})
+
+
+_search_total = _increase("search_requests_total", {"service": "search"})
+_search_errors = _increase("search_errors_total", {"service": "search"})
 
 
 def _search_good(h: History, t: float, w: float) -> float:
-    total = h.increase("search_requests_total", {"service": "search"}, t, w)
-    return total - h.increase("search_errors_total", {"service": "search"}, t, w)
+    return _search_total(h, t, w) - _search_errors(h, t, w)
 
 
 DAY = 86400
@@ -62,14 +72,14 @@ TRUTH: dict[str, TruthSLO] = {
             "checkout-availability",
             99.9,
             30 * DAY,
-            _requests("checkout", _not_5xx),
+            _requests("checkout", not_5xx),
             _requests("checkout"),
         ),
         TruthSLO(
             "checkout-errors",
             99.5,
             30 * DAY,
-            _requests("checkout", _not_5xx),
+            _requests("checkout", not_5xx),
             _requests("checkout"),
         ),
         TruthSLO("checkout-latency", 98.5, 30 * DAY, _bucket("0.3"), _bucket("+Inf")),
@@ -78,20 +88,33 @@ TRUTH: dict[str, TruthSLO] = {
             99.0,
             7 * DAY,
             _search_good,
-            lambda h, t, w: h.increase("search_requests_total", {"service": "search"}, t, w),
+            _search_total,
         ),
         TruthSLO(
             "quiet-availability",
             99.0,
             7 * DAY,
-            _requests("quiet", _not_5xx),
+            _requests("quiet", not_5xx),
             _requests("quiet"),
         ),
         TruthSLO("ghost-availability", 99.0, 7 * DAY, _requests("ghost"), _requests("ghost")),
     )
 }
 
-CONFIG = """\
+SEARCH_SLO = """\
+  - name: search-availability
+    service: search
+    objective: 99
+    period: 7d
+    sli:
+      query:
+        bad: sum(increase(search_errors_total{{service="search"}}[{{{{window}}}}]))
+        total: sum(increase(search_requests_total{{service="search"}}[{{{{window}}}}]))
+"""
+"""``search-availability``, a query-template SLO: in the test config and the composite one."""
+
+CONFIG = (
+    """\
 backend:
   url: {url}
   timeout: 10s
@@ -123,14 +146,9 @@ slos:
       latency:
         histogram: http_request_duration_seconds{{service="checkout"}}
         threshold: 0.3
-  - name: search-availability
-    service: search
-    objective: 99
-    period: 7d
-    sli:
-      query:
-        bad: sum(increase(search_errors_total{{service="search"}}[{{{{window}}}}]))
-        total: sum(increase(search_requests_total{{service="search"}}[{{{{window}}}}]))
+"""
+    + SEARCH_SLO
+    + """\
   - name: quiet-availability
     service: quiet
     objective: 99
@@ -148,6 +166,7 @@ slos:
         good: http_requests_total{{service="ghost",code!~"5.."}}
         total: http_requests_total{{service="ghost"}}
 """
+)
 
 
 def write_config(directory: Path, url: str) -> Path:
@@ -161,7 +180,13 @@ def expected_burn(truth: TruthSLO, good: float, total: float) -> float | None:
     """Burn rate from ground-truth events, or None without traffic."""
     if total == 0:
         return None
-    return (1 - good / total) / (1 - truth.objective / 100)
+    return burn_of(good, total, truth.objective)
+
+
+def burn_of(good: float, total: float, objective: float) -> float:
+    """Burn rate of ``good`` out of ``total`` (> 0) events against ``objective`` percent:
+    the share of bad events over the share the objective allows."""
+    return (1 - good / total) / (1 - objective / 100)
 
 
 GROUPED_CONFIG = """\
@@ -192,18 +217,19 @@ def write_grouped_config(directory: Path, url: str, max_groups: int | None = Non
 
 def route_truth(route: str) -> TruthSLO:
     """The group ``route`` of ``api-availability``: its events, from the generator alone."""
-    total = {"service": "api", "route": route}
-    good = {**total, "code": _not_5xx}
+    total: Labels = {"service": "api", "route": route}
+    good: Labels = {**total, "code": not_5xx}
     return TruthSLO(
         f'api-availability{{route="{route}"}}',
         99.0,
         7 * DAY,
-        lambda h, t, w: h.increase("api_requests_total", good, t, w),
-        lambda h, t, w: h.increase("api_requests_total", total, t, w),
+        _increase("api_requests_total", good),
+        _increase("api_requests_total", total),
     )
 
 
-COMPOSITE_CONFIG = """\
+COMPOSITE_CONFIG = (
+    """\
 backend:
   url: {url}
   timeout: 10s
@@ -250,15 +276,9 @@ slos:
       objectives:
         - slo: checkout-journey
         - slo: search-availability
-  - name: search-availability
-    service: search
-    objective: 99
-    period: 7d
-    sli:
-      query:
-        bad: sum(increase(search_errors_total{{service="search"}}[{{{{window}}}}]))
-        total: sum(increase(search_requests_total{{service="search"}}[{{{{window}}}}]))
 """
+    + SEARCH_SLO
+)
 
 
 def write_composite_config(directory: Path, url: str) -> Path:
@@ -276,9 +296,6 @@ def _route_events(route: str) -> tuple[Events, Events]:
 COMPONENT_EVENTS: dict[str, tuple[Events, Events]] = {
     "cart-availability": _route_events("/cart"),
     "pay-availability": _route_events("/pay"),
-    "search-availability": (
-        _search_good,
-        lambda h, t, w: h.increase("search_requests_total", {"service": "search"}, t, w),
-    ),
+    "search-availability": (_search_good, _search_total),
 }
 """Good and total events of each leaf SLO of the composite config, from the generator."""

@@ -13,7 +13,6 @@ backend failed or does not hold the period.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import time
 from collections.abc import Callable
@@ -24,8 +23,8 @@ import aiohttp
 
 from exporter.backtest.output import to_json, to_table
 from exporter.backtest.replay import Backtest, BacktestError, check_period, run_backtest
+from exporter.command_run import run_folded, write_output
 from exporter.domain.durations import format_duration, parse_duration
-from exporter.errors import BackendError, ConfigError
 from exporter.pipeline.generation import build_generation
 from exporter.report import period
 from exporter.report.build import ReportError
@@ -139,17 +138,8 @@ def _build(settings: Settings, args: argparse.Namespace) -> Backtest | int:
     except BacktestError as err:
         print(f"backtest: {err}", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        return asyncio.run(_replay(settings, args, names, (start, end), (step, source)))
-    except ConfigError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return EXIT_CONFIG
-    except ReportError as err:
-        print(f"backtest: {err}", file=sys.stderr)
-    except BackendError as err:
-        print(f"backtest: {err} (query {err.query})", file=sys.stderr)
-    return EXIT_FAILED
+    replay = _replay(settings, args, names, (start, end), (step, source))
+    return run_folded("backtest", replay, (ReportError,))
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -160,13 +150,4 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     backtest = _build(settings, args)
     if isinstance(backtest, int):
         return backtest
-    text = FORMATS[args.format](backtest)
-    if args.output is None:
-        sys.stdout.write(text)
-        return 0
-    try:
-        args.output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        print(f"{args.output}: cannot write the backtest: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    return 0
+    return write_output(FORMATS[args.format](backtest), args.output, "backtest", EXIT_CONFIG)

@@ -23,6 +23,7 @@ from typing import Any
 
 import aiohttp
 
+from exporter.command_run import write_output
 from exporter.discover import probe
 from exporter.discover.render import Planned, render
 from exporter.discover.shapes import classify
@@ -145,12 +146,4 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:  # a discovered name the config format refuses
         print(f"discover: the config written would not load: {exc.problems[0]}", file=sys.stderr)
         return EXIT_NO_SERIES
-    if args.output is None:
-        sys.stdout.write(text)
-        return 0
-    try:
-        args.output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        print(f"{args.output}: cannot write the config: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_WRITE
-    return 0
+    return write_output(text, args.output, "config", EXIT_WRITE)

@@ -11,12 +11,18 @@ API_VERSION = "openslo/v1"
 _PREFIX = "openslo/"
 
 
+def versioned(data: object, prefix: str, field: str = "apiVersion") -> bool:
+    """True for a mapping whose ``field`` is a string starting with ``prefix`` (spaces
+    around it ignored): how every input format is told by content."""
+    if not isinstance(data, dict):
+        return False
+    version = data.get(field)
+    return isinstance(version, str) and version.strip().startswith(prefix)
+
+
 def is_openslo_object(item: object) -> bool:
     """True for one mapping whose ``apiVersion`` is an OpenSLO version."""
-    if not isinstance(item, dict):
-        return False
-    version = item.get("apiVersion")
-    return isinstance(version, str) and version.strip().startswith(_PREFIX)
+    return versioned(item, _PREFIX)
 
 
 def is_openslo(data: object) -> bool:

@@ -159,3 +159,18 @@ def choice(
         return folded[value.lower()]
     problems.append(node.problem(f"expected one of {_listing(options)}; got {quote(value)}"))
     return None
+
+
+def api_kind(root: Located, api_version: str, kind: str, problems: Problems) -> bool:
+    """True when ``root`` says exactly ``apiVersion: API_VERSION`` and ``kind: KIND``;
+    otherwise one problem at its ``kind`` naming both expected and found."""
+    version, found = root["apiVersion"].value, root["kind"].value
+    if str(version).strip() == api_version and found == kind:
+        return True
+    problems.append(
+        root["kind"].problem(
+            f"expected apiVersion {api_version} and kind {kind}, "
+            f"got {quote(version)} and {describe(found)}"
+        )
+    )
+    return False

@@ -34,7 +34,7 @@ from exporter.openslo.located import Located, Place, Problem, format_problems, o
 from exporter.pyrra.alerting import burn_alerts
 from exporter.pyrra.detect import API_VERSION, KIND
 from exporter.pyrra.indicator import group_by, indicator
-from exporter.yaml_lines import YamlDocument, describe, quote
+from exporter.yaml_lines import YamlDocument, quote
 
 Sources = Sequence[tuple[str, YamlDocument]]
 FIELDS = ("apiVersion", "kind", "metadata", "spec", "status")
@@ -115,14 +115,7 @@ def _alerting(node: Located, window: str | None, problems: shape.Problems) -> li
 def _slo(root: Located, problems: shape.Problems) -> list[Entry] | None:
     if not shape.mapping(root, FIELDS, problems, required=("metadata", "spec")):
         return None
-    version, kind = root["apiVersion"].value, root["kind"].value
-    if str(version).strip() != API_VERSION or kind != KIND:
-        problems.append(
-            root["kind"].problem(
-                f"expected apiVersion {API_VERSION} and kind {KIND}, "
-                f"got {quote(version)} and {describe(kind)}"
-            )
-        )
+    if not shape.api_kind(root, API_VERSION, KIND, problems):
         return None
     metadata, spec = root["metadata"], root["spec"]
     name = shape.text(metadata["name"], problems)

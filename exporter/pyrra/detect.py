@@ -7,13 +7,12 @@ messages.
 
 from __future__ import annotations
 
+from exporter.openslo.detect import versioned
+
 API_VERSION = "pyrra.dev/v1alpha1"
 KIND = "ServiceLevelObjective"
 
 
 def is_pyrra(data: object) -> bool:
     """True for a Kubernetes object of Pyrra's API group."""
-    if not isinstance(data, dict):
-        return False
-    version = data.get("apiVersion")
-    return isinstance(version, str) and version.strip().startswith("pyrra.dev/")
+    return versioned(data, "pyrra.dev/")

@@ -23,7 +23,7 @@ from typing import Any
 
 import aiohttp
 
-from exporter.errors import BackendError, ConfigError
+from exporter.command_run import run_folded, write_output
 from exporter.pipeline.generation import build_generation
 from exporter.pipeline.store_steps import StoreSteps
 from exporter.report import period
@@ -120,17 +120,8 @@ def _build(settings: Settings, args: argparse.Namespace) -> Report | int:
     if isinstance(names, str):
         print(f"report: {names}", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        return asyncio.run(_report(settings, names, start, end, args.data_dir))
-    except ConfigError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return EXIT_CONFIG
-    except (ReportError, StoreError) as err:
-        print(f"report: {err}", file=sys.stderr)
-    except BackendError as err:
-        print(f"report: {err} (query {err.query})", file=sys.stderr)
-    return EXIT_FAILED
+    report = _report(settings, names, start, end, args.data_dir)
+    return run_folded("report", report, (ReportError, StoreError))
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -141,16 +132,4 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     report = _build(settings, args)
     if isinstance(report, int):
         return report
-    return _write(FORMATS[args.format](report), args.output)
-
-
-def _write(text: str, output: Path | None) -> int:
-    if output is None:
-        sys.stdout.write(text)
-        return 0
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        print(f"{output}: cannot write the report: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    return 0
+    return write_output(FORMATS[args.format](report), args.output, "report", EXIT_CONFIG)

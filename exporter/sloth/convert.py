@@ -194,14 +194,7 @@ def _nested(entries: list[Entry]) -> list[Entry]:
 def _manifest_spec(root: Located, problems: shape.Problems) -> Located | None:
     if not shape.mapping(root, MANIFEST_FIELDS, problems, required=("kind", "spec")):
         return None
-    version, kind = root["apiVersion"].value, root["kind"].value
-    if str(version).strip() != API_VERSION or kind != KIND:
-        problems.append(
-            root["kind"].problem(
-                f"expected apiVersion {API_VERSION} and kind {KIND}, "
-                f"got {quote(version)} and {describe(kind)}"
-            )
-        )
+    if not shape.api_kind(root, API_VERSION, KIND, problems):
         return None
     if not shape.mapping(root["spec"], SPEC_FIELDS, problems, required=("service", "slos")):
         return None

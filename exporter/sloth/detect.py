@@ -8,6 +8,8 @@ instead of the native loader's "unknown field".
 
 from __future__ import annotations
 
+from exporter.openslo.detect import versioned
+
 VERSION = "prometheus/v1"
 API_VERSION = "sloth.slok.dev/v1"
 KIND = "PrometheusServiceLevel"
@@ -15,17 +17,9 @@ KIND = "PrometheusServiceLevel"
 
 def is_manifest(data: object) -> bool:
     """True for a Kubernetes object of Sloth's API group."""
-    if not isinstance(data, dict):
-        return False
-    version = data.get("apiVersion")
-    return isinstance(version, str) and version.strip().startswith("sloth.slok.dev/")
+    return versioned(data, "sloth.slok.dev/")
 
 
 def is_sloth(data: object) -> bool:
     """True for a Sloth service file or a ``PrometheusServiceLevel`` manifest."""
-    if not isinstance(data, dict):
-        return False
-    version = data.get("version")
-    return (isinstance(version, str) and version.strip().startswith("prometheus/")) or (
-        is_manifest(data)
-    )
+    return versioned(data, "prometheus/", field="version") or is_manifest(data)
