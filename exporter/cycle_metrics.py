@@ -17,17 +17,35 @@ STORE_STATS_SECONDS = 300.0
 """How often the store's size and row counts are refreshed in the self-metrics."""
 
 
+NAMED_SLOS = 5
+"""SLOs named in the one line that says a backend failure failed many of them."""
+
+
+def log_failures(run: EvaluationRun) -> None:
+    """One line per SLO whose own query failed; one line per backend failure (an outage,
+    a timeout) however many SLOs it failed, naming the first few and counting them, so
+    an outage at 10,000 SLOs is a line a cycle, not 10,000."""
+    shared: dict[tuple[str, str], list[str]] = {}
+    for name, error in run.failures.items():
+        if error.reason == "query":
+            log.warning("slo_evaluation_failed", slo=name, reason=error.reason,
+                        error=str(error), query=error.query)  # fmt: skip
+        else:
+            shared.setdefault((error.reason, str(error)), []).append(name)
+    for (reason, text), names in shared.items():
+        if len(names) == 1:
+            error = run.failures[names[0]]
+            log.warning("slo_evaluation_failed", slo=names[0], reason=reason, error=text,
+                        query=error.query)  # fmt: skip
+        else:
+            log.warning("slo_evaluation_failed", slos=len(names), reason=reason, error=text,
+                        first=sorted(names)[:NAMED_SLOS])  # fmt: skip
+
+
 def record_cycle(metrics: SelfMetrics, run: EvaluationRun) -> None:
     """Queries, failures, backend state, duration and result of one cycle, in the
-    self-metrics and the log (a line per failed SLO, one for the cycle)."""
-    for name, error in run.failures.items():
-        log.warning(
-            "slo_evaluation_failed",
-            slo=name,
-            reason=error.reason,
-            error=str(error),
-            query=error.query,
-        )
+    self-metrics and the log (see :func:`log_failures`; one line for the cycle)."""
+    log_failures(run)
     log.info(
         "evaluated",
         at=run.at,

@@ -361,3 +361,42 @@ async def test_no_secret_in_any_log_line(
     text = log_output.getvalue()
     assert "slo_evaluation_failed" in text
     assert SECRET not in text
+
+
+MANY_SLOS = "".join(
+    f"""\
+  - name: svc-{i:02d}
+    service: svc-{i:02d}
+    objective: 99
+    sli:
+      ratio:
+        good: svc_{i:02d}_total{{code!~"5.."}}
+        total: svc_{i:02d}_total
+"""
+    for i in range(30)
+)
+
+
+@pytest.mark.parametrize(
+    ("mode", "lines"),
+    [("http500", 1), ("query_error", 31)],
+    ids=["backend-down: one line", "each query refused: a line per SLO"],
+)
+async def test_a_backend_outage_is_one_log_line_a_cycle(
+    aiohttp_client, tmp_path, backend_answers, log_output, monkeypatch, mode, lines
+):
+    """31 SLOs and a backend answering 500: one slo_evaluation_failed line counting them
+    and naming the first five; a query error (each SLO's own) stays a line per SLO."""
+    monkeypatch.setenv("SLO_TEST_TOKEN", SECRET)
+    path = tmp_path / "slos.yaml"
+    path.write_text(CONFIG.format(url=backend_answers.url, extra=MANY_SLOS))
+    backend_answers.mode = mode
+    app, _ = await started(aiohttp_client, path)
+    await next_cycle(app)
+    records = [json.loads(line) for line in log_output.getvalue().splitlines()]
+    failed = [r for r in records if r["event"] == "slo_evaluation_failed"]
+    assert len(failed) == 2 * lines  # two cycles
+    if lines == 1:
+        assert failed[0]["slos"] == 31
+        assert failed[0]["first"] == ["checkout-availability", *(f"svc-{i:02d}" for i in range(4))]
+        assert "500" in failed[0]["error"]
