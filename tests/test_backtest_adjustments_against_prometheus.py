@@ -136,7 +136,9 @@ def test_the_forgiven_outage_no_longer_pages(prometheus, config_without, replaye
     (plain,) = json.loads(out)["slos"]
     during = [a for a in plain["alerts"] if start < at(a["start"]) <= end]
     assert any(a["severity"] == "page" for a in during)
-    assert [i for i in plain["incidents"] if start <= at(i["start"]) < end]
+    # the outage's incident may start a step or two before the span, when calm-hour noise
+    # burns right before it (the history follows the time of day): it overlaps the span
+    assert [i for i in plain["incidents"] if at(i["start"]) < end and at(i["end"]) > start]
     adjusted = replayed["checkout-availability"]
     assert not [a for a in adjusted["alerts"] if start < at(a["start"]) <= end + HOUR]
     assert not [i for i in adjusted["incidents"] if start <= at(i["start"]) < end]
