@@ -1,7 +1,8 @@
 """The planning step of grouped SLOs: find each one's groups at T and compile them.
 
 Before counting, every grouped SLO (``group_by``) sends one discovery query
-(:func:`~exporter.promql.group_queries.discovery_query`; with ``source: scrape``, the
+(:func:`~exporter.promql.group_queries.discovery_query`, over its whole period once an
+hour and over the time since the last cycle in between; with ``source: scrape``, the
 label values of the total series the targets expose) and becomes one
 compiled SLO per group found, whose selectors match that group only. The
 counters then count the groups like any other SLO. Groups come and go with
@@ -74,17 +75,58 @@ class GroupDiscovery(Protocol):
         ...
 
 
-class PromQLDiscovery:
-    """Groups with events in the period: one ``count by`` query through the gate."""
+REDISCOVER = 3600
+"""Seconds between two discoveries over a grouped SLO's whole period (see
+:class:`PromQLDiscovery`)."""
+OVERLAP = 300
+"""Seconds a short discovery reaches back before the last one (late samples, and two
+samples for ``increase()`` to see a series that moved)."""
 
-    def __init__(self, gate: QueryGate) -> None:
+
+@dataclass
+class _Found:
+    groups: set[GroupValues]
+    at: float
+    """The evaluation time of the last discovery."""
+    whole_at: float
+    """The evaluation time of the last discovery over the whole period."""
+
+
+class PromQLDiscovery:
+    """Groups with events in the period: ``count by`` queries through the gate.
+
+    The whole period is read once per :data:`REDISCOVER` seconds (and whenever T
+    goes back or jumps by more than that); in between, one query over the time since
+    the last discovery adds the groups that started, so a new group is counted at the
+    next cycle, while a group whose events stopped leaves up to an hour after its
+    period no longer holds any. A steady cycle thus reads minutes of samples, not the
+    period's (a 30-day month every 30 s for each grouped SLO).
+    """
+
+    def __init__(self, gate: QueryGate, rediscover: float = REDISCOVER) -> None:
         self._gate = gate
+        self._rediscover = rediscover
+        self._found: dict[str, _Found] = {}
 
     async def values(self, slo: CompiledSLO, at: float, tally: QueryTally) -> set[GroupValues]:
         """The groups whose total series had events in the period ending at ``at``."""
+        period = slo.slo.period_window(at)
+        last = self._found.get(slo.name)
+        if last is None or not last.at < at < last.whole_at + self._rediscover:
+            groups = await self._query(slo, period, at, tally)
+            self._found[slo.name] = _Found(groups, at, at)
+            return set(groups)
+        window = min(round(at - last.at) + OVERLAP, period)
+        last.groups |= await self._query(slo, window, at, tally)
+        last.at = at
+        return set(last.groups)
+
+    async def _query(
+        self, slo: CompiledSLO, window: int, at: float, tally: QueryTally
+    ) -> set[GroupValues]:
         grouping = slo.slo.grouping
         assert grouping is not None, "only grouped SLOs are planned"
-        query = discovery_query(slo.slo.sli, grouping.labels, slo.slo.period_window(at))
+        query = discovery_query(slo.slo.sli, grouping.labels, window)
         series = await self._gate.counting(tally).series(query, at)
         return {tuple(labels.get(label, "") for label in grouping.labels) for labels, _ in series}
 
