@@ -17,11 +17,10 @@ from pathlib import Path
 
 import pytest
 from history import History
+from served_app import serve
 from truth import CONFIG, TRUTH, TruthSLO
 
-from exporter.app import DAEMON, create_app
 from exporter.cli import main
-from exporter.config.loader import load_config
 
 HOUR = 3600
 DAY = 86400
@@ -163,12 +162,7 @@ def test_unknown_service_is_a_usage_error(prometheus, config, capsys):
 async def test_api_serves_the_decision_of_the_last_cycle(prometheus, config, aiohttp_client):
     """GET /api/v1/decision answers from the daemon's cycle: the true statuses' decision,
     and the same document as ``decide --at`` the cycle's time (the wait aside)."""
-    app = create_app(load_config(config))
-    client = await aiohttp_client(app)
-    for _ in range(500):
-        if app[DAEMON].cycles:
-            break
-        await asyncio.sleep(0.02)
+    _, client = await serve(aiohttp_client, config)
     for service in ("checkout", "search", "ghost", "outage"):
         response = await client.get("/api/v1/decision", params={"service": service, "risk": "low"})
         assert response.status == 200
