@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from history import History
 from served_app import serve
-from truth import CONFIG, TRUTH, TruthSLO
+from truth import CONFIG, TRUTH, TruthSLO, ratio_slo
 
 from exporter.cli import main
 
@@ -43,16 +43,10 @@ SERVICES = {
 
 # A one-day checkout SLO judged three hours after the outage two days ago: the outage's
 # bad events exhaust the budget until they leave the rolling day.
-OUTAGE = """\
-  - name: outage-availability
-    service: outage
-    objective: 99.9
-    period: 1d
-    sli:
-      ratio:
-        good: http_requests_total{{service="checkout",code!~"5.."}}
-        total: http_requests_total{{service="checkout"}}
-"""
+OUTAGE = ratio_slo(
+    "outage-availability", "outage", "99.9", 'http_requests_total{service="checkout"}',
+    good='http_requests_total{service="checkout",code!~"5.."}', period="1d",
+)  # fmt: skip
 OUTAGE_TRUTH = TruthSLO(
     "outage-availability", 99.9, DAY, TRUTH["checkout-availability"].good,
     TRUTH["checkout-availability"].total,
