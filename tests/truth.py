@@ -118,6 +118,17 @@ def ratio_slo(
     return text.replace("{", "{{").replace("}", "}}")
 
 
+MIGRATED_NAMES = [
+    "quiet-availability",
+    "search-availability",
+    "checkout-availability",
+    "checkout-errors",
+    "checkout-latency",
+    "probe-availability",
+]
+"""The SLOs of ``tests/migrate/`` (test SLOs in OpenSLO, Sloth and Pyrra form, and a probe),
+in the order the directory loads them."""
+
 SEARCH_SLO = """\
   - name: search-availability
     service: search
