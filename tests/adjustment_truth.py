@@ -9,9 +9,9 @@ plain arithmetic (no rrule parsing), so the truth does not share the exporter's 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
+from cli_run import rfc3339
 from history import History
 from truth import CONFIG, DAY, TruthSLO
 
@@ -33,11 +33,6 @@ budget_adjustments:
     rrule: FREQ=DAILY
     match: {{service: search}}
 """
-
-
-def rfc3339(t: float) -> str:
-    """Unix seconds as ``2026-11-27T12:00:00Z``."""
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def outage_span(now: int) -> tuple[int, int]:

@@ -12,9 +12,7 @@ from exporter.config.loader import load_config
 from exporter.errors import ConfigError
 from exporter.settings import Settings
 
-GOOD = """\
-backend:
-  url: http://127.0.0.1:9090
+GOOD_SLOS = """\
 slos:
   - name: checkout
     service: checkout
@@ -24,6 +22,9 @@ slos:
         good: http_requests_total{code!~"5.."}
         total: http_requests_total
 """
+"""The ``slos:`` section of GOOD: one valid ratio SLO, its objective on the section's
+fourth line."""
+GOOD = "backend:\n  url: http://127.0.0.1:9090\n" + GOOD_SLOS
 """A valid config; line 6 is the objective, line 7 the sli."""
 
 

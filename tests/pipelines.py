@@ -9,10 +9,13 @@ from exporter.pipeline.compiled import compile_slo
 from exporter.pipeline.counts import EventCounter
 from exporter.pipeline.cycle import EvaluationRun, Pipeline
 from exporter.pipeline.direct import DirectCounter
+from exporter.pipeline.groups import PromQLDiscovery
 from exporter.pipeline.stored import HistoryKeeper, StoreCounter
 from exporter.promql.client import PromQLClient
 from exporter.promql.gate import QueryGate
 from exporter.samples import QueryTally, RangeSource, Source
+from exporter.sources.promql import PromQLSource
+from exporter.store.history import HistoryStore
 
 
 def pipeline(slos: Sequence[SLO], counters: Sequence[EventCounter]) -> Pipeline:
@@ -50,3 +53,19 @@ def stored(
         interval=interval,
         concurrency=concurrency,
     )
+
+
+def store_then_direct(
+    slos: Sequence[SLO], gate: QueryGate, store: HistoryStore, *, discover: bool = True
+) -> Pipeline:
+    """What ``run --data-dir`` builds: the store counts what it can, direct queries the
+    rest, groups found by PromQL (unless ``discover`` is false); queries go through
+    ``gate``."""
+    tally = QueryTally()
+    source = PromQLSource(gate.counting(tally))
+    counters: list[EventCounter] = [
+        stored(HistoryKeeper(store), source, source, tally=tally),
+        DirectCounter(gate),
+    ]
+    discovery = PromQLDiscovery(gate) if discover else None
+    return Pipeline([compile_slo(slo) for slo in slos], counters, discovery)

@@ -47,6 +47,18 @@ def spawn(cmd: list[str], log_path: Path) -> subprocess.Popen[bytes]:
         )
 
 
+def start_logging_stderr(cmd: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+    """``cmd`` started with its stderr alone in ``log_path`` (stdout discarded)."""
+    with open(log_path, "wb") as stderr:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            preexec_fn=die_with_parent,  # noqa: PLW1509
+        )
+
+
 def stop_process(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is not None:
         return

@@ -8,18 +8,17 @@ conditions are compared.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from incremental_truth import DIRECT, write_store_config
 from metrics_text import one, parse, pick
+from served_app import serve, serve_with_filled_store
 from truth import CONFIG, TRUTH
 
-from exporter.app import DAEMON, create_app
+from exporter.app import DAEMON
 from exporter.config.loader import load_config
-from exporter.store.history import HistoryStore
 
 DAY = 86400
 
@@ -94,12 +93,7 @@ def compare(samples, slo: dict) -> None:
 async def test_api_numbers_equal_the_gauges_of_the_same_cycle(prometheus, config, aiohttp_client):
     """Every SLO's SLI, events, burn rates, budget, status and alert conditions in the
     API are exactly the /metrics gauges of the same cycle."""
-    app = create_app(load_config(config))
-    client = await aiohttp_client(app)
-    for _ in range(1000):
-        if app[DAEMON].cycles:
-            break
-        await asyncio.sleep(0.02)
+    app, client = await serve(aiohttp_client, config, seconds=20.0)
     samples, details = await same_cycle(client)
     assert len(details) == len(app[DAEMON].slos) > 1
     assert {d["status"] for d in details} >= {"healthy", "exhausted"}  # the truth's spread
@@ -114,13 +108,7 @@ async def test_daily_series_comes_from_the_store_and_matches_the_truth(
     exact ratio of that day's steps, the burn-down ends at the period's remaining budget,
     and an SLO the store does not keep says so instead of a series."""
     settings = load_config(write_store_config(tmp_path, prometheus.url))
-    app = create_app(settings, store=HistoryStore.open(tmp_path / "data"))
-    client = await aiohttp_client(app)
-    for _ in range(1200):
-        if app[DAEMON].ready:
-            break
-        await asyncio.sleep(0.1)
-    await app[DAEMON].counters.keeper.behind.wait()  # ready at once; the store fills behind
+    _, client = await serve_with_filled_store(aiohttp_client, settings, tmp_path / "data")
     history = prometheus.history
     for name, truth in TRUTH.items():
         slo = (await (await client.get(f"/api/v1/slos/{name}")).json())["slo"]

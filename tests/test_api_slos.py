@@ -7,15 +7,13 @@ real Prometheus and the gauges of /metrics are in test_api_against_prometheus.py
 
 from __future__ import annotations
 
-import asyncio
-import json
 from pathlib import Path
 
 import pytest
 from fake_backend import FakeBackend
+from served_app import assert_one_line_json_error, get_json, serve, wait_cycles
 
-from exporter.app import DAEMON, create_app
-from exporter.config.loader import load_config
+from exporter.app import DAEMON
 
 SLO = """\
   - name: {name}
@@ -53,30 +51,6 @@ def config_file(tmp_path: Path, fake_backend: FakeBackend) -> Path:
     return path
 
 
-async def started(aiohttp_client, config_file: Path, cycles: int = 1):
-    app = create_app(load_config(config_file))
-    client = await aiohttp_client(app)
-    for _ in range(500):
-        if app[DAEMON].cycles >= cycles:
-            break
-        await asyncio.sleep(0.02)
-    return app, client
-
-
-def strict(text: str) -> dict:
-    """JSON that must not hold NaN or Infinity."""
-
-    def refuse(constant: str) -> None:
-        raise AssertionError(f"{constant} in the JSON")
-
-    return json.loads(text, parse_constant=refuse)
-
-
-async def get(client, url: str) -> tuple[int, dict]:
-    response = await client.get(url)
-    return response.status, strict(await response.text())
-
-
 @pytest.mark.parametrize(
     ("query", "names"),
     [
@@ -98,16 +72,16 @@ async def get(client, url: str) -> tuple[int, dict]:
 )
 async def test_slos_filter_and_sort(aiohttp_client, config_file, query, names):
     """/api/v1/slos keeps the SLOs the filters name, least or most budget first on request."""
-    _, client = await started(aiohttp_client, config_file)
-    status, body = await get(client, f"/api/v1/slos?{query}")
+    _, client = await serve(aiohttp_client, config_file)
+    status, body = await get_json(client, f"/api/v1/slos?{query}")
     assert status == 200
     assert [s["name"] for s in body["slos"]] == names
 
 
 async def test_slos_carry_the_budget_of_the_cycle(aiohttp_client, config_file):
     """Each SLO's status and remaining budget are what its counts give (1 - burn rate)."""
-    _, client = await started(aiohttp_client, config_file)
-    _, body = await get(client, "/api/v1/slos")
+    _, client = await serve(aiohttp_client, config_file)
+    _, body = await get_json(client, "/api/v1/slos")
     got = {s["name"]: (s["status"], s["budget_remaining_ratio"]) for s in body["slos"]}
     assert got == {
         "a": ("healthy", pytest.approx(0.5)),
@@ -134,12 +108,10 @@ async def test_api_refuses_bad_requests_in_one_line(
     aiohttp_client, config_file, url, status, message
 ):
     """A bad filter is a 400, an unknown SLO a 404: each a one-line JSON error."""
-    _, client = await started(aiohttp_client, config_file)
-    got, body = await get(client, url)
+    _, client = await serve(aiohttp_client, config_file)
+    got, body = await get_json(client, url)
     assert got == status
-    assert list(body) == ["error"]
-    assert message in body["error"]
-    assert "\n" not in body["error"]
+    assert_one_line_json_error(body, message)
 
 
 async def test_slo_detail_has_windows_budget_alerts_and_says_why_no_daily(
@@ -147,8 +119,8 @@ async def test_slo_detail_has_windows_budget_alerts_and_says_why_no_daily(
 ):
     """/api/v1/slos/{name}: every window's events, SLI and burn rate, the budget, the alert
     conditions, and without a store an explicit reason instead of a daily series."""
-    _, client = await started(aiohttp_client, config_file)
-    status, body = await get(client, "/api/v1/slos/c")
+    _, client = await serve(aiohttp_client, config_file)
+    status, body = await get_json(client, "/api/v1/slos/c")
     slo = body["slo"]
     assert status == 200
     windows = {w["window"]: w for w in slo["windows"]}
@@ -176,15 +148,15 @@ async def test_slo_detail_has_windows_budget_alerts_and_says_why_no_daily(
 async def test_before_the_first_cycle_nothing_pretends(aiohttp_client, config_file, fake_backend):
     """A backend that never answers: no cycle yet, every SLO pending with no numbers."""
     fake_backend.mode = "hang"
-    app, client = await started(aiohttp_client, config_file, cycles=0)
-    _, listing = await get(client, "/api/v1/slos")
+    app, client = await serve(aiohttp_client, config_file, cycles=0)
+    _, listing = await get_json(client, "/api/v1/slos")
     assert (listing["state"], listing["evaluated_at"]) == ("before_first_cycle", None)
     assert {s["evaluation"]["state"] for s in listing["slos"]} == {"pending"}
     assert {s["status"] for s in listing["slos"]} == {"unknown"}
-    _, detail = await get(client, "/api/v1/slos/a")
+    _, detail = await get_json(client, "/api/v1/slos/a")
     assert detail["slo"]["windows"] == []
     assert set(detail["slo"]["budget"].values()) == {None}
-    _, status = await get(client, "/api/v1/status")
+    _, status = await get_json(client, "/api/v1/status")
     assert (status["cycles"], status["last_cycle"], status["backend"]["state"]) == (
         0, None, "unknown"
     )  # fmt: skip
@@ -196,14 +168,14 @@ async def test_failed_first_evaluation_is_failed_not_pending(
 ):
     """A backend answering 500 from the start: evaluated, failed with the reason, no numbers."""
     fake_backend.mode = "http500"
-    _, client = await started(aiohttp_client, config_file)
-    _, listing = await get(client, "/api/v1/slos")
+    _, client = await serve(aiohttp_client, config_file)
+    _, listing = await get_json(client, "/api/v1/slos")
     assert listing["state"] == "evaluated"
     for slo in listing["slos"]:
         assert slo["evaluation"]["state"] == "failed"
         assert "500" in slo["evaluation"]["error"]
         assert (slo["status"], slo["budget_remaining_ratio"]) == ("unknown", None)
-    _, status = await get(client, "/api/v1/status")
+    _, status = await get_json(client, "/api/v1/status")
     assert status["last_cycle"]["result"] == "failure"
     assert status["backend"]["state"] == "down"
 
@@ -212,14 +184,11 @@ async def test_failure_after_success_keeps_the_last_numbers_marked(
     aiohttp_client, config_file, fake_backend
 ):
     """A cycle failing after a good one: status unknown, the last good budget still shown."""
-    app, client = await started(aiohttp_client, config_file)
+    app, client = await serve(aiohttp_client, config_file)
     fake_backend.mode = "http500"
     app[DAEMON].wake()
-    for _ in range(500):
-        if app[DAEMON].cycles >= 2:
-            break
-        await asyncio.sleep(0.02)
-    _, body = await get(client, "/api/v1/slos/a")
+    await wait_cycles(app, 2)
+    _, body = await get_json(client, "/api/v1/slos/a")
     slo = body["slo"]
     assert slo["evaluation"]["state"] == "failed"
     assert slo["status"] == "unknown"
@@ -229,17 +198,17 @@ async def test_failure_after_success_keeps_the_last_numbers_marked(
 async def test_nan_from_the_backend_is_null_in_json(aiohttp_client, config_file, fake_backend):
     """A backend answering NaN: the JSON stays strict (null, never NaN)."""
     fake_backend.mode = "nan"
-    _, client = await started(aiohttp_client, config_file)
+    _, client = await serve(aiohttp_client, config_file)
     for url in ("/api/v1/slos", "/api/v1/slos/a", "/api/v1/status"):
-        status, _ = await get(client, url)
+        status, _ = await get_json(client, url)
         assert status == 200
 
 
 async def test_status_reports_build_config_cycle_backend_and_store(aiohttp_client, config_file):
     """/api/v1/status: the version, a good config load, the last cycle, the backend up, no
     store and the SLO count."""
-    _, client = await started(aiohttp_client, config_file)
-    _, status = await get(client, "/api/v1/status")
+    _, client = await serve(aiohttp_client, config_file)
+    _, status = await get_json(client, "/api/v1/status")
     assert status["version"]
     assert status["config"]["reload_ok"] is True
     assert status["last_cycle"]["result"] == "success"
@@ -251,8 +220,8 @@ async def test_status_reports_build_config_cycle_backend_and_store(aiohttp_clien
 
 async def test_openapi_document_lists_every_route(aiohttp_client, config_file):
     """/api/v1/openapi.json is an OpenAPI 3.1 document naming every API route."""
-    _, client = await started(aiohttp_client, config_file)
-    _, document = await get(client, "/api/v1/openapi.json")
+    _, client = await serve(aiohttp_client, config_file)
+    _, document = await get_json(client, "/api/v1/openapi.json")
     assert document["openapi"].startswith("3.1")
     assert set(document["paths"]) == {
         "/api/v1/slos", "/api/v1/slos/{name}", "/api/v1/status", "/api/v1/decision",
@@ -262,9 +231,9 @@ async def test_openapi_document_lists_every_route(aiohttp_client, config_file):
 
 async def test_status_says_a_reload_failed(aiohttp_client, config_file):
     """A config edit that does not load: /api/v1/status says so, the old SLOs still served."""
-    app, client = await started(aiohttp_client, config_file)
+    app, client = await serve(aiohttp_client, config_file)
     config_file.write_text("slos: [\n")
     assert await app[DAEMON].reload(config_file) is False
-    _, status = await get(client, "/api/v1/status")
+    _, status = await get_json(client, "/api/v1/status")
     assert status["config"]["reload_ok"] is False
     assert status["slos"] == 3

@@ -12,15 +12,14 @@ judged on each side by the objective in force there: alerts, budget spent and in
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from adjustment_truth import expected, outage_span, rfc3339, write_adjusted_config
-from cli_run import eval_json
-from test_backtest_against_prometheus import _alerts, at, backtest, true_alerts
+from adjustment_truth import expected, outage_span, write_adjusted_config
+from cli_run import backtest, backtest_json, eval_json, rfc3339
+from test_backtest_against_prometheus import _alerts, at, true_alerts
 from truth import CONFIG, DAY, TRUTH, burn_of
 
 from exporter.config.loader import load_config
@@ -47,12 +46,8 @@ def replayed(prometheus, adjusted_config) -> dict[str, Any]:
     """The JSON backtest of the last three days with the adjustments, by SLO name."""
     now = prometheus.now
     selected = [a for name in ADJUSTED for a in ("--slo", name)]
-    code, out, err = backtest(
-        adjusted_config, "--from", rfc3339(now - THREE_DAYS), "--to", rfc3339(now),
-        "--format", "json", *selected,
-    )  # fmt: skip
-    assert code == 0, err
-    return {slo["name"]: slo for slo in json.loads(out)["slos"]}
+    document = backtest_json(adjusted_config, now - THREE_DAYS, now, *selected)
+    return {slo["name"]: slo for slo in document["slos"]}
 
 
 def _eval_events(config: Path, t: int, name: str) -> dict[str, dict[str, float]]:
@@ -128,12 +123,10 @@ def test_the_forgiven_outage_no_longer_pages(prometheus, config_without, replaye
     incident lies inside the span."""
     now = prometheus.now
     start, end = outage_span(now)
-    code, out, err = backtest(
-        config_without, "--slo", "checkout-availability", "--format", "json",
-        "--from", rfc3339(now - THREE_DAYS), "--to", rfc3339(now),
-    )  # fmt: skip
-    assert code == 0, err
-    (plain,) = json.loads(out)["slos"]
+    document = backtest_json(
+        config_without, now - THREE_DAYS, now, "--slo", "checkout-availability"
+    )
+    (plain,) = document["slos"]
     during = [a for a in plain["alerts"] if start < at(a["start"]) <= end]
     assert any(a["severity"] == "page" for a in during)
     # the outage's incident may start a step or two before the span, when calm-hour noise
@@ -211,12 +204,11 @@ def phased(prometheus, tmp_path_factory) -> tuple[Path, dict[str, Any]]:
     phase = f"    phases:\n      - {{objective: 99.0, until: {rfc3339(now + BOUNDARY)}}}\n"
     path = tmp_path_factory.mktemp("phased") / "slos.yaml"
     path.write_text(text.replace(anchor, anchor + phase, 1))
-    code, out, err = backtest(
-        path, "--slo", PHASED, "--format", "json", "--min-incident-budget", str(MIN_SHARE),
-        "--from", rfc3339(now + REPLAY[0]), "--to", rfc3339(now + REPLAY[1]),
+    document = backtest_json(
+        path, now + REPLAY[0], now + REPLAY[1],
+        "--slo", PHASED, "--min-incident-budget", str(MIN_SHARE),
     )  # fmt: skip
-    assert code == 0, err
-    (slo,) = json.loads(out)["slos"]
+    (slo,) = document["slos"]
     return path, slo
 
 

@@ -18,11 +18,12 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_run import backtest, backtest_json, rfc3339
 from history import DAY, HOUR, MINUTE, History
 from rule_backfill import Sample, Server, import_samples
 from rules_cli import parse_yaml, run_rules
@@ -42,20 +43,8 @@ WORKBOOK = (
 """The SRE workbook's four conditions as (severity, long, short, share of the budget)."""
 
 
-def rfc3339(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def at(text: str) -> int:
     return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
-
-
-def backtest(config: Path, *args: str) -> tuple[int, str, str]:
-    """Run ``slo-exporter backtest`` in-process: exit code, stdout, stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["--log-format", "json", "backtest", "-c", str(config), *args])
-    return code, out.getvalue(), err.getvalue()
 
 
 @dataclass(frozen=True)
@@ -125,12 +114,7 @@ def replayed(prometheus, config) -> dict[str, Any]:
     """The JSON backtest of three days, by SLO name."""
     now = prometheus.now
     selected = [a for name in REPLAYED for a in ("--slo", name)]
-    code, out, err = backtest(
-        config, "--from", rfc3339(now - START_BEFORE_NOW), "--to", rfc3339(now),
-        "--format", "json", *selected,
-    )  # fmt: skip
-    assert code == 0, err
-    document = json.loads(out)
+    document = backtest_json(config, now - START_BEFORE_NOW, now, *selected)
     assert (document["step"], document["step_source"]) == ("1m", "evaluation.interval")
     return {slo["name"]: slo for slo in document["slos"]}
 
@@ -161,12 +145,7 @@ def test_a_coarser_step_evaluates_every_step_and_says_so(prometheus, config):
     """``--step 5m``: the output names the step and its source, and the alerts are the true
     conditions evaluated every five minutes."""
     now, name = prometheus.now, "checkout-availability"
-    code, out, err = backtest(
-        config, "--slo", name, "--step", "5m", "--format", "json",
-        "--from", rfc3339(now - START_BEFORE_NOW), "--to", rfc3339(now),
-    )  # fmt: skip
-    assert code == 0, err
-    document = json.loads(out)
+    document = backtest_json(config, now - START_BEFORE_NOW, now, "--slo", name, "--step", "5m")
     assert (document["step"], document["step_source"]) == ("5m", "--step")
     (slo,) = document["slos"]
     expected = true_alerts(TRUTH[name], prometheus.history, now - START_BEFORE_NOW, now, 300)
@@ -370,11 +349,7 @@ def test_exporter_mode_rules_in_prometheus_fire_as_the_backtest_says(prometheus,
     severity are (the outage's six hours, checkout-availability)."""
     name, now = "checkout-availability", prometheus.now
     start, end = now + AROUND_OUTAGE[0], now + AROUND_OUTAGE[1]
-    code, out, err = backtest(
-        config, "--slo", name, "--from", rfc3339(start), "--to", rfc3339(end), "--format", "json"
-    )
-    assert code == 0, err
-    (slo,) = json.loads(out)["slos"]
+    (slo,) = backtest_json(config, start, end, "--slo", name)["slos"]
     expected: dict[str, list[tuple[int, int]]] = {}
     for a in slo["alerts"]:
         stop = end + MINUTE if a["end"] is None else at(a["end"])

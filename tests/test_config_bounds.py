@@ -7,7 +7,7 @@ waited forever for a hanging backend; ``min_events: .inf`` meant no alert could 
 from __future__ import annotations
 
 import pytest
-from config_text import load_text
+from config_text import GOOD_SLOS, load_text
 
 from exporter.errors import ConfigError
 
@@ -22,16 +22,7 @@ source:
   scrape:
     url: http://127.0.0.1:8080/metrics
 """
-SLOS = """\
-slos:
-  - name: checkout
-    service: checkout
-    objective: 99.9
-    sli:
-      ratio:
-        good: http_requests_total{code!~"5.."}
-        total: http_requests_total
-"""
+SLOS = GOOD_SLOS
 SERVICE = """\
 services:
   - name: jobs

@@ -25,37 +25,24 @@ from dashboard_queries import variables as variables_of
 from history import API_ROUTES
 from live_scrape import Live, instant, over_last_minute, scraped_exporter
 from prometheus_server import api_request
-from truth import DAY, GROUPED_CONFIG, burn_of, expected_burn, route_truth
+from truth import DAY, GROUPED_CONFIG, burn_of, cart_slo, expected_burn, ratio_slo, route_truth
 
 from exporter.dashboards.generate import config_dashboards
 from exporter.domain.durations import format_duration
 
 NAME = "api-availability"
 PHASED = "pay-phased"
-PHASED_SLO = """\
-  - name: pay-phased
-    service: api
-    objective: 99.9
-    period: 7d
-    phases:
-      - {{name: launch, objective: 95, until: 2100-01-01T00:00:00Z}}
-    sli:
-      ratio:
-        bad: api_requests_total{{route="/pay",code=~"5.."}}
-        total: api_requests_total{{route="/pay"}}
-"""
+PHASED_SLO = ratio_slo(
+    PHASED, "api", "99.9", 'api_requests_total{route="/pay"}',
+    bad='api_requests_total{route="/pay",code=~"5.."}',
+    extra="    phases:\n      - {name: launch, objective: 95, until: 2100-01-01T00:00:00Z}\n",
+)  # fmt: skip
 """A progressive objective still in its first phase: 95 % in force, 99.9 % at the end."""
 PHASED_IN_FORCE = 95.0
 COMPOSITE = "journey"
-COMPOSITE_SLOS = """\
-  - name: cart-ok
-    service: api
-    objective: 99.5
-    period: 7d
-    sli:
-      ratio:
-        bad: api_requests_total{{route="/cart",code=~"5.."}}
-        total: api_requests_total{{route="/cart"}}
+COMPOSITE_SLOS = (
+    cart_slo("cart-ok")
+    + """\
   - name: journey
     service: shop
     objective: 99
@@ -64,6 +51,7 @@ COMPOSITE_SLOS = """\
       method: events
       objectives: [{{slo: cart-ok}}, {{slo: pay-phased}}]
 """
+)
 """A composite of /cart and /pay: their events added."""
 EXPORTER_CONFIG = GROUPED_CONFIG + PHASED_SLO + COMPOSITE_SLOS + "evaluation: {{interval: 60s}}\n"
 """Whole-minute evaluation times: where the history's counts are exact."""

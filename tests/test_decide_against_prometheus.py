@@ -17,11 +17,10 @@ from pathlib import Path
 
 import pytest
 from history import History
-from truth import CONFIG, TRUTH, TruthSLO
+from served_app import serve
+from truth import CONFIG, TRUTH, TruthSLO, ratio_slo
 
-from exporter.app import DAEMON, create_app
 from exporter.cli import main
-from exporter.config.loader import load_config
 
 HOUR = 3600
 DAY = 86400
@@ -44,16 +43,10 @@ SERVICES = {
 
 # A one-day checkout SLO judged three hours after the outage two days ago: the outage's
 # bad events exhaust the budget until they leave the rolling day.
-OUTAGE = """\
-  - name: outage-availability
-    service: outage
-    objective: 99.9
-    period: 1d
-    sli:
-      ratio:
-        good: http_requests_total{{service="checkout",code!~"5.."}}
-        total: http_requests_total{{service="checkout"}}
-"""
+OUTAGE = ratio_slo(
+    "outage-availability", "outage", "99.9", 'http_requests_total{service="checkout"}',
+    good='http_requests_total{service="checkout",code!~"5.."}', period="1d",
+)  # fmt: skip
 OUTAGE_TRUTH = TruthSLO(
     "outage-availability", 99.9, DAY, TRUTH["checkout-availability"].good,
     TRUTH["checkout-availability"].total,
@@ -163,12 +156,7 @@ def test_unknown_service_is_a_usage_error(prometheus, config, capsys):
 async def test_api_serves_the_decision_of_the_last_cycle(prometheus, config, aiohttp_client):
     """GET /api/v1/decision answers from the daemon's cycle: the true statuses' decision,
     and the same document as ``decide --at`` the cycle's time (the wait aside)."""
-    app = create_app(load_config(config))
-    client = await aiohttp_client(app)
-    for _ in range(500):
-        if app[DAEMON].cycles:
-            break
-        await asyncio.sleep(0.02)
+    _, client = await serve(aiohttp_client, config)
     for service in ("checkout", "search", "ghost", "outage"):
         response = await client.get("/api/v1/decision", params={"service": service, "risk": "low"})
         assert response.status == 200

@@ -6,15 +6,13 @@ real Prometheus in test_decide_against_prometheus.py.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 from fake_backend import FakeBackend
+from served_app import assert_one_line_json_error, get_json, serve
 
-from exporter.app import DAEMON, create_app
 from exporter.cli import main
-from exporter.config.loader import load_config
 
 CONFIG = """\
 backend:
@@ -38,16 +36,6 @@ def config_file(tmp_path: Path, fake_backend: FakeBackend) -> Path:
     return path
 
 
-async def started(aiohttp_client, config_file: Path, cycles: int = 1):
-    app = create_app(load_config(config_file))
-    client = await aiohttp_client(app)
-    for _ in range(500):
-        if app[DAEMON].cycles >= cycles:
-            break
-        await asyncio.sleep(0.02)
-    return app, client
-
-
 @pytest.mark.parametrize(
     ("query", "status", "message"),
     [
@@ -61,18 +49,15 @@ async def test_api_refuses_bad_requests_in_one_line(
     aiohttp_client, config_file, query, status, message
 ):
     """A bad or missing parameter is a 400, an unknown service a 404: one-line JSON errors."""
-    _, client = await started(aiohttp_client, config_file)
-    response = await client.get(f"/api/v1/decision?{query}")
-    assert response.status == status
-    body = await response.json()
-    assert list(body) == ["error"]
-    assert message in body["error"]
-    assert "\n" not in body["error"]
+    _, client = await serve(aiohttp_client, config_file)
+    got, body = await get_json(client, f"/api/v1/decision?{query}")
+    assert got == status
+    assert_one_line_json_error(body, message)
 
 
 async def test_api_healthy_service_is_approved(aiohttp_client, config_file):
     """Every query answering 1 (no bad events): healthy, a low-risk release is approved."""
-    _, client = await started(aiohttp_client, config_file)
+    _, client = await serve(aiohttp_client, config_file)
     response = await client.get("/api/v1/decision?service=checkout&risk=low")
     body = await response.json()
     assert (body["decision"], body["exit_code"]) == ("approve", 0)
@@ -82,7 +67,7 @@ async def test_api_healthy_service_is_approved(aiohttp_client, config_file):
 async def test_api_failed_evaluation_asks_for_a_review(aiohttp_client, config_file, fake_backend):
     """The backend failing: the SLO's status is unknown and the gate says review, saying why."""
     fake_backend.mode = "http500"
-    _, client = await started(aiohttp_client, config_file)
+    _, client = await serve(aiohttp_client, config_file)
     response = await client.get("/api/v1/decision?service=checkout&risk=low")
     body = await response.json()
     assert body["decision"] == "review"

@@ -14,13 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import bcrypt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from processes import die_with_parent, free_port, stop_process
+from processes import free_port, start_logging_stderr, stop_process
 from test_web_config_process import command
-from web_certs import Authority
+from web_certs import Authority, bcrypt_hash, write_web_config
 
 from exporter.probe_access import first_certificate
 
@@ -57,27 +56,15 @@ def served(tmp_path: Path) -> Iterator[Served]:
     """``run`` with a web config turning on TLS (the test CA's certificate) and one user."""
     ca = Authority(tmp_path)
     server = ca.issue("server", server=True)
-    hashed = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
-    web_file = tmp_path / "web.yml"
-    web_file.write_text(
-        f"tls_server_config:\n  cert_file: {server.cert}\n  key_file: {server.key}\n"
-        f"basic_auth_users:\n  probe: {hashed}\n"
-    )
+    hashed = bcrypt_hash(PASSWORD)
+    web_file = write_web_config(tmp_path / "web.yml", server, "probe", hashed)
     other = ca.issue("other", server=True)
-    other_web = tmp_path / "other-web.yml"
-    other_web.write_text(
-        f"tls_server_config:\n  cert_file: {other.cert}\n  key_file: {other.key}\n"
-        f"basic_auth_users:\n  probe: {hashed}\n"
-    )
+    other_web = write_web_config(tmp_path / "other-web.yml", other, "probe", hashed)
     password_file = tmp_path / "password"
     password_file.write_text(PASSWORD + "\n")
     port = free_port()
     log = tmp_path / "stderr.log"
-    with open(log, "wb") as stderr:
-        process = subprocess.Popen(
-            command(tmp_path, web_file, port), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=stderr, preexec_fn=die_with_parent,  # noqa: PLW1509
-        )  # fmt: skip
+    process = start_logging_stderr(command(tmp_path, web_file, port), log)
     try:
         _wait(port, process, log)
         yield Served(port, web_file, password_file, other_web)

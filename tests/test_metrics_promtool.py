@@ -16,10 +16,9 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestServer
 from incremental_truth import write_store_config
 from prometheus_server import find_binary
-from test_scrape_demo import load
+from scraped_demo import demo_service, scrape_config, url_of
 from truth import write_config
 
 from exporter.app import create_app
@@ -29,30 +28,6 @@ from exporter.store.history import HistoryStore
 pytestmark = pytest.mark.integration  # every test runs promtool, most a real backend
 
 DEAD = "http://127.0.0.1:9"
-
-SCRAPE_CONFIG = """\
-source:
-  scrape: {{url: "{url}/metrics", interval: 1s}}
-evaluation:
-  interval: 60s
-slos:
-  - name: demo-availability
-    service: demo
-    objective: 99
-    period: 1d
-    sli:
-      ratio:
-        good: http_requests_total{{code!~"5.."}}
-        total: http_requests_total
-  - name: demo-latency
-    service: demo
-    objective: 95
-    period: 1d
-    sli:
-      latency:
-        histogram: http_request_duration_seconds
-        threshold: 0.25
-"""
 
 
 def promtool_check(text: str) -> subprocess.CompletedProcess[str]:
@@ -86,13 +61,9 @@ async def store_mode(stack: AsyncExitStack, tmp_path: Path, request) -> tuple:
 
 async def scrape_mode(stack: AsyncExitStack, tmp_path: Path, request) -> tuple:
     """`source: scrape`: the daemon scrapes the demo service itself, into the store."""
-    service = load("service").DemoService(rate=0, seed=7)
-    service.serve(1000)
-    server = TestServer(service.app(traffic=False))
-    await server.start_server()
-    stack.push_async_callback(server.close)
+    _, server = await stack.enter_async_context(demo_service(served=1000))
     path = tmp_path / "slos.yaml"
-    path.write_text(SCRAPE_CONFIG.format(url=str(server.make_url("")).rstrip("/")))
+    path.write_text(scrape_config(url_of(server), interval="1s"))
     return load_config(path), {"store": HistoryStore.open(tmp_path / "data")}
 
 

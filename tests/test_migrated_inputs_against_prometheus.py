@@ -19,21 +19,14 @@ from cli_run import eval_json
 from incremental_truth import EVENTS
 from slice_truth import instant_values
 from test_slices_against_prometheus import _checkout_error_ratio, _failure_mean
-from truth import DAY, TRUTH
+from truth import DAY, MIGRATED_NAMES, TRUTH
 
 from exporter.domain.durations import parse_duration
 
 MIGRATE = Path(__file__).resolve().parent / "migrate"
 EXAMPLE_URL = "http://127.0.0.1:9090"
 OFFSETS = {"now": 0, "1d-ago": -DAY, "outage": -2 * DAY + 600}
-NAMES = [
-    "quiet-availability",
-    "search-availability",
-    "checkout-availability",
-    "checkout-errors",
-    "checkout-latency",
-    "probe-availability",
-]
+NAMES = MIGRATED_NAMES
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,12 @@ import contextlib
 import io
 import json
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
 import pytest
+from cli_run import rfc3339
 from history import DAY, HOUR, MINUTE, History
 from pipelines import pipeline, stored
 from truth import CONFIG, TRUTH, TruthSLO
@@ -52,10 +53,6 @@ ADDED_MID_PERIOD = """\
           sum(increase(http_requests_total{{service="checkout"}}[{{{{window}}}}]))
           and on() (vector(time()) > {since})
 """
-
-
-def rfc3339(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def write_report_config(directory: Path, url: str, now: int) -> Path:

@@ -2,40 +2,9 @@
 
 from __future__ import annotations
 
-import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
-from config_text import load_text
 from metrics_text import one, parse
-from test_scrape_demo import load
-
-from exporter.daemon import Daemon
-from exporter.selfmetrics import SelfMetrics
-from exporter.store.history import HistoryStore
-
-CONFIG = """\
-source:
-  scrape: {{url: "{url}/metrics", interval: 5s}}
-evaluation:
-  interval: 60s
-slos:
-  - name: demo-availability
-    service: demo
-    objective: 99
-    period: 1d
-    sli:
-      ratio:
-        good: http_requests_total{{code!~"5.."}}
-        total: http_requests_total
-  - name: demo-latency
-    service: demo
-    objective: 95
-    period: 1d
-    sli:
-      latency:
-        histogram: http_request_duration_seconds
-        threshold: 0.25
-"""
+from scraped_demo import DEMO_SLOS, Clock, scraping_daemon
 
 
 def counts(service) -> dict[str, float]:
@@ -48,16 +17,6 @@ def counts(service) -> dict[str, float]:
     return {"total": total, "good": total - bad, "fast": fast}
 
 
-class Clock:
-    """Wall-clock time the test sets: scrapes are stamped with it."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 T0 = 1_800_000_000
 clock = Clock(T0)
 
@@ -65,19 +24,8 @@ clock = Clock(T0)
 @pytest.fixture
 async def scraped(tmp_path):
     clock.now = T0
-    service = load("service").DemoService(rate=0, seed=7)
-    server = TestServer(service.app(traffic=False))
-    await server.start_server()
-    store = HistoryStore.open(tmp_path / "history")
-    try:
-        async with aiohttp.ClientSession() as session:
-            settings = load_text(CONFIG.format(url=str(server.make_url("")).rstrip("/")))
-            daemon = Daemon(settings, session, SelfMetrics(), store=store, clock=clock)
-            yield service, daemon, server
-            await daemon.close()
-    finally:
-        store.close()
-        await server.close()
+    async with scraping_daemon(DEMO_SLOS, tmp_path / "history", clock) as scraped:
+        yield scraped
 
 
 async def test_scraped_events_match_the_service_counters(scraped):

@@ -8,23 +8,11 @@ two scraped SLOs adds their events.
 
 from __future__ import annotations
 
-import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
-from config_text import load_text
 from metrics_text import one, parse, pick
-from test_scrape_demo import load
+from scraped_demo import Clock, scraping_daemon
 
-from exporter.daemon import Daemon
-from exporter.selfmetrics import SelfMetrics
-from exporter.store.history import HistoryStore
-
-CONFIG = """\
-source:
-  scrape: {{url: "{url}/metrics", interval: 5s}}
-evaluation:
-  interval: 60s
-slos:
+SLOS = """\
   - name: demo-availability
     service: demo
     objective: 99
@@ -32,7 +20,7 @@ slos:
     group_by: [code]
     sli:
       ratio:
-        good: http_requests_total{{code!~"5.."}}
+        good: http_requests_total{code!~"5.."}
         total: http_requests_total
   - name: demo-served
     service: demo
@@ -40,7 +28,7 @@ slos:
     period: 1d
     sli:
       ratio:
-        bad: http_requests_total{{code=~"5.."}}
+        bad: http_requests_total{code=~"5.."}
         total: http_requests_total
   - name: demo-found
     service: demo
@@ -48,26 +36,16 @@ slos:
     period: 1d
     sli:
       ratio:
-        bad: http_requests_total{{code="404"}}
+        bad: http_requests_total{code="404"}
         total: http_requests_total
   - name: demo-journey
     service: demo
     objective: 99
     period: 1d
     composite:
-      objectives: [{{slo: demo-served}}, {{slo: demo-found}}]
+      objectives: [{slo: demo-served}, {slo: demo-found}]
 """
 T0 = 1_800_000_000
-
-
-class Clock:
-    """Wall-clock time the test sets: scrapes are stamped with it."""
-
-    def __init__(self) -> None:
-        self.now = float(T0)
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def per_code(service) -> dict[str, float]:
@@ -77,20 +55,9 @@ def per_code(service) -> dict[str, float]:
 
 @pytest.fixture
 async def daemon_and_service(tmp_path):
-    service = load("service").DemoService(rate=0, seed=7)
-    server = TestServer(service.app(traffic=False))
-    await server.start_server()
-    store = HistoryStore.open(tmp_path / "history")
-    clock = Clock()
-    try:
-        async with aiohttp.ClientSession() as session:
-            settings = load_text(CONFIG.format(url=str(server.make_url("")).rstrip("/")))
-            daemon = Daemon(settings, session, SelfMetrics(), store=store, clock=clock)
-            yield daemon, service, clock
-            await daemon.close()
-    finally:
-        store.close()
-        await server.close()
+    clock = Clock(float(T0))
+    async with scraping_daemon(SLOS, tmp_path / "history", clock) as (service, daemon, _):
+        yield daemon, service, clock
 
 
 async def test_each_scraped_code_is_a_group_with_its_own_events(daemon_and_service):

@@ -11,19 +11,13 @@ the period may be off by at most the route's events within 5 minutes of that edg
 from __future__ import annotations
 
 import aiohttp
-from pipelines import stored
+from pipelines import store_then_direct
 from truth import COMPONENT_EVENTS, route_truth, write_composite_config, write_grouped_config
 
 from exporter.config.loader import load_config
-from exporter.pipeline.compiled import compile_slo
-from exporter.pipeline.cycle import EvaluationRun, Pipeline
-from exporter.pipeline.direct import DirectCounter
-from exporter.pipeline.groups import PromQLDiscovery
-from exporter.pipeline.stored import HistoryKeeper
+from exporter.pipeline.cycle import EvaluationRun
 from exporter.promql.client import PromQLClient
 from exporter.promql.gate import QueryGate
-from exporter.samples import QueryTally
-from exporter.sources.promql import PromQLSource
 from exporter.store.history import HistoryStore
 
 HOUR = 3600
@@ -59,15 +53,7 @@ async def test_the_store_counts_each_group_and_a_new_group_from_its_history(prom
     try:
         async with aiohttp.ClientSession() as session:
             gate = QueryGate(PromQLClient(session, settings.backend), 4)
-            tally = QueryTally()
-            source = PromQLSource(gate.counting(tally))
-            counters = [
-                stored(HistoryKeeper(store), source, source, tally=tally),
-                DirectCounter(gate),
-            ]
-            pipeline = Pipeline(
-                [compile_slo(s) for s in settings.slos], counters, PromQLDiscovery(gate)
-            )
+            pipeline = store_then_direct(settings.slos, gate, store)
             before = await pipeline.evaluate(prometheus.now - 3 * HOUR)
             now = await pipeline.evaluate(prometheus.now)
     finally:
@@ -90,13 +76,7 @@ async def test_the_store_counts_a_composites_components_over_its_windows(prometh
     try:
         async with aiohttp.ClientSession() as session:
             gate = QueryGate(PromQLClient(session, settings.backend), 4)
-            tally = QueryTally()
-            source = PromQLSource(gate.counting(tally))
-            counters = [
-                stored(HistoryKeeper(store), source, source, tally=tally),
-                DirectCounter(gate),
-            ]
-            pipeline = Pipeline([compile_slo(s) for s in settings.slos], counters, None)
+            pipeline = store_then_direct(settings.slos, gate, store, discover=False)
             run = await pipeline.evaluate(prometheus.now)
     finally:
         store.close()

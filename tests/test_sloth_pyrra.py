@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from truth import MIGRATED_NAMES
 
 from exporter.config.loader import effective_config, load_config
 from exporter.domain.model import BoolGaugeSLI, LatencySLI, QuerySLI
@@ -352,14 +353,7 @@ def test_a_directory_of_every_format_loads_as_one_config():
     settings = load_config(MIGRATE)
     assert settings.backend.url == "http://127.0.0.1:9090"
     by_name = {slo.name: slo for slo in settings.slos}
-    assert list(by_name) == [
-        "quiet-availability",
-        "search-availability",
-        "checkout-availability",
-        "checkout-errors",
-        "checkout-latency",
-        "probe-availability",
-    ]
+    assert list(by_name) == MIGRATED_NAMES
     assert isinstance(by_name["checkout-availability"].sli, QuerySLI)
     assert not isinstance(by_name["checkout-latency"].sli, LatencySLI)  # +Inf bucket: a ratio
     assert isinstance(by_name["probe-availability"].sli, BoolGaugeSLI)

@@ -7,15 +7,14 @@ status is known in advance (as in test_api_slos.py): a burns half its budget
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 
 import pytest
 from fake_backend import FakeBackend
+from served_app import get_text, serve
 
-from exporter.app import DAEMON, create_app
-from exporter.config.loader import load_config
+from exporter.app import DAEMON
 from exporter.store.history import HistoryStore
 
 SLO = """\
@@ -65,27 +64,12 @@ def answer(query: str, at: float) -> float:
     return good if name.group(2) == "good" else 1000.0
 
 
-async def started(aiohttp_client, path: Path, cycles: int = 1, wait: float = 10.0):
-    app = create_app(load_config(path))
-    client = await aiohttp_client(app)
-    for _ in range(int(wait / 0.02)):
-        if app[DAEMON].cycles >= cycles:
-            break
-        await asyncio.sleep(0.02)
-    return app, client
-
-
 @pytest.fixture
 def config_file(tmp_path: Path, fake_backend: FakeBackend) -> Path:
     fake_backend.default = answer
     path = tmp_path / "slos.yaml"
     path.write_text(config_text(fake_backend.url, THREE, HOSTILE))
     return path
-
-
-async def page(client, url: str) -> tuple[int, str]:
-    response = await client.get(url)
-    return response.status, await response.text()
 
 
 def names(html: str) -> list[str]:
@@ -96,8 +80,8 @@ def names(html: str) -> list[str]:
 async def test_overview_lists_every_slo_with_status_budget_and_links(aiohttp_client, config_file):
     """Every SLO with its service, labels, status, budget bar, burn rates; the summary
     line counts statuses; the landing page's links, version and SLO count are there."""
-    _, client = await started(aiohttp_client, config_file)
-    status, html = await page(client, "/")
+    _, client = await serve(aiohttp_client, config_file)
+    status, html = await get_text(client, "/")
     assert status == 200
     assert names(html) == ["a", "b", "c", "h"]
     assert (
@@ -131,8 +115,8 @@ async def test_overview_lists_every_slo_with_status_budget_and_links(aiohttp_cli
 )
 async def test_overview_filters_as_a_plain_get_form(aiohttp_client, config_file, query, expected):
     """The form's fields (empty ones meaning "any") keep the SLOs the API would."""
-    _, client = await started(aiohttp_client, config_file)
-    status, html = await page(client, f"/?{query}")
+    _, client = await serve(aiohttp_client, config_file)
+    status, html = await get_text(client, f"/?{query}")
     assert status == 200
     assert names(html) == expected
     if not expected:
@@ -155,8 +139,8 @@ async def test_page_refuses_bad_requests_in_one_line(
     aiohttp_client, config_file, url, status, message
 ):
     """A bad filter is a 400 and an unknown SLO a 404, each one line of text."""
-    _, client = await started(aiohttp_client, config_file)
-    got, text = await page(client, url)
+    _, client = await serve(aiohttp_client, config_file)
+    got, text = await get_text(client, url)
     assert got == status
     assert message in text
     assert text.count("\n") == 1
@@ -164,13 +148,13 @@ async def test_page_refuses_bad_requests_in_one_line(
 
 async def test_config_strings_are_escaped(aiohttp_client, config_file):
     """Service, labels and URLs from the config appear as text, never as markup."""
-    _, client = await started(aiohttp_client, config_file)
+    _, client = await serve(aiohttp_client, config_file)
     for url in ("/", "/slo/h", "/?service=check%3Ci%3Eout"):
-        _, html = await page(client, url)
+        _, html = await get_text(client, url)
         for markup in ("<i>", "<b>", "<script>"):
             assert markup not in html, url
         assert "check&lt;i&gt;out" in html, url
-    _, html = await page(client, "/slo/h")
+    _, html = await get_text(client, "/slo/h")
     assert "&lt;b&gt;&quot;pay&quot;&lt;/b&gt;" in html
     assert 'href="https://wiki.example/run?x=&quot;&gt;&lt;script&gt;"' in html
     assert 'href="https://grafana.example/d?a=1&amp;b=&lt;x&gt;"' in html
@@ -179,8 +163,8 @@ async def test_config_strings_are_escaped(aiohttp_client, config_file):
 async def test_slo_page_has_windows_alerts_and_a_decision_per_risk(aiohttp_client, config_file):
     """The SLO page lists its windows, its alert conditions and the gate's answer for
     each risk, and says why there is no burn-down (no history store)."""
-    _, client = await started(aiohttp_client, config_file)
-    status, html = await page(client, "/slo/c")
+    _, client = await serve(aiohttp_client, config_file)
+    status, html = await get_text(client, "/slo/c")
     assert status == 200
     windows = re.search(r'<table id="windows">.*?</table>', html)
     assert windows is not None
@@ -196,14 +180,14 @@ async def test_before_the_first_cycle_the_page_says_so(aiohttp_client, config_fi
     """A backend that never answers: the page says no cycle has finished and every SLO
     is unknown, with no numbers."""
     fake_backend.mode = "hang"
-    _, client = await started(aiohttp_client, config_file, cycles=0)
-    _, html = await page(client, "/")
+    _, client = await serve(aiohttp_client, config_file, cycles=0)
+    _, html = await get_text(client, "/")
     assert "No evaluation cycle has finished yet" in html
     assert (
         "0 healthy / 0 attention / 0 warning / 0 critical / 0 exhausted / 0 no data / 4 unknown"
         in html
     )
-    _, html = await page(client, "/slo/a")
+    _, html = await get_text(client, "/slo/a")
     assert "No window has been evaluated yet." in html
     assert "No release decision before the first evaluation cycle." in html
 
@@ -211,8 +195,8 @@ async def test_before_the_first_cycle_the_page_says_so(aiohttp_client, config_fi
 async def test_backend_down_is_said_with_the_reason(aiohttp_client, config_file, fake_backend):
     """A backend answering 500: the page says it was unreachable and each SLO why it failed."""
     fake_backend.mode = "http500"
-    _, client = await started(aiohttp_client, config_file)
-    _, html = await page(client, "/")
+    _, client = await serve(aiohttp_client, config_file)
+    _, html = await get_text(client, "/")
     assert "The backend failed in the last cycle" in html
     assert "500" in html.split("<tbody>")[1]
 
@@ -224,14 +208,14 @@ async def test_many_slos_come_a_hundred_a_page(aiohttp_client, tmp_path, fake_ba
     slos = [(f"s{i:05d}", "svc" if i % 2 else "other", "{}") for i in range(1_050)]
     path = tmp_path / "slos.yaml"
     path.write_text(config_text(fake_backend.url, slos))
-    _, client = await started(aiohttp_client, path, wait=60.0)
-    _, html = await page(client, "/?service=svc&page=2")
+    _, client = await serve(aiohttp_client, path, seconds=60.0)
+    _, html = await get_text(client, "/?service=svc&page=2")
     assert names(html) == [f"s{i:05d}" for i in range(201, 401, 2)]
     assert "page 2 of 6" in html
     assert 'href="/?service=svc&amp;page=3" rel="next"' in html
     assert 'href="/?service=svc&amp;page=1" rel="prev"' in html
     assert "1050 healthy / 0 attention" in html
-    _, html = await page(client, "/?page=11")
+    _, html = await get_text(client, "/?page=11")
     assert names(html)[-1] == "s01049"
     assert "page 11 of 11" in html
 
@@ -240,24 +224,21 @@ async def test_a_filling_store_is_said(aiohttp_client, tmp_path, config_file):
     """With a history store that does not cover the period yet, the daemon is ready after
     its first cycle (the SLOs counted directly), the page says the store is still filling,
     and an SLO's page says why it has no burn-down."""
-    app = create_app(load_config(config_file), store=HistoryStore.open(tmp_path / "data"))
-    client = await aiohttp_client(app)
-    for _ in range(500):
-        if app[DAEMON].cycles >= 1:
-            break
-        await asyncio.sleep(0.02)
+    app, client = await serve(
+        aiohttp_client, config_file, store=HistoryStore.open(tmp_path / "data")
+    )
     assert app[DAEMON].ready
     assert app[DAEMON].store_filling
-    _, html = await page(client, "/")
+    _, html = await get_text(client, "/")
     assert "The history store is still filling" in html
-    _, html = await page(client, "/slo/a")
+    _, html = await get_text(client, "/slo/a")
     assert "No burn-down: " in html
 
 
 @pytest.mark.parametrize("url", ["/", "/slo/a", "/?status=exhausted"])
 async def test_pages_fetch_nothing_from_elsewhere(aiohttp_client, config_file, url):
     """No script, external stylesheet, font or image: the page works air-gapped."""
-    _, client = await started(aiohttp_client, config_file)
-    _, html = await page(client, url)
+    _, client = await serve(aiohttp_client, config_file)
+    _, html = await get_text(client, url)
     for pattern in (r"<script", r"\bsrc=", r"@import", r"url\(", r"@font-face", r"https?://"):
         assert re.search(pattern, html.split("<h1>")[1], re.IGNORECASE) is None, pattern

@@ -14,11 +14,10 @@ import pytest
 from incremental_truth import write_store_config
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
+from served_app import serve_with_filled_store
 from test_report_html import ARTIFACTS, browser  # noqa: F401 (the fixture)
 
-from exporter.app import DAEMON, create_app
 from exporter.config.loader import load_config
-from exporter.store.history import HistoryStore
 
 pytestmark = pytest.mark.integration
 
@@ -63,13 +62,6 @@ async def test_status_page_works_in_chromium(prometheus, tmp_path: Path, aiohttp
     submitted through the form keeps that service's SLOs only, and an SLO's page draws
     its burn-down from the store's daily series."""
     settings = load_config(write_store_config(tmp_path, prometheus.url))
-    app = create_app(settings, store=HistoryStore.open(tmp_path / "data"))
-    client = await aiohttp_client(app)
-    for _ in range(1200):
-        if app[DAEMON].ready:
-            break
-        await asyncio.sleep(0.1)
-    assert app[DAEMON].ready
-    await app[DAEMON].counters.keeper.behind.wait()  # ready at once; the store fills behind
+    _, client = await serve_with_filled_store(aiohttp_client, settings, tmp_path / "data")
     base = str(client.make_url("")).rstrip("/")
     await asyncio.to_thread(drive, browser, base)

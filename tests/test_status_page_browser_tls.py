@@ -18,7 +18,6 @@ import hashlib
 import shutil
 from pathlib import Path
 
-import bcrypt
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -27,7 +26,7 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from test_report_html import ARTIFACTS, CHROMIUM_FLAGS
 from test_status_page_browser import drive, errors
-from web_certs import Authority
+from web_certs import Authority, bcrypt_hash, write_web_config
 
 from exporter.app import DAEMON, create_app
 from exporter.config.loader import load_config
@@ -90,12 +89,7 @@ async def test_status_page_works_in_chromium_over_tls_with_basic_auth(
     filter works and an SLO's page draws its burn-down."""
     ca = Authority(tmp_path)
     server_pair = ca.issue("server", server=True)
-    hashed = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
-    web_file = tmp_path / "web.yml"
-    web_file.write_text(
-        f"tls_server_config:\n  cert_file: {server_pair.cert}\n  key_file: {server_pair.key}\n"
-        f"basic_auth_users:\n  {USER}: {hashed}\n"
-    )
+    web_file = write_web_config(tmp_path / "web.yml", server_pair, USER, bcrypt_hash(PASSWORD))
     security = WebSecurity(web_file, load_web_config(web_file))
     settings = load_config(write_store_config(tmp_path, prometheus.url))
     app = create_app(settings, store=HistoryStore.open(tmp_path / "data"), web_security=security)

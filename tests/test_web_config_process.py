@@ -14,11 +14,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import bcrypt
 import pytest
 from one_slo import one_slo_config
-from processes import die_with_parent, free_port, stop_process
-from web_certs import Authority
+from processes import free_port, start_logging_stderr, stop_process
+from web_certs import Authority, bcrypt_hash, write_web_config
 
 pytestmark = pytest.mark.integration  # the exporter runs as a child process
 
@@ -79,19 +78,11 @@ def test_the_exporter_serves_over_tls_behind_basic_auth(tmp_path: Path):
     password works and the old one no longer does."""
     ca = Authority(tmp_path)
     server = ca.issue("server", server=True)
-    hashed = bcrypt.hashpw(b"scrape-me", bcrypt.gensalt(rounds=4)).decode()
-    web_file = tmp_path / "web.yml"
-    web_file.write_text(
-        f"tls_server_config:\n  cert_file: {server.cert}\n  key_file: {server.key}\n"
-        f"basic_auth_users:\n  prometheus: {hashed}\n"
-    )
+    hashed = bcrypt_hash("scrape-me")
+    web_file = write_web_config(tmp_path / "web.yml", server, "prometheus", hashed)
     port = free_port()
     log = tmp_path / "stderr.log"
-    with open(log, "wb") as stderr:
-        process = subprocess.Popen(
-            command(tmp_path, web_file, port), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=stderr, preexec_fn=die_with_parent,  # noqa: PLW1509
-        )  # fmt: skip
+    process = start_logging_stderr(command(tmp_path, web_file, port), log)
     context = ssl.create_default_context(cafile=str(ca.pair.cert))
     url = f"https://127.0.0.1:{port}/metrics"
     try:
@@ -108,7 +99,7 @@ def test_the_exporter_serves_over_tls_behind_basic_auth(tmp_path: Path):
         assert fetch(url, context, "prometheus:scrape-me") == 200
         with pytest.raises(ConnectionError):  # plain HTTP gets no page
             urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read()
-        rotated = bcrypt.hashpw(b"rotated", bcrypt.gensalt(rounds=4)).decode()
+        rotated = bcrypt_hash("rotated")
         web_file.write_text(web_file.read_text().replace(hashed, rotated))
         process.send_signal(signal.SIGHUP)  # at once, not at the next look of the watcher
         deadline = time.monotonic() + 3

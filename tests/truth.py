@@ -101,6 +101,34 @@ TRUTH: dict[str, TruthSLO] = {
     )
 }
 
+
+def ratio_slo(
+    name: str, service: str, objective: str, total: str, *, good: str = "", bad: str = "",
+    period: str = "7d", extra: str = "",
+) -> str:  # fmt: skip
+    """A ratio SLO as it stands under ``slos:`` in a config template (braces doubled for
+    ``.format(url=...)``): ``good`` or ``bad`` events out of ``total``; ``extra`` lines
+    (indented four spaces) stand between the period and the sli."""
+    kind, selector = ("good", good) if good else ("bad", bad)
+    text = (
+        f"  - name: {name}\n    service: {service}\n    objective: {objective}\n"
+        f"    period: {period}\n{extra}    sli:\n      ratio:\n"
+        f"        {kind}: {selector}\n        total: {total}\n"
+    )
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+MIGRATED_NAMES = [
+    "quiet-availability",
+    "search-availability",
+    "checkout-availability",
+    "checkout-errors",
+    "checkout-latency",
+    "probe-availability",
+]
+"""The SLOs of ``tests/migrate/`` (test SLOs in OpenSLO, Sloth and Pyrra form, and a probe),
+in the order the directory loads them."""
+
 SEARCH_SLO = """\
   - name: search-availability
     service: search
@@ -121,23 +149,25 @@ backend:
 evaluation:
   interval: 60s
 slos:
-  - name: checkout-availability
-    service: checkout
-    objective: 99.9
-    period: 30d
-    labels: {{team: payments}}
-    sli:
-      ratio:
-        good: http_requests_total{{service="checkout",code!~"5.."}}
-        total: http_requests_total{{service="checkout"}}
-  - name: checkout-errors
-    service: checkout
-    objective: 99.5
-    period: 30d
-    sli:
-      ratio:
-        bad: http_requests_total{{service="checkout",code=~"5.."}}
-        total: http_requests_total{{service="checkout"}}
+"""
+    + ratio_slo(
+        "checkout-availability",
+        "checkout",
+        "99.9",
+        'http_requests_total{service="checkout"}',
+        good='http_requests_total{service="checkout",code!~"5.."}',
+        period="30d",
+        extra="    labels: {team: payments}\n",
+    )
+    + ratio_slo(
+        "checkout-errors",
+        "checkout",
+        "99.5",
+        'http_requests_total{service="checkout"}',
+        bad='http_requests_total{service="checkout",code=~"5.."}',
+        period="30d",
+    )
+    + """\
   - name: checkout-latency
     service: checkout
     objective: 98.5
@@ -148,24 +178,20 @@ slos:
         threshold: 0.3
 """
     + SEARCH_SLO
-    + """\
-  - name: quiet-availability
-    service: quiet
-    objective: 99
-    period: 7d
-    sli:
-      ratio:
-        bad: http_requests_total{{service="quiet",code=~"5.."}}
-        total: http_requests_total{{service="quiet"}}
-  - name: ghost-availability
-    service: ghost
-    objective: 99
-    period: 7d
-    sli:
-      ratio:
-        good: http_requests_total{{service="ghost",code!~"5.."}}
-        total: http_requests_total{{service="ghost"}}
-"""
+    + ratio_slo(
+        "quiet-availability",
+        "quiet",
+        "99",
+        'http_requests_total{service="quiet"}',
+        bad='http_requests_total{service="quiet",code=~"5.."}',
+    )
+    + ratio_slo(
+        "ghost-availability",
+        "ghost",
+        "99",
+        'http_requests_total{service="ghost"}',
+        good='http_requests_total{service="ghost",code!~"5.."}',
+    )
 )
 
 
@@ -228,28 +254,31 @@ def route_truth(route: str) -> TruthSLO:
     )
 
 
+def cart_slo(name: str) -> str:
+    """The /cart availability SLO (99.5 %, 7d) named ``name``, as ``ratio_slo`` writes it."""
+    return ratio_slo(
+        name, "api", "99.5", 'api_requests_total{route="/cart"}',
+        bad='api_requests_total{route="/cart",code=~"5.."}',
+    )  # fmt: skip
+
+
 COMPOSITE_CONFIG = (
     """\
 backend:
   url: {url}
   timeout: 10s
 slos:
-  - name: cart-availability
-    service: api
-    objective: 99.5
-    period: 7d
-    sli:
-      ratio:
-        bad: api_requests_total{{route="/cart",code=~"5.."}}
-        total: api_requests_total{{route="/cart"}}
-  - name: pay-availability
-    service: api
-    objective: 99
-    period: 30d
-    sli:
-      ratio:
-        good: api_requests_total{{route="/pay",code!~"5.."}}
-        total: api_requests_total{{route="/pay"}}
+"""
+    + cart_slo("cart-availability")
+    + ratio_slo(
+        "pay-availability",
+        "api",
+        "99",
+        'api_requests_total{route="/pay"}',
+        good='api_requests_total{route="/pay",code!~"5.."}',
+        period="30d",
+    )
+    + """\
   - name: checkout-journey
     service: shop
     objective: 99

@@ -9,6 +9,7 @@ import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
+import bcrypt
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -85,3 +86,17 @@ class Authority:
                 critical=False,
             )
         return _write(self.folder, stem, builder.sign(self.key, hashes.SHA256()), key)
+
+
+def bcrypt_hash(password: str) -> str:
+    """``password`` hashed as a web config's ``basic_auth_users`` takes it (cheap rounds)."""
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()
+
+
+def write_web_config(path: Path, server: Pair, user: str, hashed: str) -> Path:
+    """A web config at ``path``: TLS with the ``server`` pair, basic auth for one user."""
+    path.write_text(
+        f"tls_server_config:\n  cert_file: {server.cert}\n  key_file: {server.key}\n"
+        f"basic_auth_users:\n  {user}: {hashed}\n"
+    )
+    return path
