@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from exporter import api_slos, openapi
-from exporter.cycle_documents import documents
+from exporter.cycle_documents import documents, unknown_slo
 from exporter.daemon import Daemon
 from exporter.decision_output import decision_json, standing
 from exporter.domain.decision import Risk, decide
@@ -91,13 +91,10 @@ def _register_slos(app: web.Application, daemon_key: web.AppKey[Daemon]) -> None
 
     async def slo(request: web.Request) -> web.Response:
         name = request.match_info["name"]
-        snapshot = await documents(request).current()
-        if name not in snapshot.entries:
-            return _error(404, f"no SLO of the config is named {name!r}")
-        text = await documents(request).derive(snapshot, ("api", name), lambda s: _dumps(
+        text = await documents(request).slo_document(name, ("api", name), lambda s: _dumps(
             {**s.cycle, "slo": api_slos.detail(s.entries[name], s.failed, s.daily(name))}
         ))  # fmt: skip
-        return _json_text(text)
+        return _error(404, unknown_slo(name)) if text is None else _json_text(text)
 
     async def status(request: web.Request) -> web.Response:
         return web.json_response(api_slos.status(request.app[daemon_key]))

@@ -208,11 +208,6 @@ def parse_filters(query: Mapping[str, str], labels: Sequence[str], statuses: Seq
     }
 
 
-def slo_list(entries: Sequence[Served], failed: Mapping[str, str], filters: JSON) -> list[JSON]:
-    """The summaries of ``entries`` that pass ``filters`` (see :func:`select`)."""
-    return select([summary(e, failed) for e in entries], filters)
-
-
 def select(summaries: Sequence[JSON], filters: JSON) -> list[JSON]:
     """The ``summaries`` that pass ``filters``, by name.
 

@@ -177,6 +177,16 @@ class CycleDocuments:
                 return cast(T, old)
         return await asyncio.to_thread(snapshot.derive, key, lambda: build(snapshot))
 
+    async def slo_document(
+        self, name: str, key: object, build: Callable[[Snapshot], T]
+    ) -> T | None:
+        """:meth:`derive` on the current snapshot for the SLO named ``name``, or None when
+        the config has no such SLO (:func:`unknown_slo` says so)."""
+        snapshot = await self.current()
+        if name not in snapshot.entries:
+            return None
+        return await self.derive(snapshot, key, build)
+
     async def _derive_later(
         self, snapshot: Snapshot, key: object, build: Callable[[Snapshot], object]
     ) -> None:
@@ -224,6 +234,11 @@ class CycleDocuments:
 
 
 DOCUMENTS = web.AppKey("documents", CycleDocuments)
+
+
+def unknown_slo(name: str) -> str:
+    """The one line a client gets for an SLO name the config does not have."""
+    return f"no SLO of the config is named {name!r}"
 
 
 def documents(request: web.Request) -> CycleDocuments:

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from exporter import __version__, api_slos
 from exporter.api import failure
-from exporter.cycle_documents import Snapshot, documents
+from exporter.cycle_documents import Snapshot, documents, unknown_slo
 from exporter.daemon import Daemon
 from exporter.decision_output import standing
 from exporter.domain.decision import Risk, decide
@@ -125,11 +125,10 @@ def register(app: web.Application, daemon_key: web.AppKey[Daemon]) -> None:
 
     async def slo(request: web.Request) -> web.Response:
         name = request.match_info["name"]
-        snap = await documents(request).current()
-        if name not in snap.entries:
-            return _one_line(404, f"no SLO of the config is named {name!r}")
-        text = await documents(request).derive(snap, ("slo-page", name), lambda s: _detail(s, name))
-        return _html(text)
+        text = await documents(request).slo_document(
+            name, ("slo-page", name), lambda s: _detail(s, name)
+        )
+        return _one_line(404, unknown_slo(name)) if text is None else _html(text)
 
     app.router.add_get("/", index)
     app.router.add_get(r"/slo/{name:[\s\S]+}", slo)  # a group's name may hold a "/"

@@ -86,17 +86,21 @@ class _Walk:
 
     def mapping(self, node: MappingNode, path: Path, into: dict[Any, Any]) -> None:
         """Fill ``into`` from a mapping whose keys are all plain scalars."""
-        lines = self.found.lines
         first_seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
             key = key_node.value if key_node.tag == _STR else self.scalar(key_node)
-            line = key_node.start_mark.line + 1
-            if key in first_seen:
-                self.found.duplicates.append((path, key, line, first_seen[key]))
-            else:
-                first_seen[key] = line
-            lines[(*path, key)] = line
+            self.key_line(path, key, key_node, first_seen)
             into[key] = self.build(value_node, (*path, key))
+
+    def key_line(self, path: Path, key: Any, key_node: Node, first_seen: dict[Any, int]) -> None:
+        """Note the line of ``key`` under ``path``, and a repeat of a key ``first_seen``
+        (by key, its first line) already holds for the same mapping."""
+        line = key_node.start_mark.line + 1
+        if key in first_seen:
+            self.found.duplicates.append((path, key, line, first_seen[key]))
+        else:
+            first_seen[key] = line
+        self.found.lines[(*path, key)] = line
 
     def scalar(self, node: ScalarNode) -> Any:
         """A scalar that is not plain text, built by the safe constructor; one it cannot
@@ -135,12 +139,7 @@ class _Walk:
                 self.note(value_node, (*path, "<<"))
                 continue
             key = self.key(key_node)
-            line = key_node.start_mark.line + 1
-            if key in first_seen:
-                self.found.duplicates.append((path, key, line, first_seen[key]))
-            else:
-                first_seen[key] = line
-            lines[(*path, key)] = line
+            self.key_line(path, key, key_node, first_seen)
             self.note(value_node, (*path, key))
         for key_node, value_node in _merged_pairs(node):
             key = self.key(key_node)

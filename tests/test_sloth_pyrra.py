@@ -348,6 +348,41 @@ def test_pyrra_problems_are_one_line_each(tmp_path, extra, indicator, expected):
     assert found == [expected]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            SLOTH.format(extra="", sli=EVENTS_TEXT).replace("99.5", "-1"),
+            'spec.yaml:5: Sloth SLO "requests": objective: the objective is a percent in '
+            "(0, 100], got -1",
+            id="sloth-negative",
+        ),
+        pytest.param(
+            SLOTH.format(extra="", sli=EVENTS_TEXT).replace("99.5", "'high'"),
+            'spec.yaml:5: Sloth SLO "requests": objective: expected a percent such as 99.9, '
+            "got 'high'",
+            id="sloth-text",
+        ),
+        pytest.param(
+            PYRRA.format(extra="", indicator=RATIO).replace('"99"', "high"),
+            'spec.yaml:5: ServiceLevelObjective "api-slo": spec.target: expected a percent '
+            "such as 99.9, got 'high'",
+            id="pyrra-text",
+        ),
+        pytest.param(
+            PYRRA.format(extra="", indicator=RATIO).replace('"99"', "'150'"),
+            'spec.yaml:5: ServiceLevelObjective "api-slo": spec.target: target is a percent '
+            "in (0, 100], got 150",
+            id="pyrra-over-100",
+        ),
+    ],
+)
+def test_sloth_and_pyrra_read_their_objective_as_one_percent(tmp_path, text, expected):
+    """Sloth's objective and Pyrra's target, as a number or as text, are a percent in
+    (0, 100]; anything else is one line naming the file, line, SLO and field."""
+    assert problems(tmp_path, text) == [expected]
+
+
 def test_a_directory_of_every_format_loads_as_one_config():
     """Native, OpenSLO, Sloth and Pyrra files in one directory make one config."""
     settings = load_config(MIGRATE)

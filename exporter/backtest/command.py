@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -67,10 +66,7 @@ def register(subparsers: Any, parse_time: Callable[[str], float], config_help: s
     )
     parser.add_argument("-c", "--config", type=Path, required=True, help=config_help)
     parser.add_argument("--slo", action="append", default=[], help="only this SLO")
-    parser.add_argument("--period", type=period.month, help="a UTC month, e.g. 2026-11")
-    parser.add_argument("--last", type=period.duration, help="the last DURATION, e.g. 30d")
-    parser.add_argument("--from", dest="start", type=parse_time, help="start (RFC 3339/unix)")
-    parser.add_argument("--to", dest="end", type=parse_time, help="end (RFC 3339/unix)")
+    period.add_options(parser, parse_time)
     parser.add_argument(
         "--step", type=_step, default=None,
         help="evaluate every STEP (default: evaluation.interval; coarser only)",
@@ -124,7 +120,7 @@ async def _replay(
 def _build(settings: Settings, args: argparse.Namespace) -> Backtest | int:
     """The backtest, or the exit code after printing why there is none."""
     try:
-        start, end = period.choose(time.time(), args.period, args.last, args.start, args.end)
+        start, end = period.from_options(args)
     except ValueError as err:
         print(f"backtest: {err}", file=sys.stderr)
         return EXIT_USAGE

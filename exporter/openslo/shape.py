@@ -122,6 +122,23 @@ def number(node: Located, problems: Problems, *, required: bool = True) -> float
     return value
 
 
+def percent(node: Located, problems: Problems, field: str) -> float | None:
+    """A percent in (0, 100], written as a number or as text (Pyrra's target and,
+    often quoted, Sloth's objective)."""
+    value = node.value
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            problems.append(node.problem(f"expected a percent such as 99.9, got {quote(value)}"))
+            return None
+    found = number(Located(node.place, node.path, value), problems)
+    if found is not None and not 0 < found <= 100:
+        problems.append(node.problem(f"{field} is a percent in (0, 100], got {found:g}"))
+        return None
+    return found
+
+
 def boolean(node: Located, problems: Problems) -> bool | None:
     """``true`` or ``false``; None when absent (no problem) or of another type (a problem)."""
     value = node.value

@@ -11,7 +11,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from exporter.domain.adjustments import Span
 from exporter.domain.budget import WindowEvents, events_from_bad
@@ -19,6 +19,9 @@ from exporter.domain.model import SLO, LatencySLI
 from exporter.errors import BackendError, QueryError
 from exporter.pipeline.compiled import CompiledSLO
 from exporter.samples import QueryTally
+
+_Key = TypeVar("_Key")
+_Answer = TypeVar("_Answer")
 
 WindowCounts = Mapping[int, WindowEvents]
 """Events per window (seconds) of one SLO at T."""
@@ -94,3 +97,21 @@ def check_threshold_bucket(slo: SLO, bucket_series: int, total: float, at: float
             query=sli.histogram,
             at=at,
         )
+
+
+def split_outcomes(
+    keys: Sequence[_Key], outcomes: Sequence[_Answer | BaseException]
+) -> tuple[dict[_Key, _Answer], dict[_Key, BackendError]]:
+    """What ``asyncio.gather(..., return_exceptions=True)`` gave for each key: the
+    answers, and the backend failures (that key's own failure); any other exception
+    is a bug and is raised."""
+    answers: dict[_Key, _Answer] = {}
+    failures: dict[_Key, BackendError] = {}
+    for key, outcome in zip(keys, outcomes, strict=True):
+        if isinstance(outcome, BackendError):
+            failures[key] = outcome
+        elif isinstance(outcome, BaseException):
+            raise outcome
+        else:
+            answers[key] = outcome
+    return answers, failures

@@ -15,9 +15,14 @@ from collections.abc import Sequence
 
 from exporter.domain.adjustments import Span
 from exporter.domain.budget import WindowEvents
-from exporter.errors import BackendError
 from exporter.pipeline.compiled import CompiledSLO
-from exporter.pipeline.counts import Counted, WindowCounts, check_threshold_bucket, window_events
+from exporter.pipeline.counts import (
+    Counted,
+    WindowCounts,
+    check_threshold_bucket,
+    split_outcomes,
+    window_events,
+)
 from exporter.pipeline.direct_queries import DirectQueries
 from exporter.promql.answers import QueryValue
 from exporter.promql.gate import QueryGate
@@ -121,11 +126,7 @@ class DirectCounter:
         except BaseException:
             queries.abandon()
             raise
-        for slo, outcome in zip(slos, outcomes, strict=True):
-            if isinstance(outcome, BackendError):
-                counted.failures[slo.name] = outcome
-            elif isinstance(outcome, BaseException):
-                raise outcome
-            else:
-                counted.events[slo.name] = outcome
+        events, failures = split_outcomes([slo.name for slo in slos], outcomes)
+        counted.events.update(events)
+        counted.failures.update(failures)
         return counted

@@ -21,7 +21,7 @@ from exporter.domain.budget import WindowEvents
 from exporter.domain.model import SLO
 from exporter.errors import BackendError
 from exporter.pipeline.compiled import CompiledSLO
-from exporter.pipeline.counts import Counted, check_threshold_bucket, window_events
+from exporter.pipeline.counts import Counted, check_threshold_bucket, split_outcomes, window_events
 from exporter.pipeline.direct import span_events
 from exporter.pipeline.pause import Pauser
 from exporter.promql.answers import Labels
@@ -71,16 +71,14 @@ class GroupedCounter:
             *(self._answers(gate, self._grouped[name], at) for name in names),
             return_exceptions=True,
         )
+        answers, failures = split_outcomes(names, outcomes)
+        for name, failure in failures.items():
+            counted.failures.update((m.name, failure) for m in members[name])
         pause = Pauser()
-        for name, outcome in zip(names, outcomes, strict=True):
-            if isinstance(outcome, BackendError):
-                counted.failures.update((m.name, outcome) for m in members[name])
-            elif isinstance(outcome, BaseException):
-                raise outcome
-            else:
-                for member in members[name]:
-                    self._member(member, outcome, counted, at)
-                    await pause.maybe()
+        for name, answer in answers.items():
+            for member in members[name]:
+                self._member(member, answer, counted, at)
+                await pause.maybe()
         return counted
 
     async def _answers(

@@ -29,6 +29,7 @@ from exporter.domain.grouping import GroupValues, capped, member_name
 from exporter.domain.model import SLO
 from exporter.errors import BackendError, QueryError
 from exporter.pipeline.compiled import CompiledSLO, compile_slo
+from exporter.pipeline.counts import split_outcomes
 from exporter.pipeline.pause import Pauser
 from exporter.promql.gate import QueryGate
 from exporter.promql.group_queries import discovery_query, group_sli
@@ -171,14 +172,12 @@ class GroupFinder:
         answers = await asyncio.gather(
             *(discovery.values(slo, at, found.tally) for slo in grouped), return_exceptions=True
         )
+        values, failures = split_outcomes([slo.name for slo in grouped], answers)
+        found.failures.update(failures)
         pause = Pauser()
-        for slo, answer in zip(grouped, answers, strict=True):
-            if isinstance(answer, BackendError):
-                found.failures[slo.name] = answer
-            elif isinstance(answer, BaseException):
-                raise answer
-            else:
-                found.members[slo.name] = await self._members(slo, answer, found, pause)
+        for slo in grouped:
+            if slo.name in values:
+                found.members[slo.name] = await self._members(slo, values[slo.name], found, pause)
         return found
 
     async def _members(

@@ -34,7 +34,7 @@ from exporter.openslo.located import Located, Place, Problem, format_problems, o
 from exporter.pyrra.alerting import burn_alerts
 from exporter.pyrra.detect import API_VERSION, KIND
 from exporter.pyrra.indicator import group_by, indicator
-from exporter.yaml_lines import YamlDocument, quote
+from exporter.yaml_lines import YamlDocument
 
 Sources = Sequence[tuple[str, YamlDocument]]
 FIELDS = ("apiVersion", "kind", "metadata", "spec", "status")
@@ -51,22 +51,6 @@ _NAMED = (
     "the missing-data alert's name is not configurable: slo-exporter calls it SLODataMissing "
     "and labels it slo, service and severity; remove it and route on those"
 )
-
-
-def _target(node: Located, problems: shape.Problems) -> float | None:
-    value = node.value
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            problems.append(node.problem(f"expected a percent such as '99.9', got {quote(value)}"))
-            return None
-    number = shape.number(Located(node.place, node.path, value), problems)
-    if number is not None and not 0 < number <= 100:
-        hint = f" (a ratio? write {number * 100:g})" if 0 < number < 1 else ""
-        problems.append(node.problem(f"target is a percent in (0, 100], got {number:g}{hint}"))
-        return None
-    return number
 
 
 def _labels(metadata: Located) -> list[Entry]:
@@ -126,7 +110,7 @@ def _slo(root: Located, problems: shape.Problems) -> list[Entry] | None:
         return None
     before = len(problems)
     description = shape.text(spec["description"], problems, required=False)
-    target = _target(spec["target"], problems)
+    target = shape.percent(spec["target"], problems, "target")
     window = shape.text(spec["window"], problems)
     sli = indicator(spec["indicator"], problems)
     alerts = _alerting(spec["alerting"], window, problems)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -54,10 +53,7 @@ def register(subparsers: Any, parse_time: Callable[[str], float], config_help: s
     parser.add_argument("-c", "--config", type=Path, required=True, help=config_help)
     parser.add_argument("--service", action="append", default=[], help="only this service")
     parser.add_argument("--slo", action="append", default=[], help="only this SLO")
-    parser.add_argument("--period", type=period.month, help="a UTC month, e.g. 2026-11")
-    parser.add_argument("--last", type=period.duration, help="the last DURATION, e.g. 30d")
-    parser.add_argument("--from", dest="start", type=parse_time, help="start (RFC 3339/unix)")
-    parser.add_argument("--to", dest="end", type=parse_time, help="end (RFC 3339/unix)")
+    period.add_options(parser, parse_time)
     parser.add_argument("--format", choices=list(FORMATS), default="html")
     parser.add_argument("-o", "--output", type=Path, help="write here (default: stdout)")
     parser.add_argument(
@@ -112,7 +108,7 @@ async def _report(
 def _build(settings: Settings, args: argparse.Namespace) -> Report | int:
     """The report, or the exit code after printing why there is none."""
     try:
-        start, end = period.choose(time.time(), args.period, args.last, args.start, args.end)
+        start, end = period.from_options(args)
     except ValueError as err:
         print(f"report: {err}", file=sys.stderr)
         return EXIT_USAGE

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import re
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from exporter.domain.durations import parse_duration
@@ -67,3 +69,17 @@ def choose(
     if end <= start:
         raise ValueError("--to must be after --from")
     return int(start), int(end)
+
+
+def add_options(parser: argparse.ArgumentParser, parse_time: Callable[[str], float]) -> None:
+    """The options that choose the period: ``--period``, ``--last``, ``--from``/``--to``."""
+    parser.add_argument("--period", type=month, help="a UTC month, e.g. 2026-11")
+    parser.add_argument("--last", type=duration, help="the last DURATION, e.g. 30d")
+    parser.add_argument("--from", dest="start", type=parse_time, help="start (RFC 3339/unix)")
+    parser.add_argument("--to", dest="end", type=parse_time, help="end (RFC 3339/unix)")
+
+
+def from_options(args: argparse.Namespace) -> tuple[int, int]:
+    """The ``[start, end)`` the :func:`add_options` options ask for, now (ValueError as
+    :func:`choose`)."""
+    return choose(time.time(), args.period, args.last, args.start, args.end)

@@ -69,21 +69,6 @@ def _labels(node: Located, problems: shape.Problems) -> dict[str, tuple[str, Loc
     return labels if ok else None
 
 
-def _objective(node: Located, problems: shape.Problems) -> float | None:
-    value = node.value
-    if isinstance(value, str):  # the manifest's objective is a JSON number, often quoted
-        try:
-            value = float(value)
-        except ValueError:
-            problems.append(node.problem(f"expected a percent such as 99.9, got {quote(value)}"))
-            return None
-    number = shape.number(Located(node.place, node.path, value), problems)
-    if number is not None and not 0 < number <= 100:
-        problems.append(node.problem(f"the objective is a percent in (0, 100], got {number:g}"))
-        return None
-    return number
-
-
 def _query(node: Located, problems: shape.Problems) -> str | None:
     text = shape.text(node, problems)
     if text is None:
@@ -160,7 +145,7 @@ def _slo(
         return None
     before = len(problems)
     name = shape.text(node["name"], problems)
-    objective = _objective(node["objective"], problems)
+    objective = shape.percent(node["objective"], problems, "the objective")
     description = shape.text(node["description"], problems, required=False)
     own = _labels(node["labels"], problems)
     sli = _sli(node["sli"], manifest, problems)
