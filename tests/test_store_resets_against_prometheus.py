@@ -13,6 +13,7 @@ from pathlib import Path
 import aiohttp
 from history import STEP
 from pipelines import pipeline, stored
+from truth import not_5xx
 
 from exporter.config.loader import load_config
 from exporter.pipeline.stored import HistoryKeeper
@@ -37,7 +38,9 @@ slos:
 
 async def test_the_store_counts_each_followed_series_reset_once(prometheus, tmp_path: Path):
     """Cycles one step apart across ``reset_at``: no reset before it; after it, one for
-    each instance-"b" series each selector follows (the generator's series list)."""
+    each instance-"b" series each selector follows (the generator's series list). The
+    store's selector and series counts (``slo_exporter_store_selectors`` and
+    ``slo_exporter_store_series``) are the two selectors and the series they match."""
     history = prometheus.history
     path = tmp_path / "slos.yaml"
     path.write_text(CONFIG.format(url=prometheus.url))
@@ -62,6 +65,10 @@ async def test_the_store_counts_each_followed_series_reset_once(prometheus, tmp_
                 run = await pipeline(settings.slos, [stored(keeper, source, source)]).evaluate(at)
                 assert not run.failures
                 seen.append(keeper.progress.resets)
+        stats = keeper.store.stats()
     finally:
         keeper.store.close()
     assert seen == [0, 0, expected]
+    good = history.select("http_requests_total", {"service": "checkout", "code": not_5xx})
+    total = history.select("http_requests_total", {"service": "checkout"})
+    assert (stats.selectors, stats.series) == (2, len(good) + len(total))
