@@ -67,6 +67,9 @@ async def test_every_group_is_served_with_its_route_and_true_numbers(prometheus,
     assert one(samples, "slo_exporter_slo_groups") == len(routes)
     assert one(samples, "slo_exporter_slo_groups_dropped") == 0
     assert one(samples, "slo_exporter_cycle_queries", path="groups") == 1
+    # one grouped SLO looked up, then each of its groups evaluated on the grouped path
+    assert one(samples, "slo_exporter_cycle_slos", path="groups") == 1
+    assert one(samples, "slo_exporter_cycle_slos", path="grouped") == len(routes)
     windows = pick(samples, "slo_window_events", slo="api-availability", route="/cart")
     # every group together: one query pair per window, not one per group and window
     assert one(samples, "slo_exporter_cycle_queries", path="grouped") == 2 * len(windows)
