@@ -25,6 +25,7 @@ from adjustment_truth import (
     OUTAGE_SLOS,
     expected,
     outage_span,
+    rfc3339,
     spans,
     write_adjusted_config,
 )
@@ -163,8 +164,71 @@ async def test_the_daemon_serves_the_adjusted_numbers_in_both_modes(prometheus, 
     adjusted = one(samples, "slo_budget_adjusted_seconds", slo="checkout-availability")
     assert adjusted == end - start
     nightly = one(samples, "slo_budget_adjusted_seconds", slo="search-availability")
-    assert nightly == pytest.approx(7 * HOUR, abs=HOUR)  # a 7-day period: 7 nightly hours
+    at = one(samples, "slo_evaluation_timestamp_seconds", slo="search-availability")
+    assert nightly == excluded_seconds("search-availability", now, at, 7 * DAY)
     assert pick(samples, "slo_budget_adjustments_active", slo="quiet-availability") == {}
+
+
+def excluded_seconds(name: str, now: int, at: float, period: float) -> float:
+    """Seconds of the spans of ``name`` inside ``(at - period, at]``."""
+    return sum(max(0.0, min(end, at) - max(start, at - period)) for start, end in spans(name, now))
+
+
+def in_force(name: str, now: int, at: float) -> list[str]:
+    """The adjustments of ``name`` whose span holds ``at``."""
+    held = any(start <= at < end for start, end in spans(name, now))
+    return [] if not held else ["outage-forgiven" if name in OUTAGE_SLOS else "nightly-reindex"]
+
+
+@pytest.mark.parametrize("when", list(OFFSETS))
+@pytest.mark.parametrize("name", ADJUSTED)
+def test_eval_names_the_adjustments_in_force_and_the_seconds_they_take(
+    backend, evaluations, when, name
+):
+    """``eval --at``'s ``budget_adjustments``: the names of the spans holding T and the
+    seconds of the period the spans cover, both computed from the generator's spans."""
+    at = backend.now + OFFSETS[when]
+    slo = evaluations[when][name]
+    period = TRUTH[name].period
+    assert slo["budget_adjustments"] == {
+        "active": in_force(name, backend.now, at),
+        "excluded_seconds": excluded_seconds(name, backend.now, at, period),
+    }
+
+
+NAME = "quiet-availability"
+
+
+async def test_an_adjustment_in_force_now_shows_on_metrics(prometheus, tmp_path, aiohttp_client):
+    """An adjustment holding the evaluation time: ``slo_budget_adjustments_active`` is 1,
+    ``slo_budget_adjusted_seconds`` is the span's part up to T, and each window holds only
+    the truth's events before the span."""
+    now, start = prometheus.now, prometheus.now - HOUR
+    extra = (f"  - name: quiet-freeze\n    reason: a test\n    from: {rfc3339(start)}\n"
+             f"    to: {rfc3339(now + 2 * HOUR)}\n    slos: [quiet-availability]\n")  # fmt: skip
+    path = write_adjusted_config(tmp_path, now, prometheus.url)
+    path.write_text(path.read_text() + extra)
+    client = await aiohttp_client(create_app(load_config(path)))
+    await wait_ready(client)
+    samples = parse(await (await client.get("/metrics")).text())
+    at = one(samples, "slo_evaluation_timestamp_seconds", slo=NAME)
+    assert one(samples, "slo_budget_adjustments_active", slo=NAME) == 1
+    assert one(samples, "slo_budget_adjusted_seconds", slo=NAME) == at - start
+    truth = TRUTH[NAME]
+    for labels, seen in pick(samples, "slo_window_events", slo=NAME).items():
+        window = parse_duration(dict(labels)["window"])
+        kept = max(0.0, start - (at - window))
+        total = truth.total(prometheus.history, start, kept) if kept else 0.0
+        good = truth.good(prometheus.history, start, kept) if kept else 0.0
+        good_seen = one(
+            samples,
+            "slo_window_good_events",
+            slo=NAME,
+            window=dict(labels)["window"],
+        )
+        rel = 1e-3 if window >= 7 * DAY else 1e-9
+        assert seen == pytest.approx(total, rel=rel, abs=1e-9), window
+        assert good_seen == pytest.approx(good, rel=rel, abs=1e-9), window
 
 
 def _report(config: Path, start: int, end: int, fmt: str = "json") -> str:

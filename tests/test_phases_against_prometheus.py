@@ -89,3 +89,39 @@ def test_the_report_uses_and_names_the_phase_in_force_at_its_end(prometheus, tmp
         good, total = truth.good(history, end, DAY), truth.total(history, end, DAY)
         consumed = burn_of(good, total, objective)
         assert slo["budget"]["consumed_ratio"] == pytest.approx(consumed, rel=1e-9)
+
+
+def _table_row(text: str, name: str) -> dict[str, str]:
+    """The cells of ``name``'s row in ``eval --format table``, by column header."""
+    header, *rows = text.strip().splitlines()
+    labels = [label for label in header.split("  ") if label.strip()]
+    starts = [header.index(label.strip()) for label in labels]
+    (row,) = [r for r in rows if r.split()[0] == name]
+    bounds = [*starts[1:], None]
+    return {
+        label.strip(): row[start:end].strip()
+        for label, start, end in zip(labels, starts, bounds, strict=True)
+    }
+
+
+def test_the_table_shows_the_phase_objective_and_true_figures(prometheus, tmp_path, capsys):
+    """``eval --format table`` a minute before the first boundary: the phase's objective,
+    the 30-day SLI, the budget left and each burn rate as the truth gives them (rounded as
+    the table prints them)."""
+    config = phased_config(tmp_path, prometheus.url, prometheus.now)
+    at = prometheus.now - DAY - 60
+    code = main(["eval", "-c", str(config), "--at", str(at), "--format", "table"])
+    assert code == 0
+    cells = _table_row(capsys.readouterr().out, NAME)
+    truth, history = TRUTH[NAME], prometheus.history
+    good, total = truth.good(history, at, 30 * DAY), truth.total(history, at, 30 * DAY)
+    assert cells["OBJECTIVE"] == "99%"
+    assert cells["SLI"] == f"{good / total * 100:.3f}%"
+    assert cells["BUDGET LEFT"] == f"{(1 - burn_of(good, total, 99.0)) * 100:.1f}%"
+    burns = {k.removeprefix("BURN "): v for k, v in cells.items() if k.startswith("BURN ")}
+    assert any(burns.values())
+    for label, cell in burns.items():
+        if cell:
+            window = parse_duration(label)
+            good, total = truth.good(history, at, window), truth.total(history, at, window)
+            assert cell == f"{burn_of(good, total, 99.0):.2f}", label
