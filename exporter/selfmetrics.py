@@ -68,9 +68,11 @@ CORE: tuple[Series, ...] = (
            "Wall-clock time of the last successful config load."),
     Series("cycle_queries", Gauge, "slo_exporter_cycle_queries",
            "Queries the last cycle sent, by path: store (store-backed SLOs: instant reads, "
-           "backfill and gap fills) or direct (window queries).", ("path",), _PATHS),
+           "backfill and gap fills), grouped (all groups of a grouped SLO at once), direct "
+           "(window queries) or groups (grouped SLOs' discovery).", ("path",), _PATHS),
     Series("cycle_slos", Gauge, "slo_exporter_cycle_slos",
-           "SLOs the last cycle evaluated, by path (store or direct).", ("path",), _PATHS),
+           "SLOs the last cycle counted, by path (store, grouped, direct; groups: grouped SLOs "
+           "planned), a composite's components once more each.", ("path",), _PATHS),
     Series("groups", Gauge, "slo_exporter_slo_groups",
            "Groups of grouped SLOs (group_by) the last cycle found and evaluated."),
     Series("groups_dropped", Gauge, "slo_exporter_slo_groups_dropped",
