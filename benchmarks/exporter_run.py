@@ -17,6 +17,7 @@ Phases, each bounded in time:
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import shutil
 import signal
@@ -50,6 +51,18 @@ class Limits:
     py_spy: Path | None = None
     keep_store: bool = False
     """Start store mode on the store an earlier run left (a restart, not a cold start)."""
+    ready_only: bool = False
+    """Stop once ``/readyz`` is 200 (the cold start is all that is measured)."""
+
+
+@functools.cache
+def no_store_flag(python: str) -> bool:
+    """Whether that slo-exporter's ``run`` keeps a store unless told ``--no-store`` (releases
+    before 0.2 query every window unless given ``--data-dir``)."""
+    out = subprocess.run(
+        [python, "-m", "exporter", "run", "--help"], capture_output=True, text=True, check=False
+    ).stdout
+    return "--no-store" in out
 
 
 class LogTail:
@@ -257,7 +270,7 @@ def run_exporter(
             shutil.rmtree(store_dir, ignore_errors=True)
             stamp_path.write_text(data_stamp, encoding="utf-8")
         cmd += ["--data-dir", str(store_dir)]
-    else:
+    elif no_store_flag(python):
         cmd += ["--no-store"]
     result: dict[str, Any] = {"mode": mode, "slos": slos, "command": " ".join(cmd)}
     result["store_reused"] = reused
@@ -306,7 +319,7 @@ def _measure(
     result: dict[str, Any],
     workdir: Path,
 ) -> None:
-    if not _cold_start(exporter, limits, result):
+    if not _cold_start(exporter, limits, result) or limits.ready_only:
         return
     wall = _steady(exporter, prometheus, mode, slos, limits, result)
     if not exporter.alive():

@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import exporter_run
+import goals
+import goals_report
 import procstat
 import prom
 import report
@@ -91,6 +93,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="SLOs in one process on a scraped source (scale_run.py); '' for none",
     )  # fmt: skip
     p.add_argument("--ports", default="", help=argparse.SUPPRESS)
+    goals.add_arguments(p)
     return p.parse_args(argv)
 
 
@@ -227,7 +230,7 @@ def store_available(python: str) -> bool:
 def write_results(results: dict[str, Any], out_dir: Path, stamp: str) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     text = json.dumps(results, indent=1, default=str)
-    markdown = report.markdown(results)
+    markdown = goals_report.markdown(results) if "goals" in results else report.markdown(results)
     for name in (stamp, "latest"):
         (out_dir / f"{name}.json").write_text(text + "\n", encoding="utf-8")
         (out_dir / f"{name}.md").write_text(markdown, encoding="utf-8")
@@ -276,7 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     if "store" in modes and not store_available(args.python):
         modes.remove("store")
         results["notes"] = ["store mode skipped: this slo-exporter has no run --data-dir"]
-    need_venv = not args.no_slo_generator or args.profile_seconds > 0
+    if args.goals:
+        sizes, args.load_sizes, args.process_sizes = [], "", ""
+    need_venv = args.goals or not args.no_slo_generator or args.profile_seconds > 0
     if need_venv:
         _log("virtualenv benchmarks/.venv (slo-generator, py-spy)")
         results["setup"]["venv"] = slo_generator_run.ensure_venv()
@@ -305,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
             results["sizes"].append(entry)
             path = write_results(results, args.out, stamp)
             _log(f"{n} SLOs done; results so far in {path}")
+        if args.goals:
+            results["goals"] = goals.measure(args, spec, server)
     finally:
         server.stop()
     if args.load_sizes or args.process_sizes:
