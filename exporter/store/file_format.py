@@ -59,10 +59,11 @@ import sqlite3
 from pathlib import Path
 
 from exporter.errors import SLOExporterError
+from exporter.store import upgrade
 
 APPLICATION_ID = 0x534C4F48
 """``PRAGMA application_id`` of a history store: "SLOH"."""
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FILE_NAME = "history.sqlite3"
 
 _DDL = """
@@ -74,6 +75,15 @@ CREATE TABLE selectors (
     known_until INTEGER NOT NULL,
     values_at INTEGER
 );
+CREATE TABLE chunks (
+    selector_id INTEGER NOT NULL REFERENCES selectors (id) ON DELETE CASCADE,
+    end INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    buckets INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (selector_id, end),
+    CHECK (start < end AND buckets > 0)
+) WITHOUT ROWID;
 CREATE TABLE buckets (
     selector_id INTEGER NOT NULL REFERENCES selectors (id) ON DELETE CASCADE,
     start INTEGER NOT NULL,
@@ -91,6 +101,8 @@ CREATE TABLE series (
     PRIMARY KEY (selector_id, labels)
 ) WITHOUT ROWID;
 """
+CHUNKS_DDL = _DDL[_DDL.index("CREATE TABLE chunks") : _DDL.index("CREATE TABLE buckets")]
+"""The table version 2 added."""
 _COMPACTION_DDL = """
 CREATE TABLE IF NOT EXISTS compaction (
     selector_id INTEGER PRIMARY KEY REFERENCES selectors (id) ON DELETE CASCADE,
@@ -125,14 +137,16 @@ def _check(conn: sqlite3.Connection, path: Path, *, deep: bool) -> None:
     if len(rows) != 1:
         raise _unusable(path, "history store without a schema version")
     version = rows[0][0]
-    if version != SCHEMA_VERSION:
+    if deep and version in (1, SCHEMA_VERSION):
+        _quick_check(conn, path)
+    if version == 1:
+        upgrade.from_version_1(conn, CHUNKS_DDL)
+    elif version != SCHEMA_VERSION:
         raise StoreError(
             f"{path}: history store schema version {version}, this slo-exporter reads "
             f"version {SCHEMA_VERSION}; use the matching slo-exporter, or move the file away "
             "to start a new store"
         )
-    if deep:
-        _quick_check(conn, path)
 
 
 def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
