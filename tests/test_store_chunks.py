@@ -100,7 +100,7 @@ def test_sealed_buckets_sum_as_open_rows_did(tmp_path: Path, whole: bool):
     store.close()
 
 
-def test_a_month_at_30_s_takes_a_few_bytes_per_bucket(tmp_path: Path):
+def test_a_day_of_30_s_buckets_takes_a_few_bytes_each(tmp_path: Path):
     """A selector's fine buckets of whole events cost a few bytes each on disk once
     sealed, not the 25 or so a row took."""
     rng = random.Random(3)
