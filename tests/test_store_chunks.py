@@ -8,8 +8,13 @@ from the buckets written, not by the store.
 from __future__ import annotations
 
 import contextlib
+import os
 import random
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -154,13 +159,11 @@ def _write_version_1(path: Path, streams: dict[str, list[Bucket]]) -> None:
                 "INSERT INTO selectors VALUES (?, ?, ?, ?, ?)",
                 (sid, selector, buckets[0].start, buckets[-1].end, buckets[-1].end),
             )
-            level = 1000.0
+            rows, level = [], 1000.0
             for b in buckets:
                 level += b.events
-                conn.execute(
-                    "INSERT INTO buckets VALUES (?, ?, ?, ?, ?)",
-                    (sid, b.start, b.end, b.events, level),
-                )
+                rows.append((sid, b.start, b.end, b.events, level))
+            conn.executemany("INSERT INTO buckets VALUES (?, ?, ?, ?, ?)", rows)
             conn.execute(
                 "INSERT INTO series VALUES (?, ?, ?, ?)",
                 (sid, '[["__name__","x"]]', 42.0, buckets[-1].end),
@@ -197,3 +200,39 @@ def test_a_version_1_store_is_upgraded_with_every_sum_it_had(tmp_path: Path):
         (0, 60),
         (93_540, 93_600),
     ]
+
+
+@pytest.mark.integration  # runs a child process
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_an_upgrade_killed_at_any_moment_loses_nothing(tmp_path: Path, seed: int):
+    """A process killed with SIGKILL while it upgrades a version-1 store leaves a file the
+    next start upgrades (or has upgraded) with every window sum the buckets had."""
+    rng = random.Random(seed)
+    streams = {
+        f"s{i}": [Bucket(t, t + 60, float(1 + (t // 60 + i) % 7)) for t in range(0, 300_000, 60)]
+        for i in range(30)
+    }
+    _write_version_1(tmp_path / FILE_NAME, streams)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", _OPEN, str(tmp_path)], env=env, stdout=subprocess.PIPE
+    )
+    time.sleep(rng.uniform(0.1, 1.2))  # the upgrade takes about 0.5 s of it
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    store = HistoryStore.open(tmp_path)
+    try:
+        for selector, buckets in streams.items():
+            sums = store.window_sums(selector, 300_000, [3600, 300_000])
+            assert sums == {w: _truth(buckets, 300_000, w) for w in (3600, 300_000)}
+        assert store.stats().buckets == sum(map(len, streams.values()))
+    finally:
+        store.close()
+
+
+_OPEN = """
+import sys
+from pathlib import Path
+from exporter.store.history import HistoryStore
+HistoryStore.open(Path(sys.argv[1])).close()
+"""
