@@ -17,12 +17,13 @@ from exporter.store.plan import StreamState
 def damage_store(path: Path) -> None:
     """Write a real store at ``path`` and overwrite part of every third page with noise."""
     store = HistoryStore.open(path.parent)
-    store.record(
-        "x",
-        [Bucket(t, t + 60, 1.0) for t in range(0, 600_000, 60)],
-        expect=None,
-        state=StreamState(0, 600_000, None),
-    )
+    for first in range(0, 600_000, 6000):  # 100 buckets a write: open rows, many pages
+        store.record(
+            "x",
+            [Bucket(t, t + 60, 1.0) for t in range(first, first + 6000, 60)],
+            expect=store.state("x"),
+            state=StreamState(0, first + 6000, None),
+        )
     store.close()
     with sqlite3.connect(path) as conn:  # fold the write-ahead log into the file
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -85,7 +85,12 @@ def test_sealed_buckets_sum_as_open_rows_did(tmp_path: Path, whole: bool):
     did before, to the bit, and what the buckets add up to."""
     buckets = _minutes(3000, random.Random(7), whole=whole)
     store = HistoryStore.open(tmp_path)
-    store.record("s", buckets, expect=None, state=StreamState(0, 180_000, None))
+    for first in range(0, len(buckets), 100):  # as cycles write them: open rows
+        part = buckets[first : first + 100]
+        state = StreamState(0, part[-1].end, None)
+        store.record("s", part, expect=store.state("s"), state=state)
+    with contextlib.closing(sqlite3.connect(tmp_path / FILE_NAME)) as conn:
+        assert conn.execute("SELECT count(*) FROM buckets").fetchone() == (len(buckets),)
     windows = [60, 300, 3600, 21_600, 86_400, 180_000]
     before = store.window_sums("s", 180_000, windows)
     points = [0, 59, 90, 3600, 100_000, 180_000, 200_000]
@@ -105,9 +110,11 @@ def test_sealed_buckets_sum_as_open_rows_did(tmp_path: Path, whole: bool):
     store.close()
 
 
-def test_a_day_of_30_s_buckets_takes_a_few_bytes_each(tmp_path: Path):
-    """A selector's fine buckets of whole events cost a few bytes each on disk once
-    sealed, not the 25 or so a row took."""
+@pytest.mark.parametrize("cycles", [False, True], ids=["filled", "appended-and-maintained"])
+def test_a_day_of_30_s_buckets_takes_a_few_bytes_each(tmp_path: Path, cycles: bool):
+    """A selector's fine buckets of whole events cost a few bytes each on disk, not the 25
+    or so a row took: written by a fill (packed as they are written) or appended a cycle
+    at a time and sealed by maintenance."""
     rng = random.Random(3)
     store = HistoryStore.open(tmp_path)
     selectors = 40
@@ -115,8 +122,15 @@ def test_a_day_of_30_s_buckets_takes_a_few_bytes_each(tmp_path: Path):
     keep = Retention(fine_span=10**9, retention=10**9, coarse=3600)
     for i in range(selectors):
         buckets = [Bucket(k * 30, k * 30 + 30, float(rng.randint(5, 15))) for k in range(count)]
-        store.record(f"s{i}", buckets, expect=None, state=StreamState(0, count * 30, None))
-        store.maintain({f"s{i}": keep}, count * 30)
+        if not cycles:
+            store.record(f"s{i}", buckets, expect=None, state=StreamState(0, count * 30, None))
+            continue
+        with store.batch():
+            for b in buckets:
+                state = store.state(f"s{i}")
+                store.record(f"s{i}", [b], expect=state, state=StreamState(0, b.end, None))
+                if b.end % 3000 == 0:
+                    store.maintain({f"s{i}": keep}, b.end)
     assert store.stats().buckets == selectors * count
     store.close()
     size = sum(f.stat().st_size for f in tmp_path.iterdir() if f.name.startswith(FILE_NAME))

@@ -3,8 +3,9 @@
 A write names the state it was planned from; the file holding anything
 else is a ``StoreError``, so two writers never count the same increments
 twice. Buckets carry the selector's cumulative level at their end, kept
-going from the newest bucket (the catalog remembers it between cycles). New buckets
-are open rows; older history written later goes into chunks in front.
+going from the newest bucket (the catalog remembers it between cycles). A cycle's new
+buckets are open rows; a fill's many go straight into chunks, and older history written
+later into chunks in front.
 """
 
 from __future__ import annotations
@@ -113,7 +114,10 @@ class Appender:
             last = chunks.newest(conn, sid)
         if last is None or buckets[0].start >= last[0]:
             rows, level = _following(buckets, 0.0 if last is None else last[1])
-            chunks.add_rows(conn, sid, rows)
+            if len(rows) >= chunks.SEAL_ROWS:
+                chunks.add_sealed(conn, sid, rows)
+            else:
+                chunks.add_rows(conn, sid, rows)
             self._catalog.set_top(sid, buckets[-1].end, level)
         else:
             chunks.write(conn, sid, _preceding(conn, sid, buckets))

@@ -3,7 +3,8 @@
 A selector's buckets are its chunks (each a run of consecutive buckets packed by
 :mod:`~exporter.store.chunk_codec`, keyed by the end of its last bucket) followed by
 its open rows in ``buckets``: every chunk's buckets end at or before the start of
-every open row. Appends add open rows (one small row each, as cheap as before);
+every open row. Appends add open rows (one small row each, as cheap as before), and
+:data:`SEAL_ROWS` or more at once (a fill) go straight into chunks;
 :func:`seal` moves the oldest open rows into the newest chunk (or a new one) once there
 are :data:`SEAL_ROWS` of them or a merge needs them; prepended history becomes chunks
 in front of the others. Rewriting a chunk never changes a bucket it keeps, so a
@@ -114,6 +115,14 @@ def add_rows(conn: sqlite3.Connection, sid: int, rows: Sequence[Row]) -> None:
         "INSERT INTO buckets (selector_id, start, end, events, cumulative) VALUES (?, ?, ?, ?, ?)",
         ((sid, *row) for row in rows),
     )
+
+
+def add_sealed(conn: sqlite3.Connection, sid: int, rows: Sequence[Row]) -> None:
+    """``rows`` after the selector's newest bucket, straight into chunks (a fill's
+    history: as open rows they would grow the file by their size, pages SQLite keeps
+    after sealing frees them). The open rows are sealed first, to stay the newest."""
+    seal(conn, sid)
+    write(conn, sid, _last_open_chunk(conn, sid) + list(rows))
 
 
 def write(conn: sqlite3.Connection, sid: int, rows: Sequence[Row]) -> None:
