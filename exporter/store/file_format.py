@@ -73,10 +73,13 @@ a crash (``kill -9``) at any moment leaves buckets, last values and
 ``known_until`` consistent; the next start fills the gap from the backend.
 
 **Version 1** had no ``chunks`` (every bucket a row of ``buckets``). Opening
-one upgrades it (:mod:`exporter.store.upgrade`): the table is added, every
-selector's rows sealed and the version set in one transaction, then the file
-is vacuumed. Its ``compaction`` table was added to version-1 files when opened
-and is still created when missing.
+one upgrades it (:mod:`exporter.store.upgrade`): one transaction adds the
+table, lists every selector in ``unsealed(selector_id INTEGER PRIMARY KEY)``
+and sets the version; the listed selectors' rows are then sealed, a batch per
+transaction, each batch crossed off; the file is vacuumed and the list dropped.
+While ``unsealed`` exists, opening the file carries on with it. The
+``compaction`` table was added to version-1 files when opened and is still
+created when missing.
 """
 
 from __future__ import annotations
@@ -167,7 +170,9 @@ def _check(conn: sqlite3.Connection, path: Path, *, deep: bool) -> None:
         _quick_check(conn, path)
     if version == 1:
         upgrade.from_version_1(conn, CHUNKS_DDL)
-    elif version != SCHEMA_VERSION:
+    elif version == SCHEMA_VERSION:
+        upgrade.finish(conn)  # an upgrade a crash cut short
+    else:
         raise StoreError(
             f"{path}: history store schema version {version}, this slo-exporter reads "
             f"version {SCHEMA_VERSION}; use the matching slo-exporter, or move the file away "
