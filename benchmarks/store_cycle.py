@@ -7,11 +7,14 @@ interval the way the store keeps it: fine buckets for ``--fine-hours``, 2-minute
 back to 3d + 1h (``--middle``; 0 keeps 3d + 1h fine, as before the middle tiers) and
 20-minute buckets back to 30 days; then runs ``--cycles`` steady cycles at 30 s steps,
 each appending one bucket per selector (in batches of 100, as a cycle does) and summing
-the default windows and the period for every selector. Prints the file's bytes per
-selector and the seconds per cycle of appending and of summing (the mean over the cycles
-after the first, which is given apart: it looks up every edge; run more cycles than
-the 8 rows remembered at an edge last, so the mean includes the lookups). Run it with another
-checkout's ``exporter`` on ``PYTHONPATH`` to compare releases on the same machine.
+the default windows and the period for every selector. Each batch of the build is
+maintained as the daemon does (so the store keeps its history the way it would on disk),
+and so is every selector after the cycles (one full maintenance pass, timed: the daemon
+spreads it over the 10 cycles of 5 minutes). Prints the file's bytes per selector, per
+SLO and per bucket, and the seconds per cycle of appending and of summing (the mean over
+the cycles after the first, which is given apart: it looks up every edge; run more cycles
+than the 8 rows remembered at an edge last, so the mean includes the lookups). Run it with
+another checkout's ``exporter`` on ``PYTHONPATH`` to compare releases on the same machine.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from exporter.store.history import Bucket, HistoryStore
+from exporter.store.history import Bucket, HistoryStore, Retention
 from exporter.store.plan import StreamState
 
 DAY, HOUR = 86400, 3600
@@ -50,18 +53,28 @@ def layout(fine_hours: float, middle: int) -> list[tuple[int, int]]:
     return out
 
 
-def build(path: Path, streams: int, buckets: list[tuple[int, int]]) -> HistoryStore:
+def policy(fine_hours: float, middle: int) -> Retention:
+    """How the daemon would keep this layout: what it merges is merged already."""
+    tiers = ((middle, 3 * DAY + HOUR),) if middle else ()
+    return Retention(int(fine_hours * HOUR), 30 * DAY + HOUR, 1200, tiers)
+
+
+def build(
+    path: Path, streams: int, buckets: list[tuple[int, int]], keep: Retention
+) -> HistoryStore:
     store = HistoryStore.open(path, deep_check=False)
     rng = random.Random(1)
     for first in range(0, streams, 100):
+        batch = range(first, min(first + 100, streams))
         with store.batch():
-            for i in range(first, min(first + 100, streams)):
+            for i in batch:
                 width = [(e - s) // STEP for s, e in buckets]
                 rows = [
                     Bucket(s, e, float(rng.randint(5, 15) * w))
                     for (s, e), w in zip(buckets, width, strict=True)
                 ]
                 store.record(f"s{i}", rows, expect=None, state=StreamState(buckets[0][0], AT, AT))
+        store.maintain({f"s{i}": keep for i in batch}, AT)
     return store
 
 
@@ -75,8 +88,9 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="store-cycle-"))
     try:
         buckets = layout(args.fine_hours, args.middle)
+        keep = policy(args.fine_hours, args.middle)
         started = time.perf_counter()
-        store = build(workdir / "data", args.streams, buckets)
+        store = build(workdir / "data", args.streams, buckets, keep)
         built = time.perf_counter() - started
         store.close()
         size = sum(f.stat().st_size for f in (workdir / "data").iterdir() if f.is_file())
@@ -102,14 +116,20 @@ def main() -> None:
             for key in keys:
                 store.window_sums(key, at, WINDOWS)
             sums.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        store.maintain(dict.fromkeys(keys, keep), at)
+        maintained = time.perf_counter() - started
         store.close()
         print(
             f"streams {args.streams}, buckets per stream {len(buckets)}, built in {built:.0f} s\n"
             f"bytes per stream {size / args.streams:,.0f}"
-            f" ({2 * size / args.streams / 1024:,.1f} KiB per SLO)\n"
+            f" ({2 * size / args.streams / 1024:,.1f} KiB per SLO,"
+            f" {size / args.streams / len(buckets):.1f} per bucket)\n"
             f"first cycle: append {appends[0]:.3f} s, sums {sums[0]:.3f} s\n"
             f"later cycles (mean): append {statistics.mean(appends[1:]):.3f} s, "
-            f"sums {statistics.mean(sums[1:]):.3f} s"
+            f"sums {statistics.mean(sums[1:]):.3f} s\n"
+            f"maintenance of every stream once: {maintained:.3f} s"
+            f" ({maintained / (300 // STEP):.3f} s per cycle, spread over 5 minutes)"
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -9,7 +9,6 @@ for windows of an hour and more, with ``eval --at``'s direct
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ import aiohttp
 import pytest
 from incremental_truth import DIRECT, SELECTORS, mismatches, write_store_config
 from pipelines import evaluate_direct, pipeline, stored
+from store_files import stored_buckets
 
 from exporter.config.loader import load_config
 from exporter.pipeline.cycle import EvaluationRun
@@ -28,7 +28,6 @@ from exporter.promql.gate import QueryGate
 from exporter.samples import QueryTally
 from exporter.settings import Settings
 from exporter.sources.promql import PromQLSource
-from exporter.store.file_format import FILE_NAME
 from exporter.store.history import HistoryStore
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
@@ -285,12 +284,7 @@ async def test_at_30s_3d_reads_a_middle_tier_of_minutes_and_stays_within_the_bou
 
 def _widths(data_dir: Path, at: int) -> dict[str, set[int]]:
     """Bucket widths of every selector in (at - 3d, at - 1d - 2h] and in the last day."""
-    with sqlite3.connect(data_dir / FILE_NAME) as conn:
-        middle = conn.execute(
-            "SELECT DISTINCT end - start FROM buckets WHERE end > ? AND end <= ?",
-            (at - 3 * DAY, at - DAY - 2 * HOUR),
-        ).fetchall()
-        fine = conn.execute(
-            "SELECT DISTINCT end - start FROM buckets WHERE end > ?", (at - DAY,)
-        ).fetchall()
+    buckets = stored_buckets(data_dir)
+    middle = [(e - s,) for s, e, _, _ in buckets if at - 3 * DAY < e <= at - DAY - 2 * HOUR]
+    fine = [(e - s,) for s, e, _, _ in buckets if e > at - DAY]
     return {"middle": {w for (w,) in middle}, "fine": {w for (w,) in fine}}

@@ -3,7 +3,9 @@
 A write names the state it was planned from; the file holding anything
 else is a ``StoreError``, so two writers never count the same increments
 twice. Buckets carry the selector's cumulative level at their end, kept
-going from the newest bucket (the catalog remembers it between cycles).
+going from the newest bucket (the catalog remembers it between cycles). A cycle's new
+buckets are open rows; a fill's many go straight into chunks, and older history written
+later into chunks in front.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exporter.samples import SeriesKey
+from exporter.store import chunks
+from exporter.store.chunk_codec import Row
 from exporter.store.file_format import StoreError
 from exporter.store.plan import StreamState
 from exporter.store.remembered import Catalog
 from exporter.store.transactions import Transactions
-
-_Row = tuple[int, int, int, float, float]
 
 
 @dataclass(frozen=True)
@@ -103,51 +105,46 @@ class Appender:
         return sid
 
     def _insert(self, conn: sqlite3.Connection, sid: int, buckets: list[Bucket]) -> None:
-        """Insert buckets that all follow, or all precede, the selector's others."""
+        """Insert buckets that all follow, or all precede, the selector's others: open rows
+        after them, chunks before them (:mod:`~exporter.store.chunks`)."""
         if not buckets:
             return
         last = self._catalog.top(sid)
         if last is None:
-            last = conn.execute(
-                "SELECT end, cumulative FROM buckets WHERE selector_id = ?"
-                " ORDER BY end DESC LIMIT 1",
-                (sid,),
-            ).fetchone()
+            last = chunks.newest(conn, sid)
         if last is None or buckets[0].start >= last[0]:
-            rows, level = _following(sid, buckets, 0.0 if last is None else last[1])
+            rows, level = _following(buckets, 0.0 if last is None else last[1])
+            if len(rows) >= chunks.SEAL_ROWS:
+                chunks.add_sealed(conn, sid, rows)
+            else:
+                chunks.add_rows(conn, sid, rows)
             self._catalog.set_top(sid, buckets[-1].end, level)
         else:
-            rows = _preceding(conn, sid, buckets)
+            chunks.write(conn, sid, _preceding(conn, sid, buckets))
             self._catalog.prepended(sid)
-        conn.executemany(
-            "INSERT INTO buckets (selector_id, start, end, events, cumulative)"
-            " VALUES (?, ?, ?, ?, ?)",
-            rows,
-        )
 
 
-def _following(sid: int, buckets: list[Bucket], level: float) -> tuple[list[_Row], float]:
+def _following(buckets: list[Bucket], level: float) -> tuple[list[Row], float]:
     """Rows for buckets after the newest one, whose level is ``level``; and the new level."""
-    rows: list[_Row] = []
+    rows: list[Row] = []
     for b in buckets:
         level += b.events
-        rows.append((sid, b.start, b.end, b.events, level))
+        rows.append((b.start, b.end, b.events, level))
     return rows, level
 
 
-def _preceding(conn: sqlite3.Connection, sid: int, buckets: list[Bucket]) -> list[_Row]:
-    """Rows for buckets before the oldest one, levels counted down from it."""
-    first = conn.execute(
-        "SELECT start, cumulative - events FROM buckets WHERE selector_id = ? ORDER BY end LIMIT 1",
-        (sid,),
-    ).fetchone()
+def _preceding(conn: sqlite3.Connection, sid: int, buckets: list[Bucket]) -> list[Row]:
+    """Rows for buckets before the oldest one, levels counted down from it; oldest first."""
+    first = chunks.oldest(conn, sid)
+    assert first is not None
     if buckets[-1].end > first[0]:
         raise sqlite3.IntegrityError("new buckets overlap stored ones")
     level = first[1]
-    rows: list[_Row] = []
+    rows: list[Row] = []
     for b in reversed(buckets):
-        rows.append((sid, b.start, b.end, b.events, level))
+        rows.append((b.start, b.end, b.events, level))
         level -= b.events
+    rows.reverse()
     return rows
 
 

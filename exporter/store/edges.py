@@ -11,9 +11,11 @@ about 460 bytes per edge (8 edges per selector with the default windows: 75 MB
 at 10,000 SLOs of two selectors each). 16 rows took 720 bytes and summed no
 faster on average in ``benchmarks/store_cycle.py``.
 
-Rows are remembered as consecutive rows of the file from the first one ending
-at or after ``t0``: any later edge's bucket is the first of them ending at or
-after it. Appends only add newer rows, so they change nothing remembered.
+Rows are remembered as consecutive buckets of the file from the first one ending
+at or after ``t0`` (fewer when the chunk holding it ends first,
+:mod:`~exporter.store.chunks`): any later edge's bucket is the first of them ending at
+or after it. Appends only add newer rows, and sealing moves rows into chunks unchanged,
+so they change nothing remembered.
 Whatever else changes rows (merging and pruning old ones, prepending history,
 a rolled-back write) tells :class:`Edges`, which forgets what it touched.
 """

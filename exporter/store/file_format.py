@@ -1,4 +1,4 @@
-"""The history store's file: SQLite in WAL mode, schema version 1.
+"""The history store's file: SQLite in WAL mode, schema version 2.
 
 The file is ``<data-dir>/history.sqlite3`` (SQLite adds ``-wal`` and
 ``-shm`` files next to it while it is open). Its header carries
@@ -8,7 +8,7 @@ seconds; every count of events is a float.
 
 ::
 
-    schema_version(version INTEGER)      one row: 1
+    schema_version(version INTEGER)      one row: 2
 
     selectors(                           one row per stored selector (shared by SLOs)
       id          INTEGER PRIMARY KEY,
@@ -22,35 +22,64 @@ seconds; every count of events is a float.
                                          (NULL until raw values were read: always
                                          for a 0/1 gauge's streams)
 
-    buckets(                             events counted in (start, end]
+    chunks(                              sealed buckets: 1 to 128 consecutive ones
+      selector_id INTEGER, end INTEGER,  end of the chunk's last bucket
+      start INTEGER,                     start of its first bucket
+      buckets INTEGER,                   how many it holds
+      data BLOB,                         the buckets, packed: layout in
+                                         exporter.store.chunk_codec
+      PRIMARY KEY (selector_id, end)) WITHOUT ROWID
+
+    buckets(                             open buckets (the newest): events in (start, end]
       selector_id INTEGER, start INTEGER, end INTEGER, events REAL,
       cumulative  REAL,                  events of the selector up to this bucket's end,
                                          from an arbitrary origin
       PRIMARY KEY (selector_id, end)) WITHOUT ROWID
 
     compaction(                          how far each selector's buckets are merged
-      selector_id INTEGER PRIMARY KEY,   (added to version 1 files when opened; older
-      until INTEGER)                     slo-exporters ignore it): buckets ending at or
-                                         before ``until`` need no merging, so a restart
-                                         does not rescan every selector's history
+      selector_id INTEGER PRIMARY KEY,   buckets ending at or before ``until`` need no
+      until INTEGER)                     merging, so a restart does not rescan every
+                                         selector's history
 
     series(                              last value of each series a counter matched,
       selector_id INTEGER, labels TEXT,  for reset-aware deltas; labels are the
       value REAL, seen_at INTEGER,       series' label set as sorted JSON pairs
       PRIMARY KEY (selector_id, labels)) WITHOUT ROWID
 
+A selector's buckets are its chunks, oldest first, then its open rows: every
+chunk's buckets end at or before the start of every open row. A chunk's BLOB
+is zlib-compressed arrays (:mod:`exporter.store.chunk_codec`): the steps
+between bucket ends and the widths in the narrowest integer type that holds
+them, whole-number events likewise, each bucket's ``cumulative`` the level
+before the chunk plus the running sum of the events (kept as 8-byte floats,
+events and levels both, when that would not give them back exactly). So a
+packed bucket reads exactly as its row did; a bucket of a 30 s tier with
+whole events costs 1 to 2 bytes instead of about 26 as a row. New buckets
+are appended as open rows; maintenance seals them into chunks (see
+:mod:`exporter.store.chunks`).
+
 Buckets of one selector never overlap. Recent ones are one evaluation
 interval wide (the fine tier); older ones are merged into coarse buckets of
 5 to 60 minutes (see :mod:`exporter.store.resolution`). Buckets with no events
 are not written. A window (T - W, T] is the difference of the cumulative
-level at T and at T - W, each one index lookup (inside a bucket the level
-rises linearly); merging buckets keeps the last one's ``cumulative`` and
-dropping old ones changes no other, so levels never need rewriting.
+level at T and at T - W, each one index lookup (and one chunk decoded; inside
+a bucket the level rises linearly); merging buckets keeps the last one's
+``cumulative`` and dropping old ones changes no other, so levels never need
+rewriting.
 
 Each write for a selector (its buckets, last values and ``known_until``)
 is one transaction, or one savepoint of a batch that commits as a whole, so
 a crash (``kill -9``) at any moment leaves buckets, last values and
 ``known_until`` consistent; the next start fills the gap from the backend.
+
+**Version 1** had no ``chunks`` (every bucket a row of ``buckets``). Opening
+one upgrades it (:mod:`exporter.store.upgrade`): one transaction adds the
+table, lists every selector in ``unsealed(selector_id INTEGER PRIMARY KEY)``
+and sets the version; the listed selectors' rows are then sealed, a batch per
+transaction, each batch crossed off; the file is vacuumed and the list dropped.
+While ``unsealed`` exists, opening the file carries on with it. The
+``compaction`` table was added to version-1 files when opened and is still
+created when missing.
 """
 
 from __future__ import annotations
@@ -59,10 +88,11 @@ import sqlite3
 from pathlib import Path
 
 from exporter.errors import SLOExporterError
+from exporter.store import upgrade
 
 APPLICATION_ID = 0x534C4F48
 """``PRAGMA application_id`` of a history store: "SLOH"."""
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FILE_NAME = "history.sqlite3"
 
 _DDL = """
@@ -74,6 +104,15 @@ CREATE TABLE selectors (
     known_until INTEGER NOT NULL,
     values_at INTEGER
 );
+CREATE TABLE chunks (
+    selector_id INTEGER NOT NULL REFERENCES selectors (id) ON DELETE CASCADE,
+    end INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    buckets INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (selector_id, end),
+    CHECK (start < end AND buckets > 0)
+) WITHOUT ROWID;
 CREATE TABLE buckets (
     selector_id INTEGER NOT NULL REFERENCES selectors (id) ON DELETE CASCADE,
     start INTEGER NOT NULL,
@@ -91,6 +130,8 @@ CREATE TABLE series (
     PRIMARY KEY (selector_id, labels)
 ) WITHOUT ROWID;
 """
+CHUNKS_DDL = _DDL[_DDL.index("CREATE TABLE chunks") : _DDL.index("CREATE TABLE buckets")]
+"""The table version 2 added."""
 _COMPACTION_DDL = """
 CREATE TABLE IF NOT EXISTS compaction (
     selector_id INTEGER PRIMARY KEY REFERENCES selectors (id) ON DELETE CASCADE,
@@ -125,14 +166,18 @@ def _check(conn: sqlite3.Connection, path: Path, *, deep: bool) -> None:
     if len(rows) != 1:
         raise _unusable(path, "history store without a schema version")
     version = rows[0][0]
-    if version != SCHEMA_VERSION:
+    if deep and version in (1, SCHEMA_VERSION):
+        _quick_check(conn, path)
+    if version == 1:
+        upgrade.from_version_1(conn, CHUNKS_DDL)
+    elif version == SCHEMA_VERSION:
+        upgrade.finish(conn)  # an upgrade a crash cut short
+    else:
         raise StoreError(
             f"{path}: history store schema version {version}, this slo-exporter reads "
             f"version {SCHEMA_VERSION}; use the matching slo-exporter, or move the file away "
             "to start a new store"
         )
-    if deep:
-        _quick_check(conn, path)
 
 
 def _quick_check(conn: sqlite3.Connection, path: Path) -> None:

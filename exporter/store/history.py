@@ -10,9 +10,12 @@ off the same directory. It puts together the pieces that do the work:
 * :mod:`~exporter.store.remembered`: what this process remembers of the file;
 * :mod:`~exporter.store.appends`: buckets, state and last values, written
   against the state the writer expects;
+* :mod:`~exporter.store.chunks`: a selector's buckets, sealed ones packed in chunks
+  (:mod:`~exporter.store.chunk_codec`), the newest as open rows;
 * :mod:`~exporter.store.reads`: window sums and last values;
 * :mod:`~exporter.store.maintenance`: merging, pruning, forgetting;
-* :mod:`~exporter.store.stats`: size and row counts.
+* :mod:`~exporter.store.stats`: size and row counts;
+* :mod:`~exporter.store.upgrade`: a version-1 file brought to version 2 on open.
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 Each selector's fine buckets older than its fine span are merged into
 coarse ones (:mod:`exporter.store.resolution`), from where its last merge
 stopped (kept in the ``compaction`` table), so only new buckets are looked
-at; buckets past retention are dropped, and so are selectors no SLO used
+at (the chunks holding them, decoded, merged and packed again); open rows are sealed
+into chunks once there are :data:`~exporter.store.chunks.SEAL_ROWS` of them;
+buckets past retention are dropped, and so are selectors no SLO used
 for :data:`UNUSED_GRACE` and series not seen for :data:`STALE_SERIES`.
 """
 
@@ -14,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from exporter.store import chunks
 from exporter.store.file_format import StoreError
 from exporter.store.remembered import Catalog
 from exporter.store.resolution import HOUR, floor_to, tier_cuts
@@ -81,6 +84,8 @@ class Maintenance:
                         self._drop(conn, sid, selector)
                     continue
                 self._merge(conn, sid, until, policy)
+                if chunks.open_rows(conn, sid)[0] >= chunks.SEAL_ROWS:
+                    chunks.seal(conn, sid)
                 if _prune(conn, sid, floor_to(at - policy.retention, policy.coarse)):
                     self._catalog.pruned(selector, sid)
                 conn.execute(
@@ -99,7 +104,7 @@ class Maintenance:
 
     def _drop(self, conn: sqlite3.Connection, sid: int, selector: str) -> None:
         """Delete the selector with its buckets, series and merge mark."""
-        conn.execute("DELETE FROM buckets WHERE selector_id = ?", (sid,))
+        chunks.drop(conn, sid)
         conn.execute("DELETE FROM series WHERE selector_id = ?", (sid,))
         conn.execute("DELETE FROM compaction WHERE selector_id = ?", (sid,))
         conn.execute("DELETE FROM selectors WHERE id = ?", (sid,))
@@ -146,35 +151,19 @@ def _compact(
     (first start, last end] and no other bucket lies in between: the joined
     bucket keeps every event where it was (and the last one's cumulative
     level), only with less resolution. ``since`` None looks at everything.
+    The open rows ending by ``cutoff`` are sealed first, so the merge works on
+    decoded chunks only.
     """
     lo = -(2**62) if since is None else since
-    slot = f"(end + {width - 1}) / {width}"
-    groups = conn.execute(
-        f"SELECT {slot} AS s, min(start), max(end), sum(events), max(cumulative), count(*)"
-        " FROM buckets WHERE selector_id = ? AND end > ? AND end <= ?"
-        " GROUP BY s HAVING count(*) > 1",
-        (sid, lo, cutoff),
-    ).fetchall()
-    for _, start, end, events, level, _count in groups:
-        conn.execute(
-            "DELETE FROM buckets WHERE selector_id = ? AND end > ? AND end <= ?",
-            (sid, start, end),
-        )
-        conn.execute(
-            "INSERT INTO buckets (selector_id, start, end, events, cumulative)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (sid, start, end, events, level),
-        )
+    chunks.seal(conn, sid, cutoff)
+    chunks.rewrite(conn, sid, lo, cutoff, lambda rows: chunks.merge_slots(rows, lo, cutoff, width))
 
 
 def _prune(conn: sqlite3.Connection, sid: int, keep_from: int) -> bool:
     """Drop the buckets ending at or before ``keep_from``; whether there were any."""
-    deleted = conn.execute(
-        "DELETE FROM buckets WHERE selector_id = ? AND end <= ?", (sid, keep_from)
-    ).rowcount
-    if deleted:
-        conn.execute(
-            "UPDATE selectors SET known_from = max(known_from, ?) WHERE id = ?",
-            (keep_from, sid),
-        )
-    return bool(deleted)
+    if not chunks.prune(conn, sid, keep_from):
+        return False
+    conn.execute(
+        "UPDATE selectors SET known_from = max(known_from, ?) WHERE id = ?", (keep_from, sid)
+    )
+    return True

@@ -5,28 +5,19 @@ A window (at - w, at] is the cumulative level at ``at`` minus the level at
 (:func:`~exporter.store.resolution.level_at`). The level at ``at`` is the
 newest bucket's, which the catalog remembers; the level at an edge comes from
 the rows remembered there (:mod:`~exporter.store.edges`), one index lookup
-when they do not hold it.
+(and one chunk decoded, :mod:`~exporter.store.chunks`) when they do not hold it.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
+from bisect import bisect_left
 from collections.abc import Sequence
 
+from exporter.store import chunks
 from exporter.store.edges import EDGE_ROWS
 from exporter.store.remembered import Catalog
 from exporter.store.resolution import level_at
-
-_LEVELS = """
-SELECT p.value, b.start, b.end, b.events, b.cumulative
-FROM json_each(?) AS p
-LEFT JOIN buckets AS b ON b.selector_id = ? AND b.end = (
-    SELECT min(end) FROM buckets WHERE selector_id = ? AND end >= p.value)
-ORDER BY p.key
-"""
-"""The bucket holding each point of a JSON array (the first to end at or after it), in
-the array's order; NULLs after the last bucket."""
 
 
 class Reads:
@@ -75,11 +66,7 @@ class Reads:
         level = edges.level(sid, window, t)
         if level is not None:
             return level
-        rows = self._conn.execute(
-            "SELECT start, end, events, cumulative FROM buckets"
-            " WHERE selector_id = ? AND end >= ? ORDER BY end LIMIT ?",
-            (sid, t, EDGE_ROWS),
-        ).fetchall()
+        rows = chunks.following(self._conn, sid, t, EDGE_ROWS)
         if not rows:
             return self._level(sid, t)
         edges.remember(sid, window, t, rows)
@@ -88,20 +75,23 @@ class Reads:
     def levels(self, selector: str, points: Sequence[int]) -> list[float]:
         """Cumulative events of ``selector`` at each of ``points`` (0 for an unknown one).
 
-        One statement for all points (a month of hours is 720 index look-ups, which one
-        statement each made ten times slower); each level is :meth:`_level`'s."""
+        The buckets from the earliest point to the latest are read once (a month of
+        hours is a few dozen chunks); each level is :meth:`_level`'s."""
         sid = self._catalog.id(selector)
-        if sid is None:
+        if sid is None or not points:
             return [0.0 for _ in points]
-        rows = self._conn.execute(_LEVELS, (json.dumps([int(t) for t in points]), sid, sid))
-        out, last = [], None
-        for t, start, end, events, cumulative in rows:
-            if end is None:  # after the last bucket: its level
-                if last is None:
-                    last = self._level(sid, t)
-                out.append(last)
-            else:
-                out.append(level_at(t, start, end, events, cumulative))
+        rows = chunks.span(self._conn, sid, min(points), max(points))
+        ends = [row[1] for row in rows]
+        last: float | None = None
+        out: list[float] = []
+        for t in points:
+            i = bisect_left(ends, t)
+            if i < len(rows):
+                out.append(level_at(t, *rows[i]))
+                continue
+            if last is None:  # after the last bucket: its level
+                last = self._level(sid, t)
+            out.append(last)
         return out
 
     def widest_bucket(self, selector: str, after: int, until: int) -> int:
@@ -109,23 +99,13 @@ class Reads:
         sid = self._catalog.id(selector)
         if sid is None:
             return 0
-        row = self._conn.execute(
-            "SELECT max(end - start) FROM buckets WHERE selector_id = ? AND end > ? AND start < ?",
-            (sid, after, until),
-        ).fetchone()
-        return int(row[0] or 0)
+        rows = chunks.span(self._conn, sid, after + 1, until)
+        return max((end - start for start, end, _, _ in rows if start < until), default=0)
 
     def _level(self, sid: int, t: int) -> float:
         """Cumulative events at ``t``: linear inside the bucket that holds it."""
-        row = self._conn.execute(
-            "SELECT start, end, events, cumulative FROM buckets"
-            " WHERE selector_id = ? AND end >= ? ORDER BY end LIMIT 1",
-            (sid, t),
-        ).fetchone()
-        if row is None:
-            last = self._conn.execute(
-                "SELECT cumulative FROM buckets WHERE selector_id = ? ORDER BY end DESC LIMIT 1",
-                (sid,),
-            ).fetchone()
-            return 0.0 if last is None else float(last[0])
-        return level_at(t, *row)
+        rows = chunks.following(self._conn, sid, t, 1)
+        if not rows:
+            last = chunks.newest(self._conn, sid)
+            return 0.0 if last is None else last[1]
+        return level_at(t, *rows[0])

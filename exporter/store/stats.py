@@ -8,6 +8,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from exporter.store import chunks
+
 
 @dataclass(frozen=True)
 class StoreStats:
@@ -28,6 +30,6 @@ def store_stats(conn: sqlite3.Connection, path: Path) -> StoreStats:
     return StoreStats(
         size_bytes=size,
         selectors=conn.execute("SELECT count(*) FROM selectors").fetchone()[0],
-        buckets=conn.execute("SELECT count(*) FROM buckets").fetchone()[0],
+        buckets=chunks.count(conn),
         series=conn.execute("SELECT count(*) FROM series").fetchone()[0],
     )
