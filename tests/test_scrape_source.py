@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import importlib.util
 import itertools
+import re
 import socket
 import sys
 import time
@@ -534,6 +535,79 @@ async def test_a_series_that_appears_later_comes_with_its_whole_value(session, f
         key("x_total", code="200"): 9.0,
         key("x_total", code="500"): 1.0,
     }
+
+
+SERIES_CHANGES = [
+    pytest.param(
+        ['x_total{code="200"} 5\nx_total{code="500"} 1\n',
+         'x_total{code="200"} 8\nx_total{code="500"} 2\n'],
+        id="same series, new values",
+    ),
+    pytest.param(
+        ['x_total{code="200"} 5\nx_total{code="500"} 1\n',
+         'x_total{code="500"} 2\nx_total{code="200"} 8\n'],
+        id="same series in another order",
+    ),
+    pytest.param(
+        ['x_total{code="200"} 5\nx_total{code="500"} 1\n', 'x_total{code="500"} 2\n'],
+        id="a series gone",
+    ),
+    pytest.param(
+        ['x_total{code="200"} 5\n',
+         'x_total{code="200"} 6\nx_total{code="503"} 4\ny_total{code="500"} 3\n'],
+        id="a series and a metric added",
+    ),
+    pytest.param(
+        ['x_total{code="200"} 5\nx_total{code="500"} 1\n',
+         'x_total{code="200"} 6\nx_total{code="500"} 2\n',
+         'x_total{code="200",path="/"} 7\nx_total{code="500"} 3\n'],
+        id="same count of series, one with other labels",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("bodies", SERIES_CHANGES)
+async def test_every_snapshot_matches_the_series_of_its_own_scrape(
+    session, fault: Target, bodies: list[str]
+):
+    """Matches remembered from one scrape to the next never outlive the series they were
+    made for: each snapshot holds exactly the series and values of the scrape it read."""
+    selectors = ['x_total{code!~"5.."}', "x_total", 'y_total{code=~"5.."}', 'x_total{code="200"}']
+    reader = source(session, target(fault.url))
+    for body in bodies:
+        fault.body = body
+        snapshot = await reader.snapshot(selectors, 0)
+        series = [_parsed_line(line) for line in body.splitlines()]
+        for selector in selectors:
+            matcher = parse_selector(selector)
+            want = {
+                key(name, **labels): value
+                for name, labels, value in series
+                if _selects(matcher, name, labels)
+            }
+            assert snapshot.values[selector] == want, (selector, body)
+
+
+def _parsed_line(line: str) -> tuple[str, dict[str, str], float]:
+    """``name{a="1",b="2"} v`` as name, labels and value (the simple lines above only)."""
+    head, value = line.rsplit(" ", 1)
+    name, _, rest = head.partition("{")
+    pairs = [pair.split("=", 1) for pair in rest.rstrip("}").split(",") if pair]
+    return name, {k: v.strip('"') for k, v in pairs}, float(value)
+
+
+def _selects(selector: Any, name: str, labels: dict[str, str]) -> bool:
+    """Whether ``selector`` selects the series (PromQL's rules, for the matchers above)."""
+    full = {"__name__": name, **labels}
+    if selector.name and selector.name != name:
+        return False
+    for m in selector.matchers:
+        got = full.get(m.label, "")
+        regex = m.op in (MatchOp.REGEX, MatchOp.NOT_REGEX)
+        equal = re.fullmatch(m.value, got) is not None if regex else got == m.value
+        if equal != (m.op in (MatchOp.EQUAL, MatchOp.REGEX)):
+            return False
+    return True
 
 
 async def test_each_snapshot_answers_exactly_the_selectors_it_asks(session, fault: Target):

@@ -3,7 +3,11 @@
 The selectors are compiled (:mod:`exporter.sources.matching`, PromQL's
 rules), kept from one snapshot to the next by :class:`SelectorCache`, and
 matched against each scrape's samples; every series a selector matches on
-any target maps to its value. The snapshot is all targets or
+any target maps to its value. A target usually serves the same series in the
+same order scrape after scrape, so which samples each selector matched is
+remembered per target (:class:`_Matches`) while its series stay the same, and
+a snapshot then only reads the new values (at 10,000 SLOs matching was a tenth
+of a cycle, on the event loop). The snapshot is all targets or
 nothing: a failed scrape raises its error, as a partial sum would
 undercount the events. Its ``at`` is the start of the oldest scrape used.
 """
@@ -31,6 +35,8 @@ class SelectorCache:
 
     def __init__(self) -> None:
         self._compiled: dict[str, CompiledSelector] = {}
+        self.matches: dict[str, _Matches] = {}
+        """Per target URL: what each selector matched in its last scrape."""
 
     def compile(self, selectors: Sequence[str], at: float) -> dict[str, CompiledSelector]:
         """Each distinct selector, compiled; ScrapeSelectorError (carrying ``at``) for a bad one."""
@@ -53,9 +59,13 @@ def _compile(text: str, at: float) -> CompiledSelector:
 
 
 def assemble(
-    results: Sequence[ScrapeResult], compiled: Mapping[str, CompiledSelector], at: float
+    results: Sequence[ScrapeResult],
+    compiled: Mapping[str, CompiledSelector],
+    at: float,
+    cache: SelectorCache | None = None,
 ) -> Snapshot:
-    """The value of every series each selector matches in ``results`` (one per target).
+    """The value of every series each selector matches in ``results`` (one per target);
+    with ``cache``, matches are remembered there per target (see the module docstring).
 
     Raises the failure of the first result that failed, with ``at`` on it.
     """
@@ -63,14 +73,58 @@ def assemble(
         if result.failure is not None:
             raise result.failure.error(result.url, at)
     values: dict[str, dict[SeriesKey, float]] = {text: {} for text in compiled}
+    kept: dict[str, _Matches] = {}
     for result in results:
-        candidates = _Candidates(result)
+        last = None if cache is None else cache.matches.get(result.url)
+        matches = _Matches.for_scrape(result, last)
+        kept[result.url] = matches
+        samples = result.samples
         for text, selector in compiled.items():
             found = values[text]
-            for sample in candidates.of(selector):
-                if selector(sample.name, sample.labels):
-                    found[series_key(sample.name, sample.labels.items())] = sample.value
+            for i, key in matches.matched(text, selector):
+                found[key] = samples[i].value
+    if cache is not None:
+        cache.matches = kept
     return Snapshot(at=min(r.started for r in results), values=values)
+
+
+_Layout = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+"""A scrape's series in order: name and labels of each sample."""
+
+
+class _Matches:
+    """Which samples of one target's scrape each selector matched, by their position in
+    the scrape, and each one's series key; valid for every scrape with the same
+    :attr:`layout` (the series in the same order)."""
+
+    __slots__ = ("_candidates", "_found", "_result", "layout")
+
+    def __init__(self, result: ScrapeResult, layout: _Layout) -> None:
+        self.layout = layout
+        self._result = result
+        self._candidates: _Candidates | None = None
+        self._found: dict[str, list[tuple[int, SeriesKey]]] = {}
+
+    @classmethod
+    def for_scrape(cls, result: ScrapeResult, last: _Matches | None) -> _Matches:
+        """The matches for ``result``: ``last``'s when the target's series are the same."""
+        layout = tuple((s.name, tuple(s.labels.items())) for s in result.samples)
+        if last is not None and last.layout == layout:
+            return last
+        return cls(result, layout)
+
+    def matched(self, text: str, selector: CompiledSelector) -> list[tuple[int, SeriesKey]]:
+        """Positions and series keys of the samples ``selector`` (written ``text``) matches."""
+        found = self._found.get(text)
+        if found is None:
+            if self._candidates is None:
+                self._candidates = _Candidates(self._result)
+            found = self._found[text] = [
+                (self._candidates.position(sample), series_key(sample.name, sample.labels.items()))
+                for sample in self._candidates.of(selector)
+                if selector(sample.name, sample.labels)
+            ]
+        return found
 
 
 class _Candidates:
@@ -83,8 +137,16 @@ class _Candidates:
     """
 
     def __init__(self, result: ScrapeResult) -> None:
+        self._samples = result.samples
         self._by_name = result.by_name
         self._index: dict[tuple[str, str, str], list[Sample]] | None = None
+        self._positions: dict[int, int] | None = None
+
+    def position(self, sample: Sample) -> int:
+        """Where ``sample`` (one of this scrape's) is in the scrape."""
+        if self._positions is None:
+            self._positions = {id(s): i for i, s in enumerate(self._samples)}
+        return self._positions[id(sample)]
 
     def of(self, selector: CompiledSelector) -> Sequence[Sample]:
         """The samples that may match ``selector``: every one it selects, and maybe more."""

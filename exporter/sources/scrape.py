@@ -177,4 +177,4 @@ class ScrapeSource:
         for scraper in self._scrapers:
             assert scraper.latest is not None  # set once attempted, or by scrape() above
             results.append(scraper.latest)
-        return assemble(results, compiled, at)
+        return assemble(results, compiled, at, self._selectors)
