@@ -126,6 +126,9 @@ async def test_an_slos_own_failure_does_not_hold_readiness(fake_backend, tmp_pat
     path = write_store_config(tmp_path, fake_backend.url)
     culprit = 'sum(increase(http_requests_total{service="quiet"}[1h]))'
     fake_backend.answers[culprit] = _refused("too many samples")
+    # the window is asked fused first; refused, its own two queries are asked
+    fused = 'sum by (code) (increase(http_requests_total{service="quiet"}[1h]))'
+    fake_backend.answers[fused] = _refused("too many samples")
     store = HistoryStore.open(tmp_path / "data")
     try:
         async with aiohttp.ClientSession() as session:
