@@ -143,3 +143,29 @@ async def test_an_slos_own_failure_does_not_hold_readiness(fake_backend, tmp_pat
     assert set(run.failures) == {"quiet-availability"}
     assert run.filling == STORED
     assert daemon.ready
+
+
+async def test_the_fill_waits_for_the_first_cycles_direct_count(fake_backend, tmp_path):
+    """On an empty store every direct window query of the first cycle is sent before the
+    store's range fill sends its first query: both read months of samples from the same
+    backend, and the direct count is what ``/readyz`` waits for."""
+    path = write_store_config(tmp_path, fake_backend.url)
+    store = HistoryStore.open(tmp_path / "data")
+    try:
+        async with aiohttp.ClientSession() as session:
+            daemon = Daemon(load_config(path), session, SelfMetrics(), store=store)
+            try:
+                await daemon.evaluate_once(1_800_000_000)
+                await daemon.counters.keeper.behind.wait()  # the fake cannot fill it
+            finally:
+                await daemon.close()
+    finally:
+        store.close()
+    sent = [(r.path, r.query or "") for r in fake_backend.requests]
+    ranges = [i for i, (where, _) in enumerate(sent) if where.endswith("/query_range")]
+    direct = [
+        i for i, (where, q) in enumerate(sent) if where.endswith("/query") and "increase(" in q
+    ]
+    assert ranges
+    assert direct
+    assert max(direct) < min(ranges)
