@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from exporter.domain.evaluate import SLOResult, evaluate_slo
@@ -104,10 +104,10 @@ def hand_over(
     return list(handed.items()), left
 
 
-def _handed_over(counts: Sequence[tuple[int, Counted]]) -> None:
-    """Tell each counter that the SLOs it handed on have been counted (the store then
-    starts the fills it held back)."""
-    for hook in [hook for _, counted in counts for hook in counted.handed_over]:
+def _handed_over(counts: Iterable[Counted]) -> None:
+    """Tell each counter that the SLOs it handed on have been counted, or will not be
+    (the store then starts the fills it held back)."""
+    for hook in [hook for counted in counts for hook in counted.handed_over]:
         hook()
 
 
@@ -199,7 +199,7 @@ class Pipeline:
             if handed:
                 counts += await self._count(handed, at, run)
         finally:
-            _handed_over(counts)
+            _handed_over(counted for _, counted in counts)
         _complete_unless_backend_failed(run, handed)
         for slo in uncounted:
             run.failures[slo.name] = _uncounted(slo, at)
@@ -229,6 +229,7 @@ class Pipeline:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            _handed_over(t.result() for t in tasks if not (t.cancelled() or t.exception()))
             raise
         await take_out_adjustments([(self.counters[i], slos) for i, slos in busy], counts, at)
         for (index, _), counted in zip(busy, counts, strict=True):
