@@ -75,6 +75,7 @@ def test_good_that_narrows_its_total_is_one_query_by_the_extra_labels(good, bad,
         'http_requests_total{service="a",code=~"\\\\d+"}',  # a Perl class
         'http_requests_total{service="a",code=~"[[:digit:]]+"}',  # a POSIX class
         'http_requests_total{service="a","odd.label"="x"}',  # not a classic label name
+        'http_requests_total{service="a",bool="x"}',  # a PromQL keyword
     ],
 )
 def test_good_that_does_not_narrow_its_total_keeps_two_queries(good):

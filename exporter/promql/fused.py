@@ -36,7 +36,7 @@ from exporter.domain.budgeting import Budgeting
 from exporter.domain.durations import format_duration
 from exporter.domain.model import SLI, RatioSLI
 from exporter.promql.answers import QueryValue
-from exporter.promql.selectors import Matcher, MatchOp
+from exporter.promql.selectors import KEYWORDS, Matcher, MatchOp
 from exporter.promql.sli_queries import counter_selectors
 
 __all__ = ["Fusion", "Undecidable", "fusion_of", "same_in_python"]
@@ -205,6 +205,11 @@ class Fusion:
         return numerator, QueryValue(sum(value for _, value in rows), min(len(rows), 1))
 
 
+def _plain_label(label: str) -> bool:
+    """A label name ``by (...)`` takes as it is on every backend: classic, no keyword."""
+    return _LABEL_NAME.fullmatch(label) is not None and label.lower() not in KEYWORDS
+
+
 def fusion_of(sli: SLI, budgeting: Budgeting) -> Fusion | None:
     """The fused query of a ratio SLI whose good (or bad) selector is its total's with
     extra matchers the fused query can apply; None when it needs its two queries."""
@@ -220,6 +225,6 @@ def fusion_of(sli: SLI, budgeting: Budgeting) -> Fusion | None:
         return None
     checks = [_check(matcher) for matcher in sorted(+extra, key=lambda m: m.label)]
     labels = tuple(dict.fromkeys(c.label for c in checks if c is not None))
-    if any(c is None for c in checks) or not all(map(_LABEL_NAME.fullmatch, labels)):
+    if any(c is None for c in checks) or not all(map(_plain_label, labels)):
         return None
     return Fusion(total.render(), labels, tuple(c for c in checks if c is not None))
