@@ -225,13 +225,13 @@ class Pipeline:
         tasks = [asyncio.ensure_future(self.counters[i].count(slos, at)) for i, slos in busy]
         try:
             counts: list[Counted] = list(await asyncio.gather(*tasks))
+            await take_out_adjustments([(self.counters[i], slos) for i, slos in busy], counts, at)
         except BaseException:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             _handed_over(t.result() for t in tasks if not (t.cancelled() or t.exception()))
             raise
-        await take_out_adjustments([(self.counters[i], slos) for i, slos in busy], counts, at)
         for (index, _), counted in zip(busy, counts, strict=True):
             path = run.paths[self.counters[index].path]
             path.tally = QueryTally(path.tally.sent + counted.tally.sent,
