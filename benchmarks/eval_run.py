@@ -8,7 +8,10 @@ size it times, as processes (interpreter start, config load and all): ``slo-expo
 ``--rounds``; and one slo-generator round over the same N SLOs with an error budget policy
 of ``--generator-windows`` steps (1h, 6h, 3d, 30d by default: a typical 4-step policy).
 ``--baseline SRC`` also times the ``exporter`` package found in the folder SRC (an older
-checkout, put first on PYTHONPATH) for a before/after. Prints one JSON document.
+checkout, put first on PYTHONPATH) for a before/after. Prometheus runs with its query log
+on, so each side's samples read per round (``totalQueryableSamples``, summed over the
+queries it sent) are reported beside its CPU: the profile of where the backend's time
+goes. Prints one JSON document.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ def time_eval(
         env["PYTHONPATH"] = str(source)
     walls = []
     out = ""
+    logged = server.query_log_offset()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     backend = procstat.usage(server.pid).cpu_seconds
     for _ in range(rounds):
@@ -51,6 +55,7 @@ def time_eval(
             [python, "-m", "exporter", "--log-format", "json", "eval", "-c", str(config),
              "--format", "json"],
             capture_output=True, text=True, check=False, env=env, timeout=3600,
+            cwd=config.parent,  # not the checkout: ``-m`` puts the cwd before PYTHONPATH
         )  # fmt: skip
         walls.append(round(time.monotonic() - started, 3))
         if proc.returncode != 0:
@@ -62,12 +67,15 @@ def time_eval(
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime) / rounds
     backend = (procstat.usage(server.pid).cpu_seconds - backend) / rounds
+    queries, samples = server.samples_read(logged)
     return {
         "best_seconds": min(walls),
         "walls": walls,
         "failed": failed,
         "cpu_seconds": round(cpu, 3),
         "prometheus_cpu_seconds": round(backend, 3),
+        "prometheus_queries_logged_per_round": queries / rounds,
+        "prometheus_samples_read_per_round": samples / rounds,
         "sli": sli,
     }
 
@@ -89,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     slo_generator_run.ensure_venv()
     spec, data_dir, _ = run.ensure_data(defaults)
-    server = prom.Prometheus.start(data_dir, defaults.workdir)
+    server = prom.Prometheus.start(data_dir, defaults.workdir, query_log=True)
     results: dict[str, Any] = {"machine": run.machine(args.python), "sizes": []}
     windows = tuple(w for w in args.generator_windows.split(",") if w)
     try:
@@ -111,10 +119,14 @@ def main(argv: list[str] | None = None) -> int:
                 )
             ours = entry["eval"].pop("sli", None)
             entry.get("baseline", {}).pop("sli", None)
+            logged = server.query_log_offset()
             entry["slo_generator"] = slo_generator_run.measure(
                 defaults.workdir, server, n, spec.services, "distinct", args.generator_budget,
                 ours, windows=windows,
             )  # fmt: skip
+            queries, samples = server.samples_read(logged)
+            entry["slo_generator"]["prometheus_queries_logged"] = queries
+            entry["slo_generator"]["prometheus_samples_read"] = samples
             theirs = entry["slo_generator"].get("process_wall_seconds")
             if theirs and "best_seconds" in entry["eval"]:
                 entry["ratio_generator_over_eval"] = round(

@@ -110,12 +110,17 @@ class Prometheus:
     config: Path
     process: subprocess.Popen[bytes]
     log_path: Path
+    query_log: Path | None = None
+    """Prometheus' query log (``query_log_file``): every query with the samples it read."""
 
     @classmethod
-    def start(cls, data_dir: Path, workdir: Path) -> Prometheus:
+    def start(cls, data_dir: Path, workdir: Path, *, query_log: bool = False) -> Prometheus:
         binary = find_binary("prometheus", "PROMETHEUS_BIN")
         config = workdir / "prometheus.yml"
-        write_config(config, rule_files=[])
+        logged = workdir / "prometheus-queries.log" if query_log else None
+        if logged is not None:
+            logged.unlink(missing_ok=True)
+        write_config(config, rule_files=[], query_log=logged)
         port = free_port()
         log_path = workdir / "prometheus.log"
         with open(log_path, "wb") as log:
@@ -133,7 +138,7 @@ class Prometheus:
                 stderr=subprocess.STDOUT,
                 cwd=workdir,
             )
-        server = cls(f"http://127.0.0.1:{port}", config, process, log_path)
+        server = cls(f"http://127.0.0.1:{port}", config, process, log_path, logged)
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -178,9 +183,29 @@ class Prometheus:
                 total += value
         return total
 
+    def query_log_offset(self) -> int:
+        """Where the query log ends now (0 without one): give it to :meth:`samples_read`."""
+        if self.query_log is None or not self.query_log.exists():
+            return 0
+        return self.query_log.stat().st_size
+
+    def samples_read(self, since: int) -> tuple[int, int]:
+        """Queries logged after byte ``since`` and the samples they read (Prometheus'
+        ``totalQueryableSamples``, what ``stats=all`` reports); (0, 0) without a log."""
+        if self.query_log is None or not self.query_log.exists():
+            return 0, 0
+        queries = samples = 0
+        with open(self.query_log, "rb") as log:
+            log.seek(since)
+            for line in log:
+                entry = json.loads(line)
+                queries += 1
+                samples += entry.get("stats", {}).get("samples", {}).get("totalQueryableSamples", 0)
+        return queries, samples
+
     def load_rules(self, rule_files: list[Path]) -> float:
         """Point the config at ``rule_files`` and reload; return the reload's seconds."""
-        write_config(self.config, rule_files)
+        write_config(self.config, rule_files, query_log=self.query_log)
         started = time.monotonic()
         http_get(self.url + "/-/reload", timeout=600, data=b"")
         return time.monotonic() - started
@@ -196,11 +221,12 @@ class Prometheus:
             self.process.wait()
 
 
-def write_config(path: Path, rule_files: list[Path]) -> None:
+def write_config(path: Path, rule_files: list[Path], query_log: Path | None = None) -> None:
     lines = [
         "# Written by benchmarks/prom.py: no scrapes, the data comes from backfilled blocks.",
         "global:",
         "  evaluation_interval: 1m",
+        *([f"  query_log_file: {json.dumps(str(query_log))}"] if query_log else []),
         "scrape_configs: []",
         "# The backfilled blocks reach hours past now, and Prometheus refuses samples older",
         '# than its newest block ("out of bounds") unless out-of-order ingestion is on:',

@@ -101,6 +101,22 @@ def scalar(value: float | str, at: float = 0.0) -> Data:
     return {"resultType": "scalar", "result": [at, promql_number(value)]}
 
 
+def good_of(good: float, total: float) -> Callable[[str, float], Value]:
+    """Answers for an SLO whose good events are the total's without ``code=~"5.."``:
+    ``good`` to a query that names ``"5.."``, ``total`` to the rest, and to a fused window
+    query (``sum by (code) (...)``) a row of ``good`` with code 200 and one of the rest
+    with code 500, so both ways of asking give the same numbers."""
+
+    def answer(query: str, at: float) -> Value:
+        if query.startswith("sum by (code)"):
+            rows = [("200", good), ("500", total - good)]
+            result = [{"metric": {"code": c}, "value": [at, promql_number(v)]} for c, v in rows]
+            return {"resultType": "vector", "result": result}
+        return good if '"5.."' in query else total
+
+    return answer
+
+
 @dataclass(frozen=True)
 class RecordedRequest:
     """One request the fake received; ``form`` merges URL and body parameters."""

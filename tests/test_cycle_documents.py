@@ -8,7 +8,7 @@ import asyncio
 import json
 from pathlib import Path
 
-from fake_backend import FakeBackend
+from fake_backend import FakeBackend, good_of
 from one_slo import one_slo_config
 
 from exporter import cycle_documents
@@ -78,7 +78,7 @@ async def test_documents_are_built_once_per_cycle(
     listed = json.loads(first[0])
     at = listed["evaluated_at"]
 
-    fake_backend.default = lambda query, at: 995.0 if '"5.."' in query else 1000.0
+    fake_backend.default = good_of(995.0, 1000.0)
     await daemon.evaluate_once(at + 3600)
     second = [await changed(client, url, old) for url, old in zip(urls, first, strict=True)]
     assert json.loads(second[0])["evaluated_at"] == at + 3600

@@ -8,7 +8,7 @@ import asyncio
 import re
 from pathlib import Path
 
-from fake_backend import FakeBackend
+from fake_backend import FakeBackend, good_of
 from one_slo import one_slo_config
 
 from exporter.app import DAEMON, create_app
@@ -21,7 +21,7 @@ async def test_each_firing_severity_is_listed_once_with_its_window_pairs(
     """At 10 % errors against a 99 % objective (burn rate 10 in every window) the
     workbook's conditions above 6, 3 and 1 fire: page once (6h/30m) and ticket once
     (1d/2h and 3d/6h), not one entry per condition."""
-    fake_backend.default = lambda query, at: 900.0 if '"5.."' in query else 1000.0
+    fake_backend.default = good_of(900.0, 1000.0)
     path = tmp_path / "slos.yaml"
     path.write_text(one_slo_config(fake_backend.url))
     client = await aiohttp_client(create_app(load_config(path)))

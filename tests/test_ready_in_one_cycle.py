@@ -9,17 +9,23 @@ by a reload goes through the same switch on its own.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 
 import aiohttp
+import pytest
 from incremental_truth import DIRECT, mismatches, write_store_config
 
 from exporter.config.loader import load_config
 from exporter.daemon import Daemon
 from exporter.domain.evaluate import SLOResult
-from exporter.pipeline.cycle import EvaluationRun
+from exporter.pipeline.cycle import EvaluationRun, Pipeline
+from exporter.pipeline.generation import build_generation
+from exporter.pipeline.stored import HistoryKeeper, StoreCounter
+from exporter.samples import QueryTally
 from exporter.selfmetrics import SelfMetrics
+from exporter.sources.promql import PromQLSource
 from exporter.store.history import HistoryStore
 
 MINUTE, HOUR = 60, 3600
@@ -126,6 +132,9 @@ async def test_an_slos_own_failure_does_not_hold_readiness(fake_backend, tmp_pat
     path = write_store_config(tmp_path, fake_backend.url)
     culprit = 'sum(increase(http_requests_total{service="quiet"}[1h]))'
     fake_backend.answers[culprit] = _refused("too many samples")
+    # the window is asked fused first; refused, its own two queries are asked
+    fused = 'sum by (code) (increase(http_requests_total{service="quiet"}[1h]))'
+    fake_backend.answers[fused] = _refused("too many samples")
     store = HistoryStore.open(tmp_path / "data")
     try:
         async with aiohttp.ClientSession() as session:
@@ -140,3 +149,65 @@ async def test_an_slos_own_failure_does_not_hold_readiness(fake_backend, tmp_pat
     assert set(run.failures) == {"quiet-availability"}
     assert run.filling == STORED
     assert daemon.ready
+
+
+async def test_the_fill_waits_for_the_first_cycles_direct_count(fake_backend, tmp_path):
+    """On an empty store every direct window query of the first cycle is sent before the
+    store's range fill sends its first query: both read months of samples from the same
+    backend, and the direct count is what ``/readyz`` waits for."""
+    path = write_store_config(tmp_path, fake_backend.url)
+    store = HistoryStore.open(tmp_path / "data")
+    try:
+        async with aiohttp.ClientSession() as session:
+            daemon = Daemon(load_config(path), session, SelfMetrics(), store=store)
+            try:
+                await daemon.evaluate_once(1_800_000_000)
+                await daemon.counters.keeper.behind.wait()  # the fake cannot fill it
+            finally:
+                await daemon.close()
+    finally:
+        store.close()
+    sent = [(r.path, r.query or "") for r in fake_backend.requests]
+    ranges = [i for i, (where, _) in enumerate(sent) if where.endswith("/query_range")]
+    direct = [
+        i for i, (where, q) in enumerate(sent) if where.endswith("/query") and "increase(" in q
+    ]
+    assert ranges
+    assert direct
+    assert max(direct) < min(ranges)
+
+
+class _Broken:
+    """A counter with a bug (fault injection): it takes any SLO and raises."""
+
+    path = "broken"
+
+    def can_count(self, slo) -> bool:
+        return True
+
+    async def count(self, slos, at):
+        raise RuntimeError("a bug")
+
+    async def count_spans(self, slo, spans, at, tally):
+        raise RuntimeError("a bug")
+
+
+async def test_held_fills_start_even_when_the_cycle_fails(fake_backend, tmp_path):
+    """A cycle that ends in a bug after the store held back its fills still lets them
+    start: they run (and end) without waiting for a cycle that counts their SLOs."""
+    settings = load_config(write_store_config(tmp_path, fake_backend.url))
+    store = HistoryStore.open(tmp_path / "data")
+    try:
+        async with aiohttp.ClientSession() as session:
+            generation = build_generation(settings, session)
+            assert generation.gate is not None
+            keeper = HistoryKeeper(store)
+            source = PromQLSource(generation.gate.counting(QueryTally(), ahead=True))
+            counter = StoreCounter(keeper, source, source, QueryTally(), interval=60,
+                                   concurrency=4, behind=True)  # fmt: skip
+            with pytest.raises(RuntimeError):
+                await Pipeline(generation.slos, [counter, _Broken()]).evaluate(1_800_000_000)
+            await asyncio.wait_for(keeper.behind.wait(), timeout=10)
+    finally:
+        store.close()
+    assert [r for r in fake_backend.requests if r.path.endswith("/query_range")]

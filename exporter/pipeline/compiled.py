@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from exporter.domain.model import SLO, CompositeSLI
+from exporter.promql.fused import Fusion, fusion_of
 from exporter.promql.sli_queries import SLIQueries, WindowQueries
 from exporter.store.streams import StoredSLI, stored_sli
 
@@ -25,6 +26,8 @@ class CompiledSLO:
     sli_queries: SLIQueries
     stored: StoredSLI | None
     """The streams the history store counts it from (None: it cannot)."""
+    fusion: Fusion | None = None
+    """Its windows' two counts from one query (``promql.fused``), when its selectors allow."""
     written: dict[int, WindowQueries] = field(default_factory=dict, compare=False)
     """The queries of its fixed windows, written when first asked for: an SLO the store
     counts never asks (at 50,000 SLOs, 800,000 query texts not kept)."""
@@ -55,6 +58,7 @@ def compile_slo(slo: SLO) -> CompiledSLO:
         slo=slo,
         sli_queries=queries,
         stored=stored_sli(slo, queries.selectors),
+        fusion=fusion_of(slo.sli, slo.budgeting),
     )
 
 

@@ -9,7 +9,7 @@ buckets it keeps. Whatever counts them, the rules below are the same.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
@@ -40,6 +40,9 @@ class Counted:
     later: list[CompiledSLO] = field(default_factory=list)
     """SLOs it cannot count yet (the store still filling their history): the pipeline
     gives them to the next counter that can count them, for this cycle."""
+    handed_over: list[Callable[[], None]] = field(default_factory=list)
+    """Called by the pipeline once ``later`` has been counted (or the cycle ended): the
+    store starts the fills it held back, so they do not slow that count."""
 
 
 class EventCounter(Protocol):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from exporter.domain.evaluate import SLOResult, evaluate_slo
@@ -104,6 +104,24 @@ def hand_over(
     return list(handed.items()), left
 
 
+def _handed_over(counts: Iterable[Counted]) -> None:
+    """Tell each counter that the SLOs it handed on have been counted, or will not be
+    (the store then starts the fills it held back)."""
+    for hook in [hook for counted in counts for hook in counted.handed_over]:
+        hook()
+
+
+def _complete_unless_backend_failed(
+    run: EvaluationRun, handed: Sequence[tuple[int, Sequence[CompiledSLO]]]
+) -> None:
+    """Incomplete when an SLO the store lacks the history of failed the other way too
+    for a reason of the backend (not just its own query, which would fail from the
+    store as well)."""
+    names = (slo.name for _, slos in handed for slo in slos)
+    errors = (run.failures.get(name) for name in names)
+    run.complete = run.complete and not any(e and e.reason != "query" for e in errors)
+
+
 class Pipeline:
     """A config generation's SLOs routed to its counters, once; :meth:`evaluate` per T.
 
@@ -177,13 +195,12 @@ class Pipeline:
         handed, left = hand_over(self.counters, counts)
         for index, taken in handed:
             run.paths[self.counters[index].path].slos += len(taken)
-        if handed:
-            counts += await self._count(handed, at, run)
-            # the store lacks their history and the backend failed the other way too (not
-            # just an SLO's own query, which would fail from the store as well)
-            names = (slo.name for _, slos in handed for slo in slos)
-            errors = (run.failures.get(name) for name in names)
-            run.complete = run.complete and not any(e and e.reason != "query" for e in errors)
+        try:
+            if handed:
+                counts += await self._count(handed, at, run)
+        finally:
+            _handed_over(counted for _, counted in counts)
+        _complete_unless_backend_failed(run, handed)
         for slo in uncounted:
             run.failures[slo.name] = _uncounted(slo, at)
         for slo in left:
@@ -208,12 +225,13 @@ class Pipeline:
         tasks = [asyncio.ensure_future(self.counters[i].count(slos, at)) for i, slos in busy]
         try:
             counts: list[Counted] = list(await asyncio.gather(*tasks))
+            await take_out_adjustments([(self.counters[i], slos) for i, slos in busy], counts, at)
         except BaseException:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            _handed_over(t.result() for t in tasks if not (t.cancelled() or t.exception()))
             raise
-        await take_out_adjustments([(self.counters[i], slos) for i, slos in busy], counts, at)
         for (index, _), counted in zip(busy, counts, strict=True):
             path = run.paths[self.counters[index].path]
             path.tally = QueryTally(path.tally.sent + counted.tally.sent,

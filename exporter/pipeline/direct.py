@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from exporter.domain.adjustments import Span
 from exporter.domain.budget import WindowEvents
+from exporter.errors import QueryError
 from exporter.pipeline.compiled import CompiledSLO
 from exporter.pipeline.counts import (
     Counted,
@@ -25,32 +26,55 @@ from exporter.pipeline.counts import (
 )
 from exporter.pipeline.direct_queries import DirectQueries
 from exporter.promql.answers import QueryValue
+from exporter.promql.client import AnswerTooLarge
+from exporter.promql.fused import Undecidable
 from exporter.promql.gate import QueryGate
 from exporter.samples import QueryTally
 
-Asked = dict[int, tuple[asyncio.Future[QueryValue], asyncio.Future[QueryValue], bool]]
-"""Per window: the numerator's and the total's answers, and whether it counts bad events."""
 
+class _Window:
+    """One window's asked queries: the two, or the fused one with the two to fall back on."""
 
-def _ask(slo: CompiledSLO, queries: DirectQueries, at: float) -> Asked:
-    asked: Asked = {}
-    for window in slo.slo.windows_at(at):
-        plan = slo.queries(window)
+    def __init__(
+        self, slo: CompiledSLO, window: int, queries: DirectQueries, *, fuse: bool
+    ) -> None:
+        self.plan = plan = slo.queries(window)
         batch = window if plan.batchable else None
-        asked[window] = (
-            queries.ask(plan.numerator, batch),
-            queries.ask(plan.total, batch),
-            plan.counts_bad,
-        )
-    return asked
+        self.fusion = slo.fusion if fuse and batch is not None else None
+        if self.fusion is not None:
+            self.rows = queries.ask_rows(self.fusion.query(window), window)
+        else:
+            self.numerator = queries.ask(plan.numerator, batch)
+            self.total = queries.ask(plan.total, batch)
+
+    async def values(self, queries: DirectQueries) -> tuple[QueryValue, QueryValue]:
+        """The numerator's and the total's answers; a fused query the backend refused (or
+        whose rows cannot be placed) is asked as the SLO's own two queries, so an error
+        names one of those."""
+        if self.fusion is not None:
+            try:
+                return self.fusion.split(await self.rows)
+            except (QueryError, AnswerTooLarge, Undecidable):
+                self.numerator = queries.ask(self.plan.numerator, None)
+                self.total = queries.ask(self.plan.total, None)
+        return await self.numerator, await self.total
 
 
-async def _slo_events(slo: CompiledSLO, asked: Asked, at: float) -> WindowCounts:
+Asked = dict[int, _Window]
+
+
+def _ask(slo: CompiledSLO, queries: DirectQueries, at: float, *, fuse: bool) -> Asked:
+    return {w: _Window(slo, w, queries, fuse=fuse) for w in slo.slo.windows_at(at)}
+
+
+async def _slo_events(
+    slo: CompiledSLO, asked: Asked, queries: DirectQueries, at: float
+) -> WindowCounts:
     events = {}
-    for window, (numerator_answer, total_answer, counts_bad) in asked.items():
-        numerator, total = await numerator_answer, await total_answer
+    for window, one in asked.items():
+        numerator, total = await one.values(queries)
         check_threshold_bucket(slo.slo, numerator.series, total.value, at)
-        events[window] = window_events(numerator.value, total.value, counts_bad=counts_bad)
+        events[window] = window_events(numerator.value, total.value, counts_bad=one.plan.counts_bad)
     return events
 
 
@@ -73,8 +97,11 @@ class DirectCounter:
 
     path = "direct"
 
-    def __init__(self, gate: QueryGate) -> None:
+    def __init__(self, gate: QueryGate, *, fuse: bool = True) -> None:
         self._gate = gate
+        self._fuse = fuse
+        """Ask a ratio window whose good events narrow its total as one query
+        (``promql.fused``); False: always the two queries."""
         self._settled: dict[tuple[str, Span], WindowEvents] = {}
         """Counts of settled adjustment spans from the last cycle."""
         self._kept: dict[tuple[str, Span], WindowEvents] = {}
@@ -116,10 +143,10 @@ class DirectCounter:
         counted = Counted(tally=QueryTally())
         queries = DirectQueries(self._gate.counting(counted.tally), at)
         try:
-            asked = [_ask(slo, queries, at) for slo in slos]
+            asked = [_ask(slo, queries, at, fuse=self._fuse) for slo in slos]
             queries.send()
             outcomes = await asyncio.gather(
-                *(_slo_events(slo, a, at) for slo, a in zip(slos, asked, strict=True)),
+                *(_slo_events(slo, a, queries, at) for slo, a in zip(slos, asked, strict=True)),
                 return_exceptions=True,
             )
             await queries.drain()

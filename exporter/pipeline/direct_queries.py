@@ -43,6 +43,9 @@ def batch_size(window: int) -> int:
     return max(1, min(BATCH_QUERIES, BATCH_WINDOW_SECONDS // max(window, 1)))
 
 
+Rows = list[tuple[dict[str, str], float]]
+
+
 class DirectQueries:
     """Distinct queries of one count at ``at``: :meth:`ask` them all, :meth:`send`, await."""
 
@@ -50,37 +53,58 @@ class DirectQueries:
         self._gate = gate
         self._at = at
         self._answers: dict[str, asyncio.Future[QueryValue]] = {}
+        self._rows: dict[str, asyncio.Future[Rows]] = {}
+        """Queries whose rows are wanted, not their sum (fused window queries)."""
         self._batches: dict[int, list[str]] = {}
         self._tasks: list[asyncio.Future[None]] = []
 
     def ask(self, promql: str, window: int | None) -> asyncio.Future[QueryValue]:
         """The answer of ``promql`` once sent; ``window``: batch it with that window's
-        other queries (None: send it alone)."""
+        other queries (None: send it alone, now)."""
         answer = self._answers.get(promql)
         if answer is None:
-            answer = asyncio.get_running_loop().create_future()
-            self._answers[promql] = answer
-            if window is None:
-                self._start([promql], self._alone(promql))
-            else:
-                self._batches.setdefault(window, []).append(promql)
+            answer = self._answers[promql] = asyncio.get_running_loop().create_future()
+            self._queue(promql, answer, window)
         return answer
+
+    def ask_rows(self, promql: str, window: int) -> asyncio.Future[Rows]:
+        """The series of ``promql`` (an aggregate ``by`` labels, written by us), batched
+        with ``window``'s other queries."""
+        rows = self._rows.get(promql)
+        if rows is None:
+            rows = self._rows[promql] = asyncio.get_running_loop().create_future()
+            self._queue(promql, rows, window)
+        return rows
+
+    def _queue(self, promql: str, answer: asyncio.Future[Any], window: int | None) -> None:
+        if window is None:
+            self._start([answer], self._alone(promql, answer))
+        else:
+            self._batches.setdefault(window, []).append(promql)
 
     def send(self) -> None:
         """Send the batches of the queries asked so far."""
         for window, queries in sorted(self._batches.items()):
             for part in batch.plan(queries, limit=batch_size(window)):
-                self._start(part, self._batch(part))
+                answers = [self._batched(q) for q in part]
+                self._start(answers, self._batch(part))
         self._batches.clear()
 
-    def _start(self, queries: Sequence[str], job: Coroutine[Any, Any, None]) -> None:
+    def _batched(self, promql: str) -> asyncio.Future[Any]:
+        # a batch never holds a query text twice: ours for rows (``sum by``) and for
+        # a value (``sum(``) differ, and templates go alone
+        rows = self._rows.get(promql)
+        return rows if rows is not None else self._answers[promql]
+
+    def _start(
+        self, answers: Sequence[asyncio.Future[Any]], job: Coroutine[Any, Any, None]
+    ) -> None:
         task = asyncio.ensure_future(job)
         self._tasks.append(task)
 
         def settle_the_rest(done: asyncio.Future[None]) -> None:
             # a bug (or a cancellation) must not leave an SLO waiting for its answer
-            for promql in queries:
-                answer = self._answers[promql]
+            for answer in answers:
                 if answer.done():
                     continue
                 if done.cancelled():
@@ -90,24 +114,27 @@ class DirectQueries:
 
         task.add_done_callback(settle_the_rest)
 
-    async def _alone(self, promql: str) -> None:
+    async def _alone(self, promql: str, answer: asyncio.Future[Any]) -> None:
         try:
-            value = await self._gate.query(promql, self._at)
+            if answer is self._rows.get(promql):
+                value: object = await self._gate.series(promql, self._at)
+            else:
+                value = await self._gate.query(promql, self._at)
         except BackendError as err:
-            _settle(self._answers[promql], error=err)
+            _settle(answer, error=err)
         else:
-            _settle(self._answers[promql], value=value)
+            _settle(answer, value=value)
 
     async def _batch(self, queries: Sequence[str]) -> None:
         if len(queries) == 1:
-            await self._alone(queries[0])
+            await self._alone(queries[0], self._batched(queries[0]))
             return
         try:
             samples = await self._gate.series(batch.query(queries), self._at)
             split = batch.split(queries, samples)
         except (QueryError, AnswerTooLarge):
             # refused, or too big to read: each alone, so an error names its query
-            await asyncio.gather(*(self._alone(q) for q in queries))
+            await asyncio.gather(*(self._alone(q, self._batched(q)) for q in queries))
             return
         except ValueError as err:
             self._fail(queries, BackendResponseError(str(err), query=queries[0], at=self._at))
@@ -117,18 +144,24 @@ class DirectQueries:
             self._fail(queries, err)
             return
         for promql, answer in split.items():
-            value = QueryValue(sum(v for _, v in answer), len(answer))
-            _settle(self._answers[promql], value=value)
+            if promql in self._rows:
+                _settle(self._rows[promql], value=answer)
+            else:
+                value = QueryValue(sum(v for _, v in answer), len(answer))
+                _settle(self._answers[promql], value=value)
 
     def _fail(self, queries: Sequence[str], err: BackendError) -> None:
         for promql in queries:
-            _settle(self._answers[promql], error=err)
+            _settle(self._batched(promql), error=err)
+
+    def _all(self) -> list[asyncio.Future[Any]]:
+        return [*self._answers.values(), *self._rows.values()]
 
     def abandon(self) -> None:
         """Cancel what is in flight; mark failures as seen (the count was cancelled)."""
         for task in self._tasks:
             task.cancel()
-        for answer in self._answers.values():
+        for answer in self._all():
             if answer.done() and not answer.cancelled():
                 answer.exception()
             else:
@@ -138,15 +171,15 @@ class DirectQueries:
         """Wait for every request; mark failures nobody awaited as seen (an SLO stops at
         its first failure)."""
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        for answer in self._answers.values():
+        for answer in self._all():
             if answer.done() and not answer.cancelled():
                 answer.exception()
 
 
 def _settle(
-    answer: asyncio.Future[QueryValue],
+    answer: asyncio.Future[Any],
     *,
-    value: QueryValue | None = None,
+    value: object = None,
     error: BackendError | None = None,
 ) -> None:
     if answer.done():
@@ -154,5 +187,4 @@ def _settle(
     if error is not None:
         answer.set_exception(error)
     else:
-        assert value is not None
         answer.set_result(value)

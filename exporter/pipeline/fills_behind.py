@@ -6,6 +6,11 @@ waited for it). The store counter starts such fills here, as background tasks, a
 hands the SLOs of those streams to the next counter (the direct queries) until the
 fill is done; the first cycle after that counts them from the store.
 
+A fill started in a cycle waits until that cycle's direct count of the handed-over SLOs
+is done (:meth:`FillsBehind.hold` / :meth:`~FillsBehind.release`): both read months of
+samples from the same backend, and the direct count is what ``/readyz`` waits for, while
+the fill takes minutes whenever it starts.
+
 One registry per history store (it outlives config generations), so a reload never
 starts a second fill of a stream already filling. A fill that fails leaves the
 stream's ``known_until`` where its last write put it; the next cycle plans the rest
@@ -28,6 +33,16 @@ class FillsBehind:
 
     def __init__(self) -> None:
         self._running: dict[str, asyncio.Task[None]] = {}
+        self._clear = asyncio.Event()
+        self._clear.set()
+
+    def hold(self) -> None:
+        """Fills started from now on wait for :meth:`release` (running ones go on)."""
+        self._clear.clear()
+
+    def release(self) -> None:
+        """Let held fills start."""
+        self._clear.set()
 
     def busy(self, key: str) -> bool:
         """True while a background fill writes the stream ``key``."""
@@ -41,7 +56,7 @@ class FillsBehind:
     def start(self, keys: Iterable[str], job: Coroutine[Any, Any, None]) -> None:
         """Run ``job``, the fill of ``keys``, in the background."""
         keys = tuple(keys)
-        task = asyncio.ensure_future(job)
+        task = asyncio.ensure_future(self._when_clear(job))
         for key in keys:
             self._running[key] = task
 
@@ -54,6 +69,14 @@ class FillsBehind:
                 log.error("history_fill_crashed", error=f"{type(error).__name__}: {error}")
 
         task.add_done_callback(done)
+
+    async def _when_clear(self, job: Coroutine[Any, Any, None]) -> None:
+        try:
+            await self._clear.wait()
+        except BaseException:
+            job.close()  # never started
+            raise
+        await job
 
     async def wait(self) -> None:
         """Until every fill running now has finished (tests, ``eval`` with a store)."""

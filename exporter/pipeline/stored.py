@@ -111,7 +111,14 @@ class StoreCounter:
         return slo.stored is not None and refusal(slo.slo, gauges=self._history is not None) is None
 
     async def count(self, slos: Sequence[CompiledSLO], at: float) -> Counted:
-        """Bring every stream up to ``at`` (whole seconds), then sum its windows."""
+        """Bring every stream up to ``at`` (whole seconds), then sum its windows.
+
+        Fills started behind wait until the SLOs returned as ``later`` have been counted
+        by the next counter (``Counted.handed_over``), so they do not slow that count.
+        """
+        return await _fills_held(self.keeper.behind, self._count(slos, at), hold=self._behind)
+
+    async def _count(self, slos: Sequence[CompiledSLO], at: float) -> Counted:
         if at != int(at):
             raise ValueError(f"the store evaluates at whole seconds, not {at}")
         t, sorted_ = int(at), self._sort(slos)
@@ -225,6 +232,25 @@ class StoreCounter:
         elif filling:
             jobs.append(fills.all(streams, plans, filling, self._concurrency))
         return jobs
+
+
+async def _fills_held(
+    behind: FillsBehind, counting: Coroutine[Any, Any, Counted], *, hold: bool
+) -> Counted:
+    """``counting``'s result, fills started meanwhile held (``hold``) until the pipeline
+    has counted the SLOs it hands over (at once when there are none, or it fails)."""
+    if hold:
+        behind.hold()
+    try:
+        counted = await counting
+    except BaseException:
+        behind.release()
+        raise
+    if counted.later:
+        counted.handed_over.append(behind.release)
+    else:
+        behind.release()
+    return counted
 
 
 def _window_counts(

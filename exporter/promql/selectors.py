@@ -36,7 +36,7 @@ _METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 # Words the Prometheus lexer reads as keywords (case-insensitively) wherever a
 # metric name could stand; such names are written as {__name__="..."} instead.
-_KEYWORDS = frozenset(
+KEYWORDS = frozenset(
     {
         *("and", "or", "unless", "atan2", "bool", "offset", "start", "end", "inf", "nan"),
         *("by", "without", "on", "ignoring", "group_left", "group_right"),
@@ -154,7 +154,7 @@ class Selector:
         cannot express.
         """
         matchers = [m.render() for m in self.matchers]
-        if _METRIC_NAME.fullmatch(self.name) and self.name.lower() not in _KEYWORDS:
+        if _METRIC_NAME.fullmatch(self.name) and self.name.lower() not in KEYWORDS:
             return f"{self.name}{{{','.join(matchers)}}}" if matchers else self.name
         return "{" + ",".join([f"__name__={render_value(self.name)}", *matchers]) + "}"
 
