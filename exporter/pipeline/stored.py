@@ -61,6 +61,9 @@ class _Streams:
     slos: list[tuple[CompiledSLO, StoredSLI]] = field(default_factory=list)
     streams: dict[str, Stream] = field(default_factory=dict)
     users: dict[str, list[CompiledSLO]] = field(default_factory=dict)
+    rolling: dict[str, Needs] = field(default_factory=dict)
+    """Needs of the streams whose SLOs all have rolling periods: the same at every T, so
+    worked out once (at 10,000 SLOs they were 6 % of a cycle)."""
 
 
 def _streams_of(slos: Sequence[CompiledSLO]) -> _Streams:
@@ -125,8 +128,13 @@ class StoreCounter:
         pause = Pauser()
         wants: dict[str, Needs] = {}
         for key, users in sorted_.users.items():
-            wants[key] = needs((u.slo for u in users), t, self._interval)
-            await pause.maybe()
+            known = sorted_.rolling.get(key)
+            if known is None:
+                known = needs((u.slo for u in users), t, self._interval)
+                if all(u.slo.calendar is None for u in users):
+                    sorted_.rolling[key] = known
+                await pause.maybe()
+            wants[key] = known
         failed, waiting = await self._update(sorted_.streams, wants, t)
         if not self.keeper.behind.filling:  # merging and pruning never race a fill's writes
             await self.keeper.upkeep.run(wants, t, self._interval)
