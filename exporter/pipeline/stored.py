@@ -78,6 +78,22 @@ def _streams_of(slos: Sequence[CompiledSLO]) -> _Streams:
     return out
 
 
+async def _needs(sorted_: _Streams, t: int, interval: int) -> dict[str, Needs]:
+    """What each stream needs at ``t`` (the rolling ones' worked out once, see
+    :attr:`_Streams.rolling`)."""
+    pause = Pauser()
+    wants: dict[str, Needs] = {}
+    for key, users in sorted_.users.items():
+        known = sorted_.rolling.get(key)
+        if known is None:
+            known = needs((u.slo for u in users), t, interval)
+            if all(u.slo.calendar is None for u in users):
+                sorted_.rolling[key] = known
+            await pause.maybe()
+        wants[key] = known
+    return wants
+
+
 def _span_events(store: HistoryStore, stored: StoredSLI, span: Span) -> WindowEvents:
     start, end = round(span[0]), round(span[1])
     length = max(end - start, 1)
@@ -126,15 +142,7 @@ class StoreCounter:
             raise ValueError(f"the store evaluates at whole seconds, not {at}")
         t, sorted_ = int(at), self._sort(slos)
         pause = Pauser()
-        wants: dict[str, Needs] = {}
-        for key, users in sorted_.users.items():
-            known = sorted_.rolling.get(key)
-            if known is None:
-                known = needs((u.slo for u in users), t, self._interval)
-                if all(u.slo.calendar is None for u in users):
-                    sorted_.rolling[key] = known
-                await pause.maybe()
-            wants[key] = known
+        wants = await _needs(sorted_, t, self._interval)
         failed, waiting = await self._update(sorted_.streams, wants, t)
         if not self.keeper.behind.filling:  # merging and pruning never race a fill's writes
             await self.keeper.upkeep.run(wants, t, self._interval)
