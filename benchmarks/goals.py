@@ -37,6 +37,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -215,9 +216,13 @@ def _commit(python: str) -> str:
 
 
 def measure(
-    args: argparse.Namespace, spec: synth.DataSpec, server: prom.Prometheus
+    args: argparse.Namespace,
+    spec: synth.DataSpec,
+    server: prom.Prometheus,
+    save: Callable[[dict[str, Any]], object] = lambda _: None,
 ) -> dict[str, Any]:
-    """The goals section of a results file: each release's rows, then slo-generator's."""
+    """The goals section of a results file: each release's rows, then slo-generator's;
+    ``save`` is given the section after each release (a run stopped half-way keeps it)."""
     out: dict[str, Any] = {"releases": {}}
     for release in (r for r in args.goals_releases.split(",") if r):
         if release == "previous":
@@ -227,6 +232,7 @@ def measure(
         else:
             python = args.python
         out["releases"][release] = measure_release(args, release, python, spec, server)
+        save(out)
     _log(f"slo-generator, {EVAL_SLOS} SLOs, {len(GENERATOR_WINDOWS)} windows")
     this = out["releases"].get("this", {}).get("eval", {})
     out["slo_generator"] = slo_generator_run.measure(

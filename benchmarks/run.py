@@ -311,7 +311,12 @@ def main(argv: list[str] | None = None) -> int:
             path = write_results(results, args.out, stamp)
             _log(f"{n} SLOs done; results so far in {path}")
         if args.goals:
-            results["goals"] = goals.measure(args, spec, server)
+
+            def save(section: dict[str, Any]) -> None:
+                results["goals"] = section
+                write_results(results, args.out, stamp)
+
+            results["goals"] = goals.measure(args, spec, server, save)
     finally:
         server.stop()
     if args.load_sizes or args.process_sizes:
