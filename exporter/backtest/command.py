@@ -18,20 +18,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
 from exporter.backtest.output import to_json, to_table
 from exporter.backtest.replay import Backtest, BacktestError, check_period, run_backtest
-from exporter.command_run import run_folded, write_output
+from exporter.command_run import (
+    EXIT_CONFIG,
+    EXIT_USAGE,
+    backend_slos,
+    refuse_scrape,
+    run_folded,
+    write_output,
+)
 from exporter.domain.durations import format_duration, parse_duration
-from exporter.pipeline.generation import build_generation
 from exporter.report import period
 from exporter.report.build import ReportError
 from exporter.settings import Settings
 
-EXIT_CONFIG = 1
-EXIT_USAGE = 2
-EXIT_FAILED = 3
 FORMATS: dict[str, Callable[[Backtest], str]] = {"table": to_table, "json": to_json}
 
 
@@ -110,11 +111,8 @@ async def _replay(
     window: tuple[int, int],
     step: tuple[int, str],
 ) -> Backtest:
-    async with aiohttp.ClientSession() as session:
-        generation = build_generation(settings, session)
-        assert generation.gate is not None  # run() refuses source: scrape
-        slos = [s for s in generation.slos if s.name in names]
-        return await run_backtest(generation.gate, slos, *window, *step, args.min_share)
+    async with backend_slos(settings, names) as (gate, slos):
+        return await run_backtest(gate, slos, *window, *step, args.min_share)
 
 
 def _build(settings: Settings, args: argparse.Namespace) -> Backtest | int:
@@ -140,8 +138,7 @@ def _build(settings: Settings, args: argparse.Namespace) -> Backtest | int:
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     """Replay what ``args`` ask for and write it to ``args.output`` or stdout."""
-    if settings.scrape is not None:
-        print(f"{args.config}: backtest needs a 'backend:' config to read", file=sys.stderr)
+    if refuse_scrape(settings, args.config, "backtest"):
         return EXIT_CONFIG
     backtest = _build(settings, args)
     if isinstance(backtest, int):

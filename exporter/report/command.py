@@ -20,10 +20,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
-from exporter.command_run import run_folded, write_output
-from exporter.pipeline.generation import build_generation
+from exporter.command_run import (
+    EXIT_CONFIG,
+    EXIT_USAGE,
+    backend_slos,
+    refuse_scrape,
+    run_folded,
+    write_output,
+)
 from exporter.pipeline.store_steps import StoreSteps
 from exporter.report import period
 from exporter.report.build import Report, ReportError, build_report
@@ -33,9 +37,6 @@ from exporter.settings import Settings
 from exporter.store.file_format import FILE_NAME, StoreError
 from exporter.store.history import HistoryStore
 
-EXIT_CONFIG = 1
-EXIT_USAGE = 2
-EXIT_FAILED = 3
 FORMATS: dict[str, Callable[[Report], str]] = {"html": to_html, "md": to_markdown, "json": to_json}
 
 
@@ -94,12 +95,9 @@ async def _report(
         raise ReportError(f"{data_dir}: no history store here (no {FILE_NAME}): nothing to read")
     store = None if data_dir is None else await asyncio.to_thread(HistoryStore.open, data_dir)
     try:
-        async with aiohttp.ClientSession() as session:
-            generation = build_generation(settings, session)
-            assert generation.gate is not None  # run() refuses source: scrape
-            slos = [s for s in generation.slos if s.name in names]
+        async with backend_slos(settings, names) as (gate, slos):
             steps = None if store is None else StoreSteps(store)
-            return await build_report(generation.gate, slos, start, end, steps)
+            return await build_report(gate, slos, start, end, steps)
     finally:
         if store is not None:
             store.close()
@@ -122,8 +120,7 @@ def _build(settings: Settings, args: argparse.Namespace) -> Report | int:
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     """Build the report ``args`` ask for and write it to ``args.output`` or stdout."""
-    if settings.scrape is not None:
-        print(f"{args.config}: report needs a 'backend:' config to read", file=sys.stderr)
+    if refuse_scrape(settings, args.config, "report"):
         return EXIT_CONFIG
     report = _build(settings, args)
     if isinstance(report, int):
