@@ -30,6 +30,7 @@ from rules_cli import parse_yaml, run_rules
 from truth import CONFIG, TRUTH, TruthSLO, burn_of, expected_burn
 
 from exporter.cli import main
+from exporter.domain.adjustments import merged
 from exporter.rules.rule import BURN_ALERT
 
 START_BEFORE_NOW = 3 * DAY
@@ -333,16 +334,6 @@ def exporter_gauges(name: str, history: History, start: int, end: int) -> list[S
     return out
 
 
-def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if out and start <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
-        else:
-            out.append((start, end))
-    return out
-
-
 def test_exporter_mode_rules_in_prometheus_fire_as_the_backtest_says(prometheus, config, tmp_path):
     """The burn alerts ``rules --mode exporter`` writes, evaluated by Prometheus every minute
     on the gauges the exporter serves, are firing exactly when the backtest's alerts of that
@@ -374,8 +365,8 @@ def test_exporter_mode_rules_in_prometheus_fire_as_the_backtest_says(prometheus,
             firing = sorted(
                 t for t in range(start + MINUTE, end + 1, MINUTE) if server.values(rule["expr"], t)
             )
-            spans = _union([(t, t + MINUTE) for t in firing])
-            assert spans == _union(expected.get(rule["labels"]["severity"], [])), rule["labels"]
+            spans = merged([(t, t + MINUTE) for t in firing])
+            assert spans == merged(expected.get(rule["labels"]["severity"], [])), rule["labels"]
     finally:
         server.stop()
 
